@@ -1,0 +1,205 @@
+// Package acctest is the test harness: it starts the local AWS (kumo) on
+// 127.0.0.1:4566, points the AWS SDK at it, and stops it by its pid.
+package acctest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Addr is where kumo must listen: its Step Functions→Lambda and SNS→Lambda
+// calls are hard-wired to this port.
+const Addr = "127.0.0.1:4566"
+
+// Endpoint is the local AWS endpoint URL.
+const Endpoint = "http://" + Addr
+
+// Region and credentials the local AWS accepts.
+const (
+	Region    = "us-east-1"
+	AccessKey = "test"
+	SecretKey = "test"
+)
+
+// Kumo is a running local AWS.
+type Kumo struct {
+	cmd  *exec.Cmd
+	lock *os.File
+	log  *os.File
+	// Owned is false when a kumo that this process did not start was
+	// already listening (it is used, and left running).
+	Owned bool
+}
+
+// RepoRoot finds the repository root (the folder with go.mod) from the
+// working directory of a test.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/manualapproval/terraform-provider-manualapproval\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root (go.mod of terraform-provider-manualapproval) not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// KumoBinary is the kumo binary `make kumo` builds (bin/kumo), or $KUMO_BIN.
+func KumoBinary() (string, error) {
+	if p := os.Getenv("KUMO_BIN"); p != "" {
+		return p, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(root, "bin", "kumo")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("the local AWS is not built: run `make kumo` (or `make test`, which builds it): %w", err)
+	}
+	return p, nil
+}
+
+// StartKumo takes the machine-wide lock that serialises test packages using
+// the local AWS, then starts kumo on Addr, or fails with a clear message if
+// something else holds the port. It sets the AWS_* environment so SDK
+// clients and the provider reach it.
+func StartKumo() (*Kumo, error) {
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "manualapproval-kumo.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("locking the local AWS: %w", err)
+	}
+	k := &Kumo{lock: lock}
+	setAWSEnv()
+
+	if c, err := net.DialTimeout("tcp", Addr, 200*time.Millisecond); err == nil {
+		c.Close()
+		if isKumo() {
+			return k, nil // someone's kumo: use it, leave it running
+		}
+		k.Stop()
+		return nil, fmt.Errorf("%s is taken by a process that is not kumo; the local AWS must listen on exactly this port (its Step Functions→Lambda calls are hard-wired to it): stop that process (e.g. `fuser -k 4566/tcp`) and run the tests again", Addr)
+	}
+
+	bin, err := KumoBinary()
+	if err != nil {
+		k.Stop()
+		return nil, err
+	}
+	k.log, err = os.CreateTemp("", "kumo-*.log")
+	if err != nil {
+		k.Stop()
+		return nil, err
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "KUMO_HOST=127.0.0.1", "KUMO_PORT=4566")
+	cmd.Stdout, cmd.Stderr = k.log, k.log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if runtime.GOOS != "linux" {
+		cmd.SysProcAttr.Pdeathsig = 0
+	}
+	if err := cmd.Start(); err != nil {
+		k.Stop()
+		return nil, fmt.Errorf("starting kumo (%s): %w", bin, err)
+	}
+	k.cmd, k.Owned = cmd, true
+	deadline := time.Now().Add(15 * time.Second)
+	for !isKumo() {
+		if time.Now().After(deadline) {
+			k.Stop()
+			return nil, fmt.Errorf("kumo did not answer on %s within 15s; its log: %s", Addr, k.log.Name())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return k, nil
+}
+
+// isKumo reports whether what listens on Addr is kumo: a healthy /health
+// and kumo's own inspection endpoint.
+func isKumo() bool {
+	c := &http.Client{Timeout: time.Second}
+	get := func(path string) (int, string) {
+		resp, err := c.Get(Endpoint + path)
+		if err != nil {
+			return 0, ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return resp.StatusCode, string(b)
+	}
+	code, body := get("/health")
+	if code != http.StatusOK || !strings.Contains(body, `"healthy"`) {
+		return false
+	}
+	code, body = get("/kumo/ses/v2/sent-emails")
+	return code == http.StatusOK && strings.Contains(body, "SentEmails")
+}
+
+// Stop stops kumo by its pid (SIGTERM, then SIGKILL after a grace period:
+// kumo waits up to 30s for long-polling Lambda handlers otherwise) and
+// releases the lock.
+func (k *Kumo) Stop() {
+	if k.cmd != nil && k.cmd.Process != nil {
+		_ = k.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = k.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(3 * time.Second):
+			_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		k.cmd = nil
+	}
+	if k.log != nil {
+		k.log.Close()
+		os.Remove(k.log.Name())
+		k.log = nil
+	}
+	if k.lock != nil {
+		_ = syscall.Flock(int(k.lock.Fd()), syscall.LOCK_UN)
+		k.lock.Close()
+		k.lock = nil
+	}
+}
+
+// setAWSEnv points the AWS SDK (and so the provider) at the local AWS.
+func setAWSEnv() {
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL":          Endpoint,
+		"AWS_REGION":                Region,
+		"AWS_ACCESS_KEY_ID":         AccessKey,
+		"AWS_SECRET_ACCESS_KEY":     SecretKey,
+		"AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		os.Setenv(k, v)
+	}
+	os.Unsetenv("AWS_PROFILE")
+	os.Unsetenv("AWS_SESSION_TOKEN")
+}
+
+// Ctx is a context for harness calls with a bound.
+func Ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 2*time.Minute)
+}

@@ -1,0 +1,209 @@
+// Package approval is the pure approval protocol shared by the provider and the
+// Lambda handlers: the gate's runtime configuration (carried in the functions'
+// environment), the request model, link signing, decision rules and message
+// rendering. It does no I/O.
+package approval
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Role selects what the bootstrap binary does in a given function.
+type Role string
+
+const (
+	RoleNotifier Role = "notifier"
+	RoleCallback Role = "callback"
+)
+
+// Slack wiring formats. SlackFormatNone means no Slack channel is configured.
+const (
+	SlackFormatNone     = ""
+	SlackFormatBlocks   = "blocks"
+	SlackFormatWorkflow = "workflow"
+	SlackFormatApp      = "app"
+)
+
+// Environment variable names: the contract between internal/gate, which sets
+// them on both functions, and internal/lambda, which reads them. Secrets are
+// never in the environment; only the names of the SSM parameters holding them.
+const (
+	EnvRole                = "MANUALAPPROVAL_ROLE"
+	EnvGateName            = "MANUALAPPROVAL_GATE"
+	EnvTableName           = "MANUALAPPROVAL_TABLE"
+	EnvTopicARN            = "MANUALAPPROVAL_TOPIC_ARN"
+	EnvCallbackBaseURL     = "MANUALAPPROVAL_CALLBACK_BASE_URL"
+	EnvParamSigningKey     = "MANUALAPPROVAL_PARAM_SIGNING_KEY"
+	EnvParamSlackWebhook   = "MANUALAPPROVAL_PARAM_SLACK_WEBHOOK_URL"
+	EnvParamSlackBotToken  = "MANUALAPPROVAL_PARAM_SLACK_BOT_TOKEN"
+	EnvParamSlackSigning   = "MANUALAPPROVAL_PARAM_SLACK_SIGNING_SECRET"
+	EnvParamWebhookSecret  = "MANUALAPPROVAL_PARAM_WEBHOOK_SECRET"
+	EnvSlackFormat         = "MANUALAPPROVAL_SLACK_FORMAT"
+	EnvSlackChannel        = "MANUALAPPROVAL_SLACK_CHANNEL"
+	EnvSlackAPIBaseURL     = "MANUALAPPROVAL_SLACK_API_BASE_URL"
+	EnvWebhookURL          = "MANUALAPPROVAL_WEBHOOK_URL"
+	EnvApprovers           = "MANUALAPPROVAL_APPROVERS"
+	EnvMinApprovals        = "MANUALAPPROVAL_MIN_APPROVALS"
+	EnvAllowSelfApproval   = "MANUALAPPROVAL_ALLOW_SELF_APPROVAL"
+	EnvRequesterPath       = "MANUALAPPROVAL_REQUESTER_PATH"
+	EnvAllowedStateMachine = "MANUALAPPROVAL_ALLOWED_STATE_MACHINE_ARNS"
+	EnvTimeoutSeconds      = "MANUALAPPROVAL_TIMEOUT_SECONDS"
+)
+
+// DefaultRequesterPath is where the requester is read from the state input.
+const DefaultRequesterPath = "$.requested_by"
+
+// Config is the runtime configuration of one gate's handlers. The gate
+// renders it into each function's environment with Env; the handlers parse
+// it back with ConfigFromEnv.
+type Config struct {
+	Role     Role
+	GateName string
+
+	TableName       string
+	TopicARN        string
+	CallbackBaseURL string // no trailing slash; links are CallbackBaseURL + "/r/<id>?…"
+
+	// SSM SecureString parameter names. Empty means "not configured".
+	ParamSigningKey    string
+	ParamSlackWebhook  string
+	ParamSlackBotToken string
+	ParamSlackSigning  string
+	ParamWebhookSecret string
+
+	SlackFormat     string // one of the SlackFormat* constants
+	SlackChannel    string
+	SlackAPIBaseURL string
+	WebhookURL      string
+
+	Approvers               []string // Slack user ids; empty = anyone
+	MinApprovals            int
+	AllowSelfApproval       bool
+	RequesterPath           string
+	AllowedStateMachineARNs []string // empty = any state machine of the account and region
+	TimeoutSeconds          int64
+}
+
+// Env renders c as environment variables. Empty optional values are omitted,
+// so the map is stable and compares equal to what Lambda returns.
+func (c Config) Env() map[string]string {
+	env := map[string]string{
+		EnvRole:              string(c.Role),
+		EnvGateName:          c.GateName,
+		EnvTableName:         c.TableName,
+		EnvMinApprovals:      strconv.Itoa(c.MinApprovals),
+		EnvAllowSelfApproval: strconv.FormatBool(c.AllowSelfApproval),
+		EnvTimeoutSeconds:    strconv.FormatInt(c.TimeoutSeconds, 10),
+	}
+	put := func(k, v string) {
+		if v != "" {
+			env[k] = v
+		}
+	}
+	put(EnvTopicARN, c.TopicARN)
+	put(EnvCallbackBaseURL, c.CallbackBaseURL)
+	put(EnvParamSigningKey, c.ParamSigningKey)
+	put(EnvParamSlackWebhook, c.ParamSlackWebhook)
+	put(EnvParamSlackBotToken, c.ParamSlackBotToken)
+	put(EnvParamSlackSigning, c.ParamSlackSigning)
+	put(EnvParamWebhookSecret, c.ParamWebhookSecret)
+	put(EnvSlackFormat, c.SlackFormat)
+	put(EnvSlackChannel, c.SlackChannel)
+	put(EnvSlackAPIBaseURL, c.SlackAPIBaseURL)
+	put(EnvWebhookURL, c.WebhookURL)
+	put(EnvApprovers, joinSorted(c.Approvers))
+	if c.RequesterPath != "" && c.RequesterPath != DefaultRequesterPath {
+		env[EnvRequesterPath] = c.RequesterPath
+	}
+	put(EnvAllowedStateMachine, joinSorted(c.AllowedStateMachineARNs))
+	return env
+}
+
+// ConfigFromEnv parses the configuration written by Env. getenv is usually
+// os.Getenv.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Role:                    Role(getenv(EnvRole)),
+		GateName:                getenv(EnvGateName),
+		TableName:               getenv(EnvTableName),
+		TopicARN:                getenv(EnvTopicARN),
+		CallbackBaseURL:         strings.TrimRight(getenv(EnvCallbackBaseURL), "/"),
+		ParamSigningKey:         getenv(EnvParamSigningKey),
+		ParamSlackWebhook:       getenv(EnvParamSlackWebhook),
+		ParamSlackBotToken:      getenv(EnvParamSlackBotToken),
+		ParamSlackSigning:       getenv(EnvParamSlackSigning),
+		ParamWebhookSecret:      getenv(EnvParamWebhookSecret),
+		SlackFormat:             getenv(EnvSlackFormat),
+		SlackChannel:            getenv(EnvSlackChannel),
+		SlackAPIBaseURL:         getenv(EnvSlackAPIBaseURL),
+		WebhookURL:              getenv(EnvWebhookURL),
+		Approvers:               splitList(getenv(EnvApprovers)),
+		RequesterPath:           getenv(EnvRequesterPath),
+		AllowedStateMachineARNs: splitList(getenv(EnvAllowedStateMachine)),
+	}
+	if c.RequesterPath == "" {
+		c.RequesterPath = DefaultRequesterPath
+	}
+	switch c.Role {
+	case RoleNotifier, RoleCallback:
+	default:
+		return c, fmt.Errorf("%s must be %q or %q, got %q", EnvRole, RoleNotifier, RoleCallback, c.Role)
+	}
+	if c.TableName == "" {
+		return c, fmt.Errorf("%s is not set", EnvTableName)
+	}
+	if c.ParamSigningKey == "" {
+		return c, fmt.Errorf("%s is not set", EnvParamSigningKey)
+	}
+	switch c.SlackFormat {
+	case SlackFormatNone, SlackFormatBlocks, SlackFormatWorkflow, SlackFormatApp:
+	default:
+		return c, fmt.Errorf("%s: unknown Slack format %q", EnvSlackFormat, c.SlackFormat)
+	}
+	var err error
+	if c.MinApprovals, err = atoiDefault(getenv(EnvMinApprovals), 1); err != nil || c.MinApprovals < 1 {
+		return c, fmt.Errorf("%s must be a whole number ≥ 1, got %q", EnvMinApprovals, getenv(EnvMinApprovals))
+	}
+	if v := getenv(EnvAllowSelfApproval); v != "" {
+		if c.AllowSelfApproval, err = strconv.ParseBool(v); err != nil {
+			return c, fmt.Errorf("%s must be true or false, got %q", EnvAllowSelfApproval, v)
+		}
+	}
+	if v := getenv(EnvTimeoutSeconds); v != "" {
+		if c.TimeoutSeconds, err = strconv.ParseInt(v, 10, 64); err != nil || c.TimeoutSeconds <= 0 {
+			return c, fmt.Errorf("%s must be a positive whole number, got %q", EnvTimeoutSeconds, v)
+		}
+	} else {
+		c.TimeoutSeconds = 86400
+	}
+	return c, nil
+}
+
+func atoiDefault(s string, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	return strconv.Atoi(s)
+}
+
+func joinSorted(v []string) string {
+	s := append([]string(nil), v...)
+	sort.Strings(s)
+	return strings.Join(s, ",")
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

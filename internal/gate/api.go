@@ -1,0 +1,361 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// routeKeys are the callback API's routes: the confirm page and decision of
+// a signed link, and Slack's interactivity requests.
+var routeKeys = []string{"GET /r/{id}", "POST /r/{id}", "POST /slack/interactions"}
+
+// Throttling of the callback API: people click a few times a minute; a
+// flood of requests is not a person.
+const (
+	apiBurstLimit = 50
+	apiRateLimit  = 25
+)
+
+func (r *run) apiID() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.st.APIID
+}
+
+// findAPI returns the gate's HTTP API, or nil.
+func (r *run) findAPI(ctx context.Context) (*apitypes.Api, error) {
+	p := &apigatewayv2.GetApisInput{}
+	for {
+		out, err := r.m.c.APIGW.GetApis(ctx, p)
+		if err != nil {
+			return nil, fmt.Errorf("listing API Gateway v2 APIs: %w", err)
+		}
+		for i, api := range out.Items {
+			if aws.ToString(api.Name) == r.n.api() && api.ProtocolType == apitypes.ProtocolTypeHttp {
+				return &out.Items[i], nil
+			}
+		}
+		if out.NextToken == nil {
+			return nil, nil
+		}
+		p.NextToken = out.NextToken
+	}
+}
+
+func (r *run) apiARN(id string) string {
+	return fmt.Sprintf("arn:%s:apigateway:%s::/apis/%s", r.m.env.partition(), r.m.env.Region, id)
+}
+
+func (r *run) setAPI(id, endpoint string) {
+	r.set(func(st *Status) {
+		st.APIID = id
+		st.CallbackURL = r.callbackURL(id, endpoint)
+	})
+}
+
+// ensureAPI creates or finds the HTTP API (phase 1: the functions need its URL).
+func (r *run) ensureAPI(ctx context.Context) error {
+	c := r.m.c.APIGW
+	var api *apitypes.Api
+	if !r.fresh {
+		var err error
+		if api, err = r.findAPI(ctx); err != nil {
+			return err
+		}
+	}
+	if api == nil {
+		out, err := c.CreateApi(ctx, &apigatewayv2.CreateApiInput{
+			Name:         aws.String(r.n.api()),
+			ProtocolType: apitypes.ProtocolTypeHttp,
+			Description:  aws.String("Approval gate " + r.spec.Name + ": signed links and Slack interactivity"),
+			Tags:         r.tagsWithGate(),
+		})
+		if err != nil {
+			return fmt.Errorf("creating API Gateway v2 API (%s): %w", r.n.api(), err)
+		}
+		id := aws.ToString(out.ApiId)
+		r.undo.add("API Gateway v2 API "+id, func(ctx context.Context) error { return r.deleteAPIByID(ctx, id) })
+		r.setAPI(id, aws.ToString(out.ApiEndpoint))
+		return nil
+	}
+	id := aws.ToString(api.ApiId)
+	r.setAPI(id, aws.ToString(api.ApiEndpoint))
+	set, remove := tagDiff(api.Tags, r.tagsWithGate())
+	if len(set) > 0 {
+		if _, err := c.TagResource(ctx, &apigatewayv2.TagResourceInput{ResourceArn: aws.String(r.apiARN(id)), Tags: set}); err != nil {
+			return fmt.Errorf("tagging API Gateway v2 API (%s): %w", id, err)
+		}
+	}
+	if len(remove) > 0 {
+		if _, err := c.UntagResource(ctx, &apigatewayv2.UntagResourceInput{ResourceArn: aws.String(r.apiARN(id)), TagKeys: remove}); err != nil {
+			return fmt.Errorf("untagging API Gateway v2 API (%s): %w", id, err)
+		}
+	}
+	return nil
+}
+
+// ensureAPIWiring connects the API to the callback function: integration,
+// routes, the auto-deployed $default stage and the invoke permission.
+func (r *run) ensureAPIWiring(ctx context.Context) error {
+	c := r.m.c.APIGW
+	id := r.apiID()
+	r.mu.Lock()
+	fnARN := r.st.CallbackFunctionARN
+	r.mu.Unlock()
+
+	var w apiParts
+	if !r.fresh {
+		var err error
+		if w, err = r.getAPIParts(ctx, id); err != nil {
+			return err
+		}
+	}
+	integrations, routes, stages, policy := w.integrations, w.routes, w.stages, w.policy
+
+	// Integration.
+	integrationID := ""
+	for _, in := range integrations {
+		if in.IntegrationType == apitypes.IntegrationTypeAwsProxy {
+			integrationID = aws.ToString(in.IntegrationId)
+			if aws.ToString(in.IntegrationUri) != fnARN || aws.ToString(in.PayloadFormatVersion) != "2.0" {
+				if _, err := c.UpdateIntegration(ctx, &apigatewayv2.UpdateIntegrationInput{
+					ApiId: aws.String(id), IntegrationId: in.IntegrationId,
+					IntegrationUri: aws.String(fnARN), PayloadFormatVersion: aws.String("2.0"),
+				}); err != nil {
+					return fmt.Errorf("updating API Gateway v2 integration (%s/%s): %w", id, integrationID, err)
+				}
+			}
+			break
+		}
+	}
+	if integrationID == "" {
+		out, err := c.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{
+			ApiId:                aws.String(id),
+			IntegrationType:      apitypes.IntegrationTypeAwsProxy,
+			IntegrationUri:       aws.String(fnARN),
+			PayloadFormatVersion: aws.String("2.0"),
+			TimeoutInMillis:      aws.Int32((functionTimeout[kindCallback] + 1) * 1000),
+		})
+		if err != nil {
+			return fmt.Errorf("creating API Gateway v2 integration (%s): %w", id, err)
+		}
+		integrationID = aws.ToString(out.IntegrationId)
+	}
+	target := "integrations/" + integrationID
+
+	// Routes, the stage and the permission are independent of each other.
+	steps := []func(context.Context) error{}
+	for _, key := range routeKeys {
+		var have *apitypes.Route
+		for i := range routes {
+			if aws.ToString(routes[i].RouteKey) == key {
+				have = &routes[i]
+				break
+			}
+		}
+		switch {
+		case have == nil:
+			steps = append(steps, func(ctx context.Context) error {
+				_, err := c.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: aws.String(id), RouteKey: aws.String(key), Target: aws.String(target)})
+				return wrapf(err, "creating API Gateway v2 route (%s %q)", id, key)
+			})
+		case aws.ToString(have.Target) != target:
+			steps = append(steps, func(ctx context.Context) error {
+				_, err := c.UpdateRoute(ctx, &apigatewayv2.UpdateRouteInput{ApiId: aws.String(id), RouteId: have.RouteId, Target: aws.String(target)})
+				return wrapf(err, "updating API Gateway v2 route (%s %q)", id, key)
+			})
+		}
+	}
+	if !hasDefaultStage(stages) {
+		steps = append(steps, func(ctx context.Context) error {
+			_, err := c.CreateStage(ctx, &apigatewayv2.CreateStageInput{
+				ApiId: aws.String(id), StageName: aws.String(apiStageName), AutoDeploy: aws.Bool(true),
+				DefaultRouteSettings: &apitypes.RouteSettings{ThrottlingBurstLimit: aws.Int32(apiBurstLimit), ThrottlingRateLimit: aws.Float64(apiRateLimit)},
+				Tags:                 r.tagsWithGate(),
+			})
+			return wrapf(err, "creating API Gateway v2 stage (%s/%s)", id, apiStageName)
+		})
+	}
+	if src := r.a.executeAPI(id); !hasPermission(policy, src) {
+		steps = append(steps, func(ctx context.Context) error { return r.putPermission(ctx, policy != "", src) })
+	}
+	return parallel(ctx, steps...)
+}
+
+func hasDefaultStage(stages []apitypes.Stage) bool {
+	for _, s := range stages {
+		if aws.ToString(s.StageName) == apiStageName && aws.ToBool(s.AutoDeploy) {
+			return true
+		}
+	}
+	return false
+}
+
+// functionPolicy returns the callback function's resource policy, or "".
+func (r *run) functionPolicy(ctx context.Context) (string, error) {
+	name := r.n.function(kindCallback)
+	out, err := r.m.c.Lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(name)})
+	if hasCode(err, "ResourceNotFoundException") {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading Lambda Function (%s) policy: %w", name, err)
+	}
+	return aws.ToString(out.Policy), nil
+}
+
+// putPermission lets the API (and only this API) invoke the callback.
+func (r *run) putPermission(ctx context.Context, replace bool, sourceARN string) error {
+	c := r.m.c.Lambda
+	name := r.n.function(kindCallback)
+	if replace {
+		if _, err := c.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(name), StatementId: aws.String(permissionID)}); err != nil && !hasCode(err, "ResourceNotFoundException") {
+			return fmt.Errorf("removing Lambda Permission (%s/%s): %w", name, permissionID, err)
+		}
+	}
+	_, err := c.AddPermission(ctx, &lambda.AddPermissionInput{
+		FunctionName: aws.String(name),
+		StatementId:  aws.String(permissionID),
+		Action:       aws.String("lambda:InvokeFunction"),
+		Principal:    aws.String("apigateway.amazonaws.com"),
+		SourceArn:    aws.String(sourceARN),
+	})
+	return wrapf(err, "adding Lambda Permission (%s/%s)", name, permissionID)
+}
+
+// readAPI refreshes the API, its wiring and the invoke permission (5 calls).
+func (r *run) readAPI(ctx context.Context) error {
+	api, err := r.findAPI(ctx)
+	if err != nil {
+		return err
+	}
+	if api == nil {
+		r.drifted("API Gateway v2 API %s: missing", r.n.api())
+		return nil
+	}
+	r.exists()
+	id := aws.ToString(api.ApiId)
+	r.setAPI(id, aws.ToString(api.ApiEndpoint))
+	if !sameTags(api.Tags, r.tagsWithGate()) {
+		r.drifted("API Gateway v2 API %s: tags differ", id)
+	}
+	w, err := r.getAPIParts(ctx, id)
+	if err != nil {
+		return err
+	}
+	integrations, routes, stages, policy := w.integrations, w.routes, w.stages, w.policy
+	integrationID := ""
+	for _, in := range integrations {
+		if in.IntegrationType == apitypes.IntegrationTypeAwsProxy {
+			integrationID = aws.ToString(in.IntegrationId)
+			want := r.a.function(kindCallback)
+			r.deferCheck(func() {
+				r.mu.Lock()
+				fn := r.st.CallbackFunctionARN
+				r.mu.Unlock()
+				if fn != "" {
+					want = fn
+				}
+				if aws.ToString(in.IntegrationUri) != want {
+					r.drifted("API Gateway v2 integration %s/%s: targets %s", id, integrationID, aws.ToString(in.IntegrationUri))
+				}
+			})
+			break
+		}
+	}
+	if integrationID == "" {
+		r.drifted("API Gateway v2 integration of %s: missing", id)
+	}
+	for _, key := range routeKeys {
+		found := false
+		for _, rt := range routes {
+			if aws.ToString(rt.RouteKey) == key {
+				found = true
+				if aws.ToString(rt.Target) != "integrations/"+integrationID {
+					r.drifted("API Gateway v2 route %s %q: target differs", id, key)
+				}
+			}
+		}
+		if !found {
+			r.drifted("API Gateway v2 route %s %q: missing", id, key)
+		}
+	}
+	if !hasDefaultStage(stages) {
+		r.drifted("API Gateway v2 stage %s/%s: missing", id, apiStageName)
+	}
+	if !hasPermission(policy, r.a.executeAPI(id)) {
+		r.drifted("Lambda permission %s/%s: missing", r.n.function(kindCallback), permissionID)
+	}
+	return nil
+}
+
+func (r *run) deleteAPI(ctx context.Context) error {
+	api, err := r.findAPI(ctx)
+	if err != nil || api == nil {
+		return err
+	}
+	return r.deleteAPIByID(ctx, aws.ToString(api.ApiId))
+}
+
+func (r *run) deleteAPIByID(ctx context.Context, id string) error {
+	_, err := r.m.c.APIGW.DeleteApi(ctx, &apigatewayv2.DeleteApiInput{ApiId: aws.String(id)})
+	if err != nil && !hasCode(err, "NotFoundException") {
+		return fmt.Errorf("deleting API Gateway v2 API (%s): %w", id, err)
+	}
+	return nil
+}
+
+// wrapf wraps err with a message, or returns nil.
+func wrapf(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// apiParts is what hangs off the API: read together, in parallel.
+type apiParts struct {
+	integrations []apitypes.Integration
+	routes       []apitypes.Route
+	stages       []apitypes.Stage
+	policy       string // the callback function's resource policy
+}
+
+func (r *run) getAPIParts(ctx context.Context, id string) (apiParts, error) {
+	c := r.m.c.APIGW
+	var w apiParts
+	err := parallel(ctx,
+		func(ctx context.Context) error {
+			out, err := c.GetIntegrations(ctx, &apigatewayv2.GetIntegrationsInput{ApiId: aws.String(id)})
+			if err == nil {
+				w.integrations = out.Items
+			}
+			return wrapf(err, "reading API Gateway v2 integrations (%s)", id)
+		},
+		func(ctx context.Context) error {
+			out, err := c.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: aws.String(id)})
+			if err == nil {
+				w.routes = out.Items
+			}
+			return wrapf(err, "reading API Gateway v2 routes (%s)", id)
+		},
+		func(ctx context.Context) error {
+			out, err := c.GetStages(ctx, &apigatewayv2.GetStagesInput{ApiId: aws.String(id)})
+			if err == nil {
+				w.stages = out.Items
+			}
+			return wrapf(err, "reading API Gateway v2 stages (%s)", id)
+		},
+		func(ctx context.Context) error {
+			var err error
+			w.policy, err = r.functionPolicy(ctx)
+			return err
+		},
+	)
+	return w, err
+}

@@ -1,0 +1,216 @@
+package gate
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var testEnv = Env{Partition: "aws", Region: "eu-west-1", AccountID: "111122223333"}
+
+func TestRolePolicy_leastPrivilege(t *testing.T) {
+	t.Parallel()
+	specs := map[string]Spec{
+		"default":      {Name: "deploy-prod"},
+		"scoped":       {Name: "deploy-prod", AllowedStateMachineARNs: []string{"arn:aws:states:eu-west-1:111122223333:stateMachine:b", "arn:aws:states:eu-west-1:111122223333:stateMachine:a"}},
+		"with kms key": {Name: "deploy-prod", KMSKeyARN: "arn:aws:kms:eu-west-1:111122223333:key/1234"},
+	}
+	for name, spec := range specs {
+		for _, kind := range kinds {
+			t.Run(name+"/"+kind, func(t *testing.T) {
+				t.Parallel()
+				doc := rolePolicy(testEnv, spec, kind)
+				own := []string{
+					"arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests",
+					"arn:aws:sns:eu-west-1:111122223333:deploy-prod-approvals",
+					"arn:aws:ssm:eu-west-1:111122223333:parameter/manualapproval/deploy-prod/*",
+					"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/deploy-prod-" + kind + ":*",
+					"arn:aws:states:eu-west-1:111122223333:stateMachine:*",
+				}
+				own = append(own, spec.AllowedStateMachineARNs...)
+				if spec.KMSKeyARN != "" {
+					own = append(own, spec.KMSKeyARN)
+				}
+				for _, st := range doc.Statement {
+					if st.Effect != "Allow" {
+						t.Errorf("statement %s: effect %s", st.Sid, st.Effect)
+					}
+					for _, a := range st.Action {
+						if strings.Contains(a, "*") {
+							t.Errorf("statement %s: wildcard action %q", st.Sid, a)
+						}
+					}
+					if len(st.Resource) == 0 {
+						t.Errorf("statement %s: no resource", st.Sid)
+					}
+					for _, r := range st.Resource {
+						if !contains(own, r) {
+							t.Errorf("statement %s: resource %q is not one of the gate's own", st.Sid, r)
+						}
+						if r == "arn:aws:states:eu-west-1:111122223333:stateMachine:*" && len(spec.AllowedStateMachineARNs) > 0 {
+							t.Errorf("statement %s: every state machine allowed although the gate names some", st.Sid)
+						}
+					}
+				}
+				actions := map[string]bool{}
+				for _, st := range doc.Statement {
+					for _, a := range st.Action {
+						actions[a] = true
+					}
+				}
+				if kind == kindNotifier && (actions["states:SendTaskSuccess"] || actions["dynamodb:DeleteItem"]) {
+					t.Error("the notifier may not complete tasks or delete requests")
+				}
+				if kind == kindCallback && (actions["sns:Publish"] || !actions["states:SendTaskSuccess"] || !actions["states:SendTaskFailure"]) {
+					t.Errorf("callback actions wrong: %v", actions)
+				}
+			})
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTaskState(t *testing.T) {
+	t.Parallel()
+	arn := "arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-notifier"
+	var got map[string]any
+	if err := json.Unmarshal([]byte(TaskState(arn, 3600, true)), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"Type":     "Task",
+		"Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"Parameters": map[string]any{
+			"FunctionName": arn,
+			"Payload": map[string]any{
+				"token.$":            "$$.Task.Token",
+				"input.$":            "$",
+				"execution_id.$":     "$$.Execution.Id",
+				"state_machine_id.$": "$$.StateMachine.Id",
+				"state_name.$":       "$$.State.Name",
+			},
+		},
+		"TimeoutSeconds": 3600.0,
+		"Retry": []any{map[string]any{
+			"ErrorEquals":     []any{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"},
+			"IntervalSeconds": 1.0, "MaxAttempts": 3.0, "BackoffRate": 2.0, "JitterStrategy": "FULL",
+		}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("task state (-want +got):\n%s", d)
+	}
+	if _, ok := got["Next"]; ok {
+		t.Error("the task state must leave Next/End to the user")
+	}
+
+	var noCtx map[string]any
+	_ = json.Unmarshal([]byte(TaskState("arn:aws-us-gov:lambda:us-gov-west-1:1:function:x", 60, false)), &noCtx)
+	payload := noCtx["Parameters"].(map[string]any)["Payload"].(map[string]any)
+	if d := cmp.Diff(map[string]any{"token.$": "$$.Task.Token", "input.$": "$"}, payload); d != "" {
+		t.Errorf("payload without execution context (-want +got):\n%s", d)
+	}
+	if r := noCtx["Resource"]; r != "arn:aws-us-gov:states:::lambda:invoke.waitForTaskToken" {
+		t.Errorf("resource in GovCloud = %v", r)
+	}
+}
+
+func TestStateMachinePolicy(t *testing.T) {
+	t.Parallel()
+	arn := "arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-notifier"
+	want := `{"Version":"2012-10-17","Statement":[{"Sid":"InvokeApprovalGateNotifier","Effect":"Allow","Action":["lambda:InvokeFunction"],"Resource":["` + arn + `","` + arn + `:*"]}]}`
+	if got := StateMachinePolicy(arn); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestSamePolicy(t *testing.T) {
+	t.Parallel()
+	doc := rolePolicy(testEnv, Spec{Name: "g"}, kindCallback).String()
+	cases := []struct {
+		name string
+		have string
+		want bool
+	}{
+		{"raw", doc, true},
+		{"url-encoded as IAM returns it", url.PathEscape(doc), true},
+		{"single strings instead of lists", strings.ReplaceAll(strings.ReplaceAll(doc, `"Action":["states:SendTaskFailure","states:SendTaskSuccess"]`, `"Action":["states:SendTaskFailure","states:SendTaskSuccess"]`), `"Action":["ssm:GetParameters"]`, `"Action":"ssm:GetParameters"`), true},
+		{"edited", strings.Replace(doc, "dynamodb:UpdateItem", "dynamodb:DeleteItem", 1), false},
+		{"garbage", "{", false},
+	}
+	for _, c := range cases {
+		if got := samePolicy(c.have, doc); got != c.want {
+			t.Errorf("%s: samePolicy = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestTagDiff(t *testing.T) {
+	t.Parallel()
+	set, remove := tagDiff(
+		map[string]string{"keep": "1", "change": "old", "drop": "x", "aws:cloudformation:stack": "s"},
+		map[string]string{"keep": "1", "change": "new", "add": "y"},
+	)
+	if d := cmp.Diff(map[string]string{"change": "new", "add": "y"}, set); d != "" {
+		t.Errorf("set (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"drop"}, remove); d != "" {
+		t.Errorf("remove (-want +got):\n%s", d)
+	}
+}
+
+func TestCallbackURL(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		endpoint, custom, want string
+	}{
+		{"", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
+		{"http://127.0.0.1:4566", "", "http://abc123.execute-api.localhost:4566"},
+		{"http://localhost:4566/", "", "http://abc123.execute-api.localhost:4566"},
+		{"https://aws.internal.example:8443", "", "https://abc123.execute-api.aws.internal.example:8443"},
+		{"http://127.0.0.1:4566", "https://approvals.example.com/", "https://approvals.example.com"},
+	}
+	for _, c := range cases {
+		m := New(Clients{}, Env{Region: "eu-west-1", APIGatewayEndpoint: c.endpoint})
+		r := m.newRun(Spec{Name: "g", CallbackBaseURL: c.custom}, false)
+		if got := r.callbackURL("abc123", "https://abc123.execute-api.eu-west-1.amazonaws.com"); got != c.want {
+			t.Errorf("endpoint %q custom %q: got %q, want %q", c.endpoint, c.custom, got, c.want)
+		}
+	}
+}
+
+func TestRetryOn(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	err := retryOn(t.Context(), iamPropagationTimeout, func(error) bool { return true }, func() error {
+		calls++
+		if calls < 3 {
+			return errTest
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Errorf("retryable error: err=%v calls=%d, want nil after 3", err, calls)
+	}
+	calls = 0
+	err = retryOn(t.Context(), iamPropagationTimeout, func(error) bool { return false }, func() error { calls++; return errTest })
+	if err != errTest || calls != 1 {
+		t.Errorf("fatal error: err=%v calls=%d, want errTest after 1", err, calls)
+	}
+}
+
+var errTest = &testError{}
+
+type testError struct{}
+
+func (*testError) Error() string { return "test" }

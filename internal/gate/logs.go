@@ -1,0 +1,109 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+)
+
+// logGroupARN is the log group's ARN for tagging (without the trailing :*).
+func (r *run) logGroupARN(kind string) string {
+	return r.a.base("logs") + "log-group:" + r.n.logGroup(kind)
+}
+
+// ensureLogGroup creates or converges a function's log group: the gate
+// creates it, with a retention, so destroy leaves nothing behind.
+func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
+	c := r.m.c.Logs
+	name := r.n.logGroup(kind)
+	var have *logtypes.LogGroup
+	if !r.fresh {
+		groups, err := r.describeLogGroups(ctx)
+		if err != nil {
+			return err
+		}
+		have = groups[name]
+	}
+	if have == nil {
+		if _, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tagsWithGate()}); err != nil {
+			if hasCode(err, "ResourceAlreadyExistsException") {
+				return fmt.Errorf("creating CloudWatch Logs Log Group (%s): it already exists (a function of this name ran before the gate was created?); delete it or import the gate: %w", name, err)
+			}
+			return fmt.Errorf("creating CloudWatch Logs Log Group (%s): %w", name, err)
+		}
+		r.undo.add("CloudWatch Logs Log Group "+name, func(ctx context.Context) error { return r.deleteLogGroup(ctx, kind) })
+	} else {
+		tags, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(r.logGroupARN(kind))})
+		if err != nil {
+			return fmt.Errorf("reading CloudWatch Logs Log Group (%s) tags: %w", name, err)
+		}
+		set, remove := tagDiff(tags.Tags, r.tagsWithGate())
+		if len(set) > 0 {
+			if _, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), Tags: set}); err != nil {
+				return fmt.Errorf("tagging CloudWatch Logs Log Group (%s): %w", name, err)
+			}
+		}
+		if len(remove) > 0 {
+			if _, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), TagKeys: remove}); err != nil {
+				return fmt.Errorf("untagging CloudWatch Logs Log Group (%s): %w", name, err)
+			}
+		}
+	}
+	if have == nil || aws.ToInt32(have.RetentionInDays) != r.spec.LogRetentionDays {
+		if _, err := c.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(r.spec.LogRetentionDays)}); err != nil {
+			return fmt.Errorf("setting CloudWatch Logs Log Group (%s) retention: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// describeLogGroups returns the gate's log groups by name, read in one call
+// by their common prefix.
+func (r *run) describeLogGroups(ctx context.Context) (map[string]*logtypes.LogGroup, error) {
+	prefix := "/aws/lambda/" + r.spec.Name + "-"
+	groups := map[string]*logtypes.LogGroup{}
+	p := cloudwatchlogs.NewDescribeLogGroupsPaginator(r.m.c.Logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading CloudWatch Logs Log Groups (%s*): %w", prefix, err)
+		}
+		for i := range out.LogGroups {
+			groups[aws.ToString(out.LogGroups[i].LogGroupName)] = &out.LogGroups[i]
+		}
+	}
+	return groups, nil
+}
+
+// readLogGroups refreshes both log groups (1 call).
+func (r *run) readLogGroups(ctx context.Context) error {
+	groups, err := r.describeLogGroups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, kind := range kinds {
+		name := r.n.logGroup(kind)
+		g := groups[name]
+		if g == nil {
+			r.drifted("CloudWatch Logs log group %s: missing", name)
+			continue
+		}
+		r.exists()
+		if d := aws.ToInt32(g.RetentionInDays); d != r.spec.LogRetentionDays {
+			r.drifted("CloudWatch Logs log group %s: retention is %d days", name, d)
+		}
+	}
+	return nil
+}
+
+func (r *run) deleteLogGroup(ctx context.Context, kind string) error {
+	name := r.n.logGroup(kind)
+	_, err := r.m.c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(name)})
+	if err != nil && !hasCode(err, "ResourceNotFoundException") {
+		return fmt.Errorf("deleting CloudWatch Logs Log Group (%s): %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,340 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/bundle"
+)
+
+// run is one create, update or read of a gate. Its steps run in parallel
+// where AWS allows and record what they learn under mu.
+type run struct {
+	m    *Manager
+	spec Spec
+	n    names
+	a    arns
+	// fresh is true on create: no part is expected to exist, so steps create
+	// without looking first, and every part created is recorded in undo.
+	fresh bool
+	undo  undoLog
+
+	mu    sync.Mutex
+	st    Status
+	drift []string
+	found bool
+	// checks compare what one read learned with what others learned; they
+	// run after all reads are done.
+	checks []func()
+}
+
+func (m *Manager) newRun(spec Spec, fresh bool) *run {
+	n := names{spec.Name}
+	return &run{m: m, spec: spec, n: n, a: arns{env: m.env, n: n}, fresh: fresh}
+}
+
+func (r *run) set(f func(st *Status)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(&r.st)
+}
+
+// drifted records a difference between AWS and the Spec.
+func (r *run) drifted(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.drift = append(r.drift, fmt.Sprintf(format, args...))
+}
+
+// deferCheck queues a check to run once every part has been read.
+func (r *run) deferCheck(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.checks = append(r.checks, f)
+}
+
+func (r *run) exists() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.found = true
+}
+
+// parallel runs steps concurrently and returns all their errors joined. It
+// does not cancel the others when one fails: a create that is cut short
+// could leave a part whose undo was never recorded.
+func parallel(ctx context.Context, steps ...func(context.Context) error) error {
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = step(ctx)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// undoLog records how to remove each part a create made, to roll back.
+type undoLog struct {
+	mu    sync.Mutex
+	steps []undoStep
+}
+
+type undoStep struct {
+	what string
+	f    func(context.Context) error
+}
+
+func (u *undoLog) add(what string, f func(context.Context) error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.steps = append(u.steps, undoStep{what, f})
+}
+
+// run removes the recorded parts, last created first.
+func (u *undoLog) run(ctx context.Context) error {
+	u.mu.Lock()
+	steps := append([]undoStep(nil), u.steps...)
+	u.mu.Unlock()
+	var errs []error
+	for i := len(steps) - 1; i >= 0; i-- {
+		if err := steps[i].f(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", steps[i].what, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// converge makes every part match the Spec: in dependency order, independent
+// parts in parallel.
+func (r *run) converge(ctx context.Context) error {
+	zip, err := bundle.Zip(r.spec.Architecture)
+	if err != nil {
+		return err
+	}
+	sha, _ := bundle.SHA256(r.spec.Architecture)
+	r.set(func(st *Status) { st.BundleSHA256 = sha; st.TableName = r.n.table() })
+
+	// Phase 1: everything that depends on nothing else of the gate.
+	if err := parallel(ctx,
+		func(ctx context.Context) error { return r.ensureRole(ctx, kindNotifier) },
+		func(ctx context.Context) error { return r.ensureRole(ctx, kindCallback) },
+		r.ensureTable,
+		r.ensureTopic,
+		r.ensureParams,
+		func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindNotifier) },
+		func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindCallback) },
+		r.ensureAPI,
+	); err != nil {
+		return err
+	}
+	// Phase 2: the functions need their roles, the topic and the API's URL.
+	if err := parallel(ctx,
+		func(ctx context.Context) error { return r.ensureFunction(ctx, kindNotifier, zip) },
+		func(ctx context.Context) error { return r.ensureFunction(ctx, kindCallback, zip) },
+	); err != nil {
+		return err
+	}
+	// Phase 3: wire the API to the callback function.
+	if err := r.ensureAPIWiring(ctx); err != nil {
+		return err
+	}
+	r.finish()
+	return nil
+}
+
+// finish derives the computed documents from what the run learned.
+func (r *run) finish() {
+	r.set(func(st *Status) {
+		if st.NotifierFunctionARN != "" {
+			st.TaskStateJSON = TaskState(st.NotifierFunctionARN, r.spec.TimeoutSeconds, r.spec.IncludeExecutionContext)
+			st.StateMachinePolicyJSON = StateMachinePolicy(st.NotifierFunctionARN)
+		}
+	})
+}
+
+func (r *run) status() Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st
+	st.Drift = append([]string(nil), r.drift...)
+	sort.Strings(st.Drift)
+	st.Found = r.found
+	return st
+}
+
+// Create creates every part of the gate. If any step fails, it removes what
+// it created and returns one error naming what failed (and what could not
+// be removed, if anything).
+func (m *Manager) Create(ctx context.Context, spec Spec) (Status, error) {
+	r := m.newRun(spec, true)
+	if err := r.converge(ctx); err != nil {
+		if rbErr := r.undo.run(context.WithoutCancel(ctx)); rbErr != nil {
+			return Status{}, fmt.Errorf("%w\n\nRolling back the parts already created also failed; remove them by hand or run destroy: %w", err, rbErr)
+		}
+		return Status{}, err
+	}
+	st := r.status()
+	st.Found = true
+	return st, nil
+}
+
+// Update converges every part to the Spec: missing parts are re-created,
+// drifted ones repaired, changed arguments applied in place.
+func (m *Manager) Update(ctx context.Context, spec Spec) (Status, error) {
+	r := m.newRun(spec, false)
+	if err := r.converge(ctx); err != nil {
+		return Status{}, err
+	}
+	st := r.status()
+	st.Drift = nil
+	st.Found = true
+	return st, nil
+}
+
+// Read refreshes every part and reports what differs from the Spec.
+func (m *Manager) Read(ctx context.Context, spec Spec) (Status, error) {
+	r := m.newRun(spec, false)
+	r.set(func(st *Status) { st.TableName = r.n.table() })
+	if err := parallel(ctx,
+		func(ctx context.Context) error { return r.readRole(ctx, kindNotifier) },
+		func(ctx context.Context) error { return r.readRole(ctx, kindCallback) },
+		r.readTable,
+		r.readTopic,
+		r.readParams,
+		r.readLogGroups,
+		r.readAPI,
+		func(ctx context.Context) error { return r.readFunction(ctx, kindNotifier) },
+		func(ctx context.Context) error { return r.readFunction(ctx, kindCallback) },
+	); err != nil {
+		return Status{}, err
+	}
+	for _, check := range r.checks {
+		check()
+	}
+	r.finish()
+	return r.status(), nil
+}
+
+// Delete removes every part of the gate named name, tolerating parts that
+// are already gone.
+func (m *Manager) Delete(ctx context.Context, name string) error {
+	r := m.newRun(Spec{Name: name}, false)
+	// The API and functions first, so nothing runs while the rest goes.
+	if err := parallel(ctx,
+		r.deleteAPI,
+		func(ctx context.Context) error { return r.deleteFunction(ctx, kindNotifier) },
+		func(ctx context.Context) error { return r.deleteFunction(ctx, kindCallback) },
+	); err != nil {
+		return err
+	}
+	return parallel(ctx,
+		func(ctx context.Context) error { return r.deleteRole(ctx, kindNotifier) },
+		func(ctx context.Context) error { return r.deleteRole(ctx, kindCallback) },
+		r.deleteTable,
+		r.deleteTopic,
+		r.deleteParams,
+		func(ctx context.Context) error { return r.deleteLogGroup(ctx, kindNotifier) },
+		func(ctx context.Context) error { return r.deleteLogGroup(ctx, kindCallback) },
+	)
+}
+
+// handlerConfig is the configuration both functions get in their
+// environment (only the role differs).
+func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config {
+	s := r.spec
+	c := approval.Config{
+		Role:                    approval.Role(kind),
+		GateName:                s.Name,
+		TableName:               r.n.table(),
+		TopicARN:                topicARN,
+		CallbackBaseURL:         callbackURL,
+		ParamSigningKey:         r.n.param(paramSigningKey),
+		Approvers:               s.Approvers,
+		MinApprovals:            s.MinApprovals,
+		AllowSelfApproval:       s.AllowSelfApproval,
+		RequesterPath:           s.RequesterPath,
+		AllowedStateMachineARNs: s.AllowedStateMachineARNs,
+		TimeoutSeconds:          s.TimeoutSeconds,
+	}
+	if sl := s.Slack; sl != nil {
+		c.SlackFormat = sl.Format
+		c.SlackChannel = sl.Channel
+		if sl.Format == approval.SlackFormatApp {
+			c.SlackAPIBaseURL = sl.APIBaseURL
+			c.ParamSlackBotToken = r.n.param(paramSlackBotToken)
+			c.ParamSlackSigning = r.n.param(paramSlackSigning)
+		} else {
+			c.ParamSlackWebhook = r.n.param(paramSlackWebhook)
+		}
+	}
+	if w := s.Webhook; w != nil {
+		c.WebhookURL = w.URL
+		c.ParamWebhookSecret = r.n.param(paramWebhookSecret)
+	}
+	return c
+}
+
+// callbackURL is where people reach the callback API: the custom base URL
+// if set; on a custom (local) endpoint, the execute-api virtual host on it;
+// else the API's endpoint.
+func (r *run) callbackURL(apiID, apiEndpoint string) string {
+	if r.spec.CallbackBaseURL != "" {
+		return strings.TrimRight(r.spec.CallbackBaseURL, "/")
+	}
+	if ep := r.m.env.APIGatewayEndpoint; ep != "" {
+		if u, err := url.Parse(ep); err == nil && u.Host != "" {
+			host := u.Hostname()
+			if ip := net.ParseIP(host); ip != nil || host == "localhost" {
+				host = "localhost"
+			}
+			h := apiID + ".execute-api." + host
+			if p := u.Port(); p != "" {
+				h += ":" + p
+			}
+			return u.Scheme + "://" + h
+		}
+	}
+	return strings.TrimRight(apiEndpoint, "/")
+}
+
+// tagsWithGate is the Spec's tags plus the tag that marks the gate's parts.
+func (r *run) tagsWithGate() map[string]string {
+	t := map[string]string{tagGate: r.spec.Name}
+	for k, v := range r.spec.Tags {
+		t[k] = v
+	}
+	return t
+}
+
+// tagDiff says which tags to set and which to remove to turn have into
+// want. Tags AWS manages ("aws:" prefix) are left alone.
+func tagDiff(have, want map[string]string) (set map[string]string, remove []string) {
+	set = map[string]string{}
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			set[k] = v
+		}
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok && !strings.HasPrefix(k, "aws:") {
+			remove = append(remove, k)
+		}
+	}
+	sort.Strings(remove)
+	return set, remove
+}
+
+func sameTags(have, want map[string]string) bool {
+	set, remove := tagDiff(have, want)
+	return len(set) == 0 && len(remove) == 0
+}

@@ -1,0 +1,80 @@
+// Package gate is the AWS side of one approval gate: it creates, reads,
+// updates and deletes the gate's parts (IAM roles, Lambda functions, the HTTP
+// API, the DynamoDB table, the SNS topic, SSM parameters and log groups),
+// orders them, rolls back a failed create and repairs drift. It knows nothing
+// of Terraform types.
+package gate
+
+// Spec is the desired state of one gate: what the user configured, with
+// defaults applied and tags already merged with the provider's default tags.
+type Spec struct {
+	Name        string
+	Description string
+	Tags        map[string]string // tags_all: default_tags merged with tags
+
+	TimeoutSeconds int64
+
+	Slack   *SlackSpec   // nil: no Slack
+	Webhook *WebhookSpec // nil: no generic webhook
+
+	Approvers         []string
+	MinApprovals      int
+	AllowSelfApproval bool
+	RequesterPath     string
+
+	EmailAddresses []string
+	SMSNumbers     []string
+
+	AllowedStateMachineARNs []string // empty: every state machine of the account and region
+	IncludeExecutionContext bool
+
+	CallbackBaseURL string // optional custom domain; empty: the API's endpoint
+
+	LogRetentionDays       int32
+	Architecture           string // "arm64" | "x86_64"
+	MemoryMB               int32
+	PermissionsBoundaryARN string
+	KMSKeyARN              string
+}
+
+// SlackSpec is the Slack wiring. Format is "blocks" or "workflow" with
+// WebhookURL, or "app" with BotToken, Channel and SigningSecret.
+type SlackSpec struct {
+	Format        string
+	WebhookURL    string // sensitive
+	BotToken      string // sensitive
+	Channel       string
+	SigningSecret string // sensitive
+	APIBaseURL    string
+}
+
+// WebhookSpec is a generic signed JSON webhook.
+type WebhookSpec struct {
+	URL    string
+	Secret string // sensitive
+}
+
+// Status is what AWS says the gate is: the identifiers Terraform stores as
+// computed attributes, and what differs from the Spec.
+type Status struct {
+	TopicARN            string
+	TableName           string
+	NotifierFunctionARN string
+	CallbackFunctionARN string
+	NotifierRoleARN     string
+	CallbackRoleARN     string
+	APIID               string
+	CallbackURL         string
+	BundleSHA256        string // hex SHA-256 of the deployed bundle zip
+
+	TaskStateJSON          string
+	StateMachinePolicyJSON string
+
+	// Drift names each part that is missing or differs from the Spec, e.g.
+	// "Lambda function deploy-prod-notifier: environment differs". Empty when
+	// AWS matches the Spec.
+	Drift []string
+	// Found is false when no part of the gate exists at all (the gate was
+	// deleted out of band).
+	Found bool
+}

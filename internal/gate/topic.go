@@ -1,0 +1,217 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+)
+
+func snsTags(m map[string]string) []snstypes.Tag {
+	out := make([]snstypes.Tag, 0, len(m))
+	for k, v := range m {
+		out = append(out, snstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	return out
+}
+
+func fromSNSTags(t []snstypes.Tag) map[string]string {
+	m := make(map[string]string, len(t))
+	for _, x := range t {
+		m[aws.ToString(x.Key)] = aws.ToString(x.Value)
+	}
+	return m
+}
+
+// subscription is one endpoint the gate manages on its topic. Subscriptions
+// of other protocols (added by users outside the gate) are left alone.
+type subscription struct{ protocol, endpoint string }
+
+func (r *run) wantSubscriptions() []subscription {
+	var s []subscription
+	for _, e := range r.spec.EmailAddresses {
+		s = append(s, subscription{"email", e})
+	}
+	for _, n := range r.spec.SMSNumbers {
+		s = append(s, subscription{"sms", n})
+	}
+	return s
+}
+
+func managedProtocol(p string) bool { return p == "email" || p == "sms" }
+
+// listSubscriptions returns the topic's email and SMS subscriptions by
+// endpoint, with their ARNs ("PendingConfirmation" until confirmed).
+func (r *run) listSubscriptions(ctx context.Context, topicARN string) (map[subscription]string, error) {
+	have := map[subscription]string{}
+	p := sns.NewListSubscriptionsByTopicPaginator(r.m.c.SNS, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topicARN)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range out.Subscriptions {
+			if proto := aws.ToString(s.Protocol); managedProtocol(proto) {
+				have[subscription{proto, aws.ToString(s.Endpoint)}] = aws.ToString(s.SubscriptionArn)
+			}
+		}
+	}
+	return have, nil
+}
+
+func (r *run) topicAttributes() map[string]string {
+	return map[string]string{
+		"DisplayName":    "Approvals",
+		"KmsMasterKeyId": r.spec.KMSKeyARN,
+	}
+}
+
+// ensureTopic creates or converges the topic, its attributes, tags and the
+// email/SMS subscriptions.
+func (r *run) ensureTopic(ctx context.Context) error {
+	c := r.m.c.SNS
+	name := r.n.topic()
+	arn := r.a.topic()
+	exists := false
+	var attrs map[string]string
+	if !r.fresh {
+		out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
+		switch {
+		case err == nil:
+			exists, attrs = true, out.Attributes
+		case !hasCode(err, "NotFound"):
+			return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
+		}
+	}
+	if !exists {
+		in := &sns.CreateTopicInput{Name: aws.String(name), Tags: snsTags(r.tagsWithGate()), Attributes: map[string]string{"DisplayName": "Approvals"}}
+		if r.spec.KMSKeyARN != "" {
+			in.Attributes["KmsMasterKeyId"] = r.spec.KMSKeyARN
+		}
+		out, err := c.CreateTopic(ctx, in)
+		if err != nil {
+			return fmt.Errorf("creating SNS Topic (%s): %w", name, err)
+		}
+		arn = aws.ToString(out.TopicArn)
+		r.undo.add("SNS Topic "+name, r.deleteTopic)
+	} else {
+		for k, v := range r.topicAttributes() {
+			if attrs[k] != v {
+				if _, err := c.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(arn), AttributeName: aws.String(k), AttributeValue: aws.String(v)}); err != nil {
+					return fmt.Errorf("setting SNS Topic (%s) attribute %s: %w", name, k, err)
+				}
+			}
+		}
+		tags, err := c.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+		if err != nil {
+			return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
+		}
+		set, remove := tagDiff(fromSNSTags(tags.Tags), r.tagsWithGate())
+		if len(set) > 0 {
+			if _, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)}); err != nil {
+				return fmt.Errorf("tagging SNS Topic (%s): %w", name, err)
+			}
+		}
+		if len(remove) > 0 {
+			if _, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove}); err != nil {
+				return fmt.Errorf("untagging SNS Topic (%s): %w", name, err)
+			}
+		}
+	}
+	r.set(func(st *Status) { st.TopicARN = arn })
+
+	have := map[subscription]string{}
+	if exists {
+		var err error
+		if have, err = r.listSubscriptions(ctx, arn); err != nil {
+			return fmt.Errorf("listing SNS Topic (%s) subscriptions: %w", name, err)
+		}
+	}
+	want := r.wantSubscriptions()
+	var steps []func(context.Context) error
+	for _, s := range want {
+		if _, ok := have[s]; ok {
+			continue
+		}
+		steps = append(steps, func(ctx context.Context) error {
+			_, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String(s.protocol), Endpoint: aws.String(s.endpoint)})
+			return wrapf(err, "subscribing %s %s to SNS Topic (%s)", s.protocol, s.endpoint, name)
+		})
+	}
+	for s, subARN := range have {
+		if slices.Contains(want, s) || !strings.HasPrefix(subARN, "arn:") {
+			continue // wanted, or pending confirmation (AWS cannot unsubscribe those)
+		}
+		steps = append(steps, func(ctx context.Context) error {
+			_, err := c.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: aws.String(subARN)})
+			if hasCode(err, "NotFound") {
+				return nil
+			}
+			return wrapf(err, "unsubscribing %s %s from SNS Topic (%s)", s.protocol, s.endpoint, name)
+		})
+	}
+	return parallel(ctx, steps...)
+}
+
+// readTopic refreshes the topic, its subscriptions and tags (3 calls).
+func (r *run) readTopic(ctx context.Context) error {
+	c := r.m.c.SNS
+	name := r.n.topic()
+	arn := r.a.topic()
+	out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
+	if hasCode(err, "NotFound") {
+		r.drifted("SNS topic %s: missing", name)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
+	}
+	r.exists()
+	r.set(func(st *Status) { st.TopicARN = arn })
+	if k := out.Attributes["KmsMasterKeyId"]; k != r.spec.KMSKeyARN {
+		r.drifted("SNS topic %s: encryption key is %q", name, k)
+	}
+	return parallel(ctx,
+		func(ctx context.Context) error {
+			have, err := r.listSubscriptions(ctx, arn)
+			if err != nil {
+				return fmt.Errorf("listing SNS Topic (%s) subscriptions: %w", name, err)
+			}
+			want := r.wantSubscriptions()
+			for _, s := range want {
+				if _, ok := have[s]; !ok {
+					r.drifted("SNS subscription %s %s: missing", s.protocol, s.endpoint)
+				}
+			}
+			for s := range have {
+				if !slices.Contains(want, s) {
+					r.drifted("SNS subscription %s %s: not configured", s.protocol, s.endpoint)
+				}
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			tags, err := c.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+			if err != nil {
+				return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
+			}
+			if !sameTags(fromSNSTags(tags.Tags), r.tagsWithGate()) {
+				r.drifted("SNS topic %s: tags differ", name)
+			}
+			return nil
+		},
+	)
+}
+
+func (r *run) deleteTopic(ctx context.Context) error {
+	name := r.n.topic()
+	_, err := r.m.c.SNS.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(r.a.topic())})
+	if err != nil && !hasCode(err, "NotFound") {
+		return fmt.Errorf("deleting SNS Topic (%s): %w", name, err)
+	}
+	return nil
+}
