@@ -53,16 +53,16 @@ func newManager(t *testing.T) (*gate.Manager, aws.Config) {
 
 func testSpec(name string) gate.Spec {
 	return gate.Spec{
-		Name:                    name,
-		Description:             "test gate",
-		Tags:                    map[string]string{"team": "platform"},
-		TimeoutSeconds:          3600,
-		Slack:                   &gate.SlackSpec{Format: "blocks", WebhookURL: "http://127.0.0.1:9/hook"},
-		Webhook:                 &gate.WebhookSpec{URL: "https://hooks.example.com/approvals", Secret: "0123456789abcdef0123"},
-		Approvers:               []string{"U024BE7LH"},
-		MinApprovals:            1,
-		RequesterPath:           "$.requested_by",
-		EmailAddresses:          []string{"oncall@example.com"},
+		Name:           name,
+		Description:    "test gate",
+		Tags:           map[string]string{"team": "platform"},
+		TimeoutSeconds: 3600,
+		Slack:          &gate.SlackSpec{Format: "blocks", WebhookURL: "http://127.0.0.1:9/hook"},
+		Webhook:        &gate.WebhookSpec{URL: "https://hooks.example.com/approvals", Secret: "0123456789abcdef0123"},
+		Approvers:      []string{"U024BE7LH"},
+		MinApprovals:   1,
+		RequesterPath:  "$.requested_by",
+		EmailAddresses: []string{"oncall@example.com"},
 		// No SMS numbers: kumo v0.33.1 answers "Failed to parse request body"
 		// to Subscribe with an E.164 endpoint (it reads "+1555…" as a number).
 		IncludeExecutionContext: true,

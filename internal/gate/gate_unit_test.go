@@ -2,6 +2,7 @@ package gate
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -204,7 +205,7 @@ func TestRetryOn(t *testing.T) {
 	}
 	calls = 0
 	err = retryOn(t.Context(), iamPropagationTimeout, func(error) bool { return false }, func() error { calls++; return errTest })
-	if err != errTest || calls != 1 {
+	if !errors.Is(err, errTest) || calls != 1 {
 		t.Errorf("fatal error: err=%v calls=%d, want errTest after 1", err, calls)
 	}
 }

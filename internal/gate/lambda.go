@@ -17,7 +17,7 @@ import (
 
 // Function timeouts. The notifier retries Slack within its own limit; the
 // callback must answer Slack within three seconds and people at once.
-var functionTimeout = map[string]int32{kindNotifier: 60, kindCallback: 10}
+var functionTimeout = map[string]int32{kindNotifier: 60, kindCallback: 15}
 
 const functionRuntime = lambdatypes.RuntimeProvidedal2023
 

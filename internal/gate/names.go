@@ -63,8 +63,10 @@ func (a arns) params() string {
 func (a arns) logGroup(kind string) string {
 	return a.base("logs") + "log-group:" + a.n.logGroup(kind) + ":*"
 }
-func (a arns) function(kind string) string { return a.base("lambda") + "function:" + a.n.function(kind) }
-func (a arns) anyStateMachine() string    { return a.base("states") + "stateMachine:*" }
+func (a arns) function(kind string) string {
+	return a.base("lambda") + "function:" + a.n.function(kind)
+}
+func (a arns) anyStateMachine() string { return a.base("states") + "stateMachine:*" }
 func (a arns) executeAPI(apiID string) string {
 	return a.base("execute-api") + apiID + "/*/*"
 }

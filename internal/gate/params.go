@@ -9,27 +9,29 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
 
 // signingKeyBytes is the size of the link-signing key (HMAC-SHA256).
 const signingKeyBytes = 32
 
-// secrets are the SecureString parameters the Spec configures, by suffix,
-// except the signing key, which the gate generates once and keeps.
+// secrets are the SecureString parameters the Spec's wiring needs, by
+// suffix, with their values, except the signing key, which the gate
+// generates once and keeps. Which parameters exist follows from the wiring
+// (Slack format, webhook), not from the values: an imported gate, whose
+// secrets cannot be read back, still expects them.
 func (r *run) secrets() map[string]string {
 	s := map[string]string{}
 	if sl := r.spec.Slack; sl != nil {
-		if sl.WebhookURL != "" {
+		if sl.Format == approval.SlackFormatApp {
+			s[paramSlackBotToken] = sl.BotToken
+			s[paramSlackSigning] = sl.SigningSecret
+		} else {
 			s[paramSlackWebhook] = sl.WebhookURL
 		}
-		if sl.BotToken != "" {
-			s[paramSlackBotToken] = sl.BotToken
-		}
-		if sl.SigningSecret != "" {
-			s[paramSlackSigning] = sl.SigningSecret
-		}
 	}
-	if w := r.spec.Webhook; w != nil && w.Secret != "" {
+	if w := r.spec.Webhook; w != nil {
 		s[paramWebhookSecret] = w.Secret
 	}
 	return s
@@ -82,6 +84,9 @@ func (r *run) ensureParams(ctx context.Context) error {
 		})
 	}
 	for suffix, value := range want {
+		if value == "" {
+			return fmt.Errorf("the secret for SSM Parameter (%s) is empty: set it in the configuration (secrets are not read back after an import)", r.n.param(suffix))
+		}
 		steps = append(steps, func(ctx context.Context) error {
 			return r.putParam(ctx, suffix, value, have[r.n.param(suffix)])
 		})

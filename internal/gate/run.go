@@ -117,6 +117,10 @@ func (u *undoLog) run(ctx context.Context) error {
 // converge makes every part match the Spec: in dependency order, independent
 // parts in parallel.
 func (r *run) converge(ctx context.Context) error {
+	if r.m.env.AccountID == "" {
+		return errors.New("the AWS account id is not known, so the gate's IAM policies cannot name its own resources: " +
+			"remove skip_credentials_validation from the provider configuration so it can ask STS")
+	}
 	zip, err := bundle.Zip(r.spec.Architecture)
 	if err != nil {
 		return err

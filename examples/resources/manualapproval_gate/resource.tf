@@ -1,0 +1,26 @@
+variable "slack_webhook_url" {
+  type      = string
+  sensitive = true
+}
+
+resource "manualapproval_gate" "deploy" {
+  name            = "deploy-prod"
+  description     = "Production deployments"
+  timeout_seconds = 86400
+
+  slack = {
+    webhook_url = var.slack_webhook_url
+  }
+  email_addresses = ["oncall@example.com"]
+
+  tags = {
+    service = "checkout"
+  }
+}
+
+# In a state machine definition:
+#   Approve = merge(jsondecode(manualapproval_gate.deploy.task_state_json), { Next = "Deploy" })
+# and give the state machine's role manualapproval_gate.deploy.state_machine_policy_json.
+output "approve_state" {
+  value = jsondecode(manualapproval_gate.deploy.task_state_json)
+}

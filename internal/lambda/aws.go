@@ -1,0 +1,174 @@
+// Package lambda holds the two handlers that run inside a gate's functions:
+// the Notifier, invoked by Step Functions with a task token, and the
+// Callback, behind the gate's HTTP API. Both are structs over narrow
+// interfaces copying the AWS SDK methods they call, so tests run them over
+// fakes; internal/lambda/bootstrap wires them to the real clients.
+package lambda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+)
+
+// DynamoDB is the part of *dynamodb.Client the handlers use.
+type DynamoDB interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
+// StepFunctions is the part of *sfn.Client the callback uses.
+type StepFunctions interface {
+	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
+	SendTaskFailure(ctx context.Context, in *sfn.SendTaskFailureInput, opts ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error)
+}
+
+// SNS is the part of *sns.Client the notifier uses.
+type SNS interface {
+	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+// SSM is the part of *ssm.Client both handlers use.
+type SSM interface {
+	GetParameters(ctx context.Context, in *ssm.GetParametersInput, opts ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
+}
+
+// Base is what both handlers share: configuration, secrets, HTTP, clock and
+// logger. Zero-valued HTTP, Now, Sleep and Log get working defaults.
+type Base struct {
+	Config approval.Config
+	SSM    SSM
+	HTTP   *http.Client
+	Now    func() time.Time
+	Sleep  func(context.Context, time.Duration) error
+	Log    *slog.Logger
+
+	cache *secretCache // set by init
+}
+
+// secretCache holds the secrets once read.
+type secretCache struct {
+	mu      sync.Mutex
+	secrets *Secrets
+}
+
+func (b *Base) init() {
+	b.cache = &secretCache{}
+	if b.HTTP == nil {
+		b.HTTP = &http.Client{Timeout: 10 * time.Second}
+	}
+	if b.Now == nil {
+		b.Now = time.Now
+	}
+	if b.Sleep == nil {
+		b.Sleep = sleepContext
+	}
+	if b.Log == nil {
+		b.Log = slog.New(slog.DiscardHandler)
+	}
+	if b.Config.SlackAPIBaseURL == "" {
+		b.Config.SlackAPIBaseURL = DefaultSlackAPIBaseURL
+	}
+}
+
+// DefaultSlackAPIBaseURL is Slack's Web API, used when the gate sets none.
+const DefaultSlackAPIBaseURL = "https://slack.com/api"
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Secrets are the values of the gate's SSM parameters. Unconfigured ones
+// are empty.
+type Secrets struct {
+	SigningKey         []byte
+	SlackWebhookURL    string
+	SlackBotToken      string
+	SlackSigningSecret []byte
+	WebhookSecret      []byte
+}
+
+// loadSecrets reads the gate's parameters with one ssm:GetParameters call
+// (with decryption) on first use and caches them for the life of the
+// process. A failure is not cached.
+func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
+	b.cache.mu.Lock()
+	defer b.cache.mu.Unlock()
+	if b.cache.secrets != nil {
+		return b.cache.secrets, nil
+	}
+	c := b.Config
+	var names []string
+	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret} {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	out, err := b.SSM.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("reading SSM parameters %s: %w", strings.Join(names, ", "), err)
+	}
+	if len(out.InvalidParameters) > 0 {
+		return nil, fmt.Errorf("SSM parameters not found: %s", strings.Join(out.InvalidParameters, ", "))
+	}
+	values := map[string]string{}
+	for _, p := range out.Parameters {
+		values[aws.ToString(p.Name)] = aws.ToString(p.Value)
+	}
+	for _, n := range names {
+		if _, ok := values[n]; !ok {
+			return nil, fmt.Errorf("SSM parameter %s missing from GetParameters answer", n)
+		}
+	}
+	s := &Secrets{
+		SigningKey:         []byte(values[c.ParamSigningKey]),
+		SlackWebhookURL:    values[c.ParamSlackWebhook],
+		SlackBotToken:      values[c.ParamSlackBotToken],
+		SlackSigningSecret: []byte(values[c.ParamSlackSigning]),
+		WebhookSecret:      []byte(values[c.ParamWebhookSecret]),
+	}
+	if len(s.SigningKey) < approval.MinSigningKeyBytes {
+		return nil, fmt.Errorf("SSM parameter %s: signing key shorter than %d bytes", c.ParamSigningKey, approval.MinSigningKeyBytes)
+	}
+	b.cache.secrets = s
+	return s, nil
+}
+
+// links returns the approve and reject links of request r.
+func (b *Base) links(key []byte, r approval.Request) (approve, reject string) {
+	l := approval.Link{ID: r.ID, Decision: approval.DecisionApprove, Expires: r.ExpiresAt}
+	approve = l.URL(b.Config.CallbackBaseURL, key)
+	l.Decision = approval.DecisionReject
+	return approve, l.URL(b.Config.CallbackBaseURL, key)
+}
+
+// redact drops the URL from an *url.Error: webhook URLs are secrets.
+func redact(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s request: %w", ue.Op, ue.Err)
+	}
+	return err
+}

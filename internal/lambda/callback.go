@@ -1,0 +1,302 @@
+package lambda
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+)
+
+// slackBudget is how long the callback spends on a Slack interaction, so it
+// answers within Slack's three seconds.
+const slackBudget = 2500 * time.Millisecond
+
+// Callback is the handler of the callback function behind the gate's HTTP
+// API: GET and POST /r/{id} for signed links, POST /slack/interactions for
+// the Slack app's buttons.
+type Callback struct {
+	Base
+	DB  DynamoDB
+	SFN StepFunctions
+
+	once sync.Once
+}
+
+// Handle serves one HTTP API request (payload format 2.0). It never returns
+// an error: every failure is a page or status code.
+func (c *Callback) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	c.once.Do(c.init)
+	start := c.Now()
+	resp, route, id := c.route(ctx, req)
+	c.Log.Info("http", "method", req.RequestContext.HTTP.Method, "route", route, "request_id", id,
+		"status", resp.StatusCode, "duration_ms", c.Now().Sub(start).Milliseconds())
+	return resp, nil
+}
+
+func (c *Callback) route(ctx context.Context, req events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, route, id string) {
+	method := req.RequestContext.HTTP.Method
+	path := req.RawPath
+	if path == "" {
+		path = req.RequestContext.HTTP.Path
+	}
+	if strings.HasSuffix(path, "/slack/interactions") {
+		if method != http.MethodPost {
+			return methodNotAllowed(http.MethodPost), "slack", ""
+		}
+		resp, id = c.slack(ctx, req)
+		return resp, "slack", id
+	}
+	id, ok := requestID(req, path)
+	if !ok {
+		return errorPage(http.StatusNotFound, "Not found", "There is nothing here."), "unknown", ""
+	}
+	switch method {
+	case http.MethodGet:
+		return c.confirm(ctx, req, id), "link", id
+	case http.MethodPost:
+		return c.decideLink(ctx, req, id), "link", id
+	}
+	return methodNotAllowed(http.MethodGet + ", " + http.MethodPost), "link", id
+}
+
+// requestID finds {id} of /r/{id}: from the path parameters when API
+// Gateway gives them, else from the path (which may carry a stage prefix).
+func requestID(req events.APIGatewayV2HTTPRequest, path string) (string, bool) {
+	if id, ok := req.PathParameters["id"]; ok {
+		return id, id != ""
+	}
+	i := strings.LastIndex(path, "/r/")
+	if i < 0 {
+		return "", false
+	}
+	id := path[i+len("/r/"):]
+	return id, id != "" && !strings.Contains(id, "/")
+}
+
+func methodNotAllowed(allow string) events.APIGatewayV2HTTPResponse {
+	return respond(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", "method not allowed\n", map[string]string{"Allow": allow})
+}
+
+func internalError() events.APIGatewayV2HTTPResponse {
+	return errorPage(http.StatusInternalServerError, "Something went wrong", "The request could not be processed. Try again in a moment.")
+}
+
+// verifiedLink checks the link of request id; on failure it returns the
+// page to show.
+func (c *Callback) verifiedLink(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) (approval.Link, *events.APIGatewayV2HTTPResponse) {
+	sec, err := c.loadSecrets(ctx)
+	if err != nil {
+		c.Log.Error("secrets", "error", err.Error())
+		resp := internalError()
+		return approval.Link{}, &resp
+	}
+	l, err := approval.VerifyLink(sec.SigningKey, id, query(req), c.Now())
+	switch {
+	case errors.Is(err, approval.ErrLinkExpired):
+		resp := errorPage(http.StatusGone, "Link expired", "This approval link has expired.")
+		return l, &resp
+	case err != nil:
+		resp := errorPage(http.StatusForbidden, "Invalid link", "This approval link is not valid. Use the link exactly as you received it.")
+		return l, &resp
+	}
+	return l, nil
+}
+
+// confirm serves GET /r/{id}: the confirm page. It never decides anything.
+func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) events.APIGatewayV2HTTPResponse {
+	l, bad := c.verifiedLink(ctx, req, id)
+	if bad != nil {
+		return *bad
+	}
+	r, err := c.store().get(ctx, id)
+	if err != nil {
+		return c.votePage(r, 0, err)
+	}
+	if r.Status != approval.StatusPending {
+		return c.votePage(r, 0, approval.ErrAlreadyDecided)
+	}
+	if c.Now().After(r.ExpiresAt) {
+		return c.votePage(r, 0, approval.ErrExpired)
+	}
+	return c.formPage(http.StatusOK, r, l, "", "", "")
+}
+
+func (c *Callback) formPage(status int, r approval.Request, l approval.Link, name, comment, problem string) events.APIGatewayV2HTTPResponse {
+	heading := "Approve this request?"
+	if l.Decision == approval.DecisionReject {
+		heading = "Reject this request?"
+	}
+	return html(status, page{
+		Heading: heading, Message: problem, IsError: problem != "",
+		Request: newPageRequest(r),
+		Form: &pageForm{
+			Approve: l.Decision == approval.DecisionApprove, NameRequired: r.MinApprovals > 1,
+			Needed: r.MinApprovals, Name: name, Comment: comment,
+		},
+	}, nil)
+}
+
+// decideLink serves POST /r/{id}: the confirm page's form decides.
+func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) events.APIGatewayV2HTTPResponse {
+	l, bad := c.verifiedLink(ctx, req, id)
+	if bad != nil {
+		return *bad
+	}
+	b, err := body(req)
+	if errors.Is(err, errBodyTooLarge) {
+		return errorPage(http.StatusRequestEntityTooLarge, "Too large", "The form is too large.")
+	}
+	form, perr := url.ParseQuery(string(b))
+	if err != nil || perr != nil {
+		return errorPage(http.StatusBadRequest, "Bad request", "The form could not be read.")
+	}
+	name, comment := approval.NormalizeName(form.Get("name")), form.Get("comment")
+	if name == "" {
+		r, err := c.store().get(ctx, id)
+		if err != nil {
+			return c.votePage(r, 0, err)
+		}
+		if r.MinApprovals > 1 && r.Status == approval.StatusPending {
+			return c.formPage(http.StatusBadRequest, r, l, name, comment, "Please give your name: this request needs several distinct approvers.")
+		}
+	}
+	v := approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now()}
+	r, res, err := c.vote(ctx, id, v)
+	return c.votePage(r, res, err)
+}
+
+// votePage renders the result of a vote, or of looking a request up.
+func (c *Callback) votePage(r approval.Request, res approval.Result, err error) events.APIGatewayV2HTTPResponse {
+	result := func(status int, heading, msg string) events.APIGatewayV2HTTPResponse {
+		p := page{Heading: heading, Message: msg}
+		if r.ID != "" {
+			p.Request = newPageRequest(r)
+		}
+		return html(status, p, nil)
+	}
+	switch {
+	case err == nil && res == approval.Decided:
+		return result(http.StatusOK, capitalize(r.Outcome.Decision), describeOutcome(r.Outcome)+". The workflow has been told. Thank you.")
+	case err == nil && res == approval.Counted:
+		return result(http.StatusOK, "Approval recorded", progress(r))
+	case err == nil && res == approval.AlreadyCounted:
+		return result(http.StatusOK, "Already counted", "Your approval was already recorded. "+progress(r))
+	case errors.Is(err, errNotFound):
+		return errorPage(http.StatusNotFound, "Not found", "There is no such approval request. It may have expired and been removed.")
+	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed),
+		errors.Is(err, approval.ErrAlreadyDecided) && r.Status == approval.StatusExpired:
+		return result(http.StatusGone, "Expired", "The workflow no longer waits for this request: it timed out, was stopped or was already decided.")
+	case errors.Is(err, approval.ErrAlreadyDecided):
+		return result(http.StatusConflict, "Already decided", describeOutcome(r.Outcome)+".")
+	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover):
+		return result(http.StatusForbidden, "Not allowed", capitalize(err.Error())+".")
+	case errors.Is(err, errStepFunctions):
+		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. Submit the form again in a moment.")
+	}
+	c.Log.Error("vote failed", "request_id", r.ID, "error", fmt.Sprint(err))
+	return internalError()
+}
+
+func progress(r approval.Request) string {
+	return fmt.Sprintf("%d of %d approvals so far.", r.Approvals(), r.MinApprovals)
+}
+
+// slack serves POST /slack/interactions.
+func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, string) {
+	text := func(status int, s string) events.APIGatewayV2HTTPResponse {
+		return respond(status, "text/plain; charset=utf-8", s, nil)
+	}
+	if c.Config.SlackFormat != approval.SlackFormatApp || c.Config.ParamSlackSigning == "" {
+		return text(http.StatusNotFound, "not found\n"), ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, slackBudget)
+	defer cancel()
+	b, err := body(req)
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return text(http.StatusRequestEntityTooLarge, "too large\n"), ""
+	case err != nil:
+		return text(http.StatusBadRequest, "bad request\n"), ""
+	}
+	sec, err := c.loadSecrets(ctx)
+	if err != nil {
+		c.Log.Error("secrets", "error", err.Error())
+		return text(http.StatusInternalServerError, "internal error\n"), ""
+	}
+	ts, sig := header(req, approval.SlackTimestampHeader), header(req, approval.SlackSignatureHeader)
+	if err := approval.VerifySlackSignature(sec.SlackSigningSecret, ts, sig, b, c.Now()); err != nil {
+		return text(http.StatusUnauthorized, "unauthorized\n"), ""
+	}
+	act, err := approval.ParseInteraction(b)
+	switch {
+	case errors.Is(err, approval.ErrNotDecision):
+		return text(http.StatusOK, ""), ""
+	case err != nil:
+		return text(http.StatusBadRequest, "bad request\n"), ""
+	}
+	act.Vote.At = c.Now()
+	r, res, err := c.vote(ctx, act.RequestID, act.Vote)
+	c.slackReply(ctx, sec, act, r, res, err)
+	return text(http.StatusOK, ""), act.RequestID
+}
+
+// slackReply updates the message in place once the request is final, and
+// tells the clicking user privately about anything else.
+func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Action, r approval.Request, res approval.Result, err error) {
+	var note string
+	final := false
+	switch {
+	case err == nil && res == approval.Decided:
+		final = true
+	case err == nil && res == approval.Counted:
+		note = "Your approval is recorded. " + progress(r)
+	case err == nil && res == approval.AlreadyCounted:
+		note = "Your approval was already recorded. " + progress(r)
+	case errors.Is(err, approval.ErrNotApprover):
+		note = "You are not an approver of this request."
+	case errors.Is(err, approval.ErrSelfApproval):
+		note = "You cannot approve your own request."
+	case errors.Is(err, errNotFound):
+		note = "This approval request no longer exists."
+	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed):
+		final, r.Outcome = true, nil
+		note = "Too late: the workflow no longer waits for this request."
+	case errors.Is(err, approval.ErrAlreadyDecided):
+		final = true
+		if r.Status == approval.StatusExpired {
+			r.Outcome = nil
+		}
+		note = "Already decided: " + approval.SlackStatusText(r.Outcome)
+	case errors.Is(err, errStepFunctions):
+		note = "Your decision is recorded but the workflow could not be told yet. Click again in a moment."
+	default:
+		c.Log.Error("slack vote failed", "request_id", act.RequestID, "error", fmt.Sprint(err))
+		note = "Something went wrong. Try again in a moment."
+	}
+	if final {
+		channel, ts := cmp.Or(act.Channel, r.SlackChannel), cmp.Or(act.TS, r.SlackTS)
+		body, merr := approval.SlackUpdateMessage(approval.NewMessage(r, c.Config.GateName, "", ""), channel, ts, r.Outcome)
+		if merr == nil && channel != "" && ts != "" {
+			if _, uerr := c.slackAPI(ctx, sec.SlackBotToken, "chat.update", body); uerr != nil {
+				c.Log.Warn("slack message not updated", "request_id", r.ID, "error", uerr.Error())
+			}
+		}
+	}
+	if note == "" {
+		return
+	}
+	body, _ := json.Marshal(map[string]string{"channel": act.Channel, "user": act.Vote.Approver.ID, "text": note})
+	if _, perr := c.slackAPI(ctx, sec.SlackBotToken, "chat.postEphemeral", body); perr != nil {
+		c.Log.Warn("slack ephemeral not sent", "request_id", act.RequestID, "error", perr.Error())
+	}
+}

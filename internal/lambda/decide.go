@@ -1,0 +1,204 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/smithy-go"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+)
+
+const (
+	// maxVoteAttempts bounds the compare-and-swap loop of one vote.
+	maxVoteAttempts = 8
+	// sfnCallTimeout bounds one delivery to Step Functions (SDK retries
+	// included).
+	sfnCallTimeout = 10 * time.Second
+	// resendAfter is how long after a decision another request may re-send
+	// it: longer than sfnCallTimeout, so the request that decided is done
+	// trying and two deliveries never overlap.
+	resendAfter = sfnCallTimeout + 5*time.Second
+)
+
+var (
+	// errStepFunctions: the decision is recorded (status deciding) but Step
+	// Functions could not be told; the next attempt re-sends it.
+	errStepFunctions = errors.New("the decision is recorded but Step Functions could not be told yet")
+	// errTaskClosed: Step Functions no longer waits for the token (timed out,
+	// stopped, or unknown), so the decision came too late.
+	errTaskClosed = errors.New("the workflow no longer waits for this request")
+	// errInFlight: the decision is being delivered by another request.
+	errInFlight = fmt.Errorf("%w (a delivery is in progress)", errStepFunctions)
+)
+
+// taskClosed reports whether err is Step Functions saying the token is no
+// longer open: TaskTimedOut, TaskDoesNotExist or InvalidToken.
+func taskClosed(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "TaskTimedOut", "TaskDoesNotExist", "InvalidToken":
+		return true
+	}
+	return false
+}
+
+func (c *Callback) store() store { return store{db: c.DB, table: c.Config.TableName} }
+
+// vote records v on request id and, when it decides the request, tells Step
+// Functions. Concurrent votes serialise on the item's version: each attempt
+// reads the item, applies the rules and writes it back only if nobody wrote
+// in between. A request left in status deciding by an earlier failure to
+// reach Step Functions is re-sent first, once resendAfter has passed since
+// the decision (before that, the request that decided may still be
+// delivering it). It returns the request as last seen.
+func (c *Callback) vote(ctx context.Context, id string, v approval.Vote) (approval.Request, approval.Result, error) {
+	db := c.store()
+	for range maxVoteAttempts {
+		r, err := db.get(ctx, id)
+		if err != nil {
+			return r, 0, err
+		}
+		if r.Status == approval.StatusDeciding {
+			if c.Now().Before(decidedAt(r).Add(resendAfter)) {
+				if castDecidingVote(r, v) {
+					return r, 0, errInFlight
+				}
+				return r, 0, approval.ErrAlreadyDecided
+			}
+			if r, err = c.deliver(ctx, r, false); err != nil {
+				return r, 0, err
+			}
+			if castDecidingVote(r, v) {
+				return r, approval.Decided, nil
+			}
+			return r, 0, approval.ErrAlreadyDecided
+		}
+		next, res, err := approval.Apply(r, approval.PolicyFromConfig(c.Config), v)
+		if err != nil || res == approval.AlreadyCounted {
+			return next, res, err
+		}
+		switch err := db.update(ctx, next); {
+		case errors.Is(err, errConflict):
+			continue
+		case err != nil:
+			return r, 0, err
+		}
+		next.Version++
+		c.Log.Info("vote", "request_id", id, "decision", v.Decision, "approver", v.Approver.ID, "via", v.Approver.Via,
+			"approvals", next.Approvals(), "needed", next.MinApprovals)
+		if res == approval.Decided {
+			next, err = c.deliver(ctx, next, true)
+		}
+		return next, res, err
+	}
+	return approval.Request{}, 0, fmt.Errorf("request %s: too many concurrent votes, try again", id)
+}
+
+// decidedAt is when r's outcome was decided (zero if unknown).
+func decidedAt(r approval.Request) time.Time {
+	if r.Outcome == nil {
+		return time.Time{}
+	}
+	t, _ := time.Parse(time.RFC3339, r.Outcome.DecidedAt)
+	return t
+}
+
+// castDecidingVote reports whether v is part of r's outcome (a retry by
+// someone whose vote decided it).
+func castDecidingVote(r approval.Request, v approval.Vote) bool {
+	if r.Outcome == nil || (r.Outcome.Decision == approval.OutcomeApproved) != (v.Decision == approval.DecisionApprove) {
+		return false
+	}
+	for _, a := range r.Outcome.Approvers {
+		if approval.VoteKey(a) == approval.VoteKey(v.Approver) {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver sends r's outcome to Step Functions and records that it did. first
+// says whether this is the first attempt: then a closed token means the
+// decision came too late (status expired, errTaskClosed); on a retry it means
+// an earlier attempt got through (status decided).
+func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) (approval.Request, error) {
+	o := r.Outcome
+	if o == nil {
+		return r, fmt.Errorf("request %s is deciding without an outcome", r.ID)
+	}
+	out, err := json.Marshal(o)
+	if err != nil {
+		return r, err
+	}
+	sctx, cancel := context.WithTimeout(ctx, sfnCallTimeout)
+	defer cancel()
+	if o.Decision == approval.OutcomeApproved {
+		_, err = c.SFN.SendTaskSuccess(sctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(r.Token), Output: aws.String(string(out))})
+	} else {
+		_, err = c.SFN.SendTaskFailure(sctx, &sfn.SendTaskFailureInput{
+			TaskToken: aws.String(r.Token), Error: aws.String(approval.ErrorRejected), Cause: aws.String(string(out)),
+		})
+	}
+	var result error
+	switch {
+	case err == nil:
+		r.Status = approval.StatusDecided
+	case taskClosed(err) && first:
+		r.Status, result = approval.StatusExpired, errTaskClosed
+	case taskClosed(err):
+		r.Status = approval.StatusDecided
+	default:
+		c.Log.Error("step functions call failed", "request_id", r.ID, "decision", o.Decision, "error", err.Error())
+		return r, fmt.Errorf("%w: %w", errStepFunctions, err)
+	}
+	switch err := c.store().update(ctx, r); {
+	case err == nil:
+		r.Version++
+	case !errors.Is(err, errConflict): // a concurrent re-send recorded it: fine
+		c.Log.Warn("final status not recorded", "request_id", r.ID, "status", r.Status, "error", err.Error())
+	}
+	ids, vias := make([]string, len(o.Approvers)), make([]string, len(o.Approvers))
+	for i, a := range o.Approvers {
+		ids[i], vias[i] = a.ID, a.Via
+	}
+	c.Log.Info("decision", "request_id", r.ID, "decision", o.Decision, "approver", strings.Join(ids, ","),
+		"via", strings.Join(vias, ","), "status", r.Status)
+	return r, result
+}
+
+// describeOutcome says who decided and when, for people.
+func describeOutcome(o *approval.Outcome) string {
+	if o == nil {
+		return ""
+	}
+	names := make([]string, len(o.Approvers))
+	for i, a := range o.Approvers {
+		n := a.Name
+		if n == "" {
+			n = a.ID
+		}
+		names[i] = n + " (" + a.Via + ")"
+	}
+	when := o.DecidedAt
+	if t, err := time.Parse(time.RFC3339, o.DecidedAt); err == nil {
+		when = approval.FormatTime(t)
+	}
+	return fmt.Sprintf("%s by %s on %s", capitalize(o.Decision), strings.Join(names, ", "), when)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

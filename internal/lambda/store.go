@@ -1,0 +1,253 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+)
+
+// store maps approval.Request to the gate's table (the item schema is
+// documented on approval.Request).
+type store struct {
+	db    DynamoDB
+	table string
+}
+
+var (
+	errNotFound = errors.New("request not found")
+	errConflict = errors.New("request changed concurrently")
+	errExists   = errors.New("request id already taken")
+)
+
+func (s store) key(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"id": str(id)}
+}
+
+// create writes a new request; it never overwrites one.
+func (s store) create(ctx context.Context, r approval.Request) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.table),
+		Item:                toItem(r),
+		ConditionExpression: aws.String("attribute_not_exists(id)"),
+	})
+	if isConditionFailed(err) {
+		return errExists
+	}
+	if err != nil {
+		return fmt.Errorf("writing request %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// get reads a request (strongly consistent).
+func (s store) get(ctx context.Context, id string) (approval.Request, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: s.key(id), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return approval.Request{}, fmt.Errorf("reading request %s: %w", id, err)
+	}
+	if len(out.Item) == 0 {
+		return approval.Request{}, errNotFound
+	}
+	return fromItem(out.Item)
+}
+
+// update writes r's status, votes and outcome if the item still has
+// r.Version, and bumps the version. It returns errConflict when another
+// writer got there first.
+func (s store) update(ctx context.Context, r approval.Request) error {
+	names := map[string]string{"#s": "status", "#v": "version", "#votes": "votes"}
+	values := map[string]types.AttributeValue{
+		":s": str(r.Status), ":old": num(r.Version), ":new": num(r.Version + 1), ":votes": votesAV(r.Votes),
+	}
+	expr := "SET #s = :s, #v = :new, #votes = :votes"
+	if r.Outcome != nil {
+		b, err := json.Marshal(r.Outcome)
+		if err != nil {
+			return err
+		}
+		names["#o"], values[":o"] = "outcome", str(string(b))
+		expr += ", #o = :o"
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       s.key(r.ID),
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String("attribute_exists(id) AND #v = :old"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return errConflict
+	}
+	if err != nil {
+		return fmt.Errorf("updating request %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// setSlackMessage remembers where the Slack app message of a request is.
+func (s store) setSlackMessage(ctx context.Context, id, channel, ts string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.table),
+		Key:                 s.key(id),
+		UpdateExpression:    aws.String("SET #c = :c, #t = :t"),
+		ConditionExpression: aws.String("attribute_exists(id)"),
+		ExpressionAttributeNames: map[string]string{
+			"#c": "slack_channel", "#t": "slack_ts",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": str(channel), ":t": str(ts)},
+	})
+	if err != nil {
+		return fmt.Errorf("saving Slack message of request %s: %w", id, err)
+	}
+	return nil
+}
+
+func isConditionFailed(err error) bool {
+	var cf *types.ConditionalCheckFailedException
+	return errors.As(err, &cf)
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func toItem(r approval.Request) map[string]types.AttributeValue {
+	ctx, _ := json.Marshal(r.Context) // []Field of strings always marshals
+	item := map[string]types.AttributeValue{
+		"id":            str(r.ID),
+		"token":         str(r.Token),
+		"title":         str(r.Title),
+		"context":       str(string(ctx)),
+		"created_at":    num(r.CreatedAt.Unix()),
+		"expires_at":    num(r.ExpiresAt.Unix()),
+		"min_approvals": num(int64(r.MinApprovals)),
+		"status":        str(r.Status),
+		"version":       num(r.Version),
+		"votes":         votesAV(r.Votes),
+	}
+	for k, v := range map[string]string{
+		"execution_id": r.ExecutionID, "state_machine_id": r.StateMachineID, "state_name": r.StateName,
+		"text": r.Text, "requested_by": r.RequestedBy, "slack_channel": r.SlackChannel, "slack_ts": r.SlackTS,
+	} {
+		if v != "" {
+			item[k] = str(v)
+		}
+	}
+	if r.Outcome != nil {
+		b, _ := json.Marshal(r.Outcome)
+		item["outcome"] = str(string(b))
+	}
+	return item
+}
+
+func votesAV(votes map[string]approval.Vote) types.AttributeValue {
+	m := make(map[string]types.AttributeValue, len(votes))
+	for k, v := range votes {
+		m[k] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			"id": str(v.Approver.ID), "name": str(v.Approver.Name), "via": str(v.Approver.Via),
+			"decision": str(v.Decision), "comment": str(v.Comment), "at": num(v.At.Unix()),
+		}}
+	}
+	return &types.AttributeValueMemberM{Value: m}
+}
+
+// itemReader reads typed attributes and remembers the first error.
+type itemReader struct {
+	item map[string]types.AttributeValue
+	err  error
+}
+
+func (r *itemReader) str(name string) string {
+	switch v := r.item[name].(type) {
+	case nil:
+		return ""
+	case *types.AttributeValueMemberS:
+		return v.Value
+	default:
+		r.fail(name, "S")
+		return ""
+	}
+}
+
+func (r *itemReader) num(name string) int64 {
+	switch v := r.item[name].(type) {
+	case nil:
+		return 0
+	case *types.AttributeValueMemberN:
+		n, err := strconv.ParseInt(v.Value, 10, 64)
+		if err != nil {
+			r.fail(name, "N")
+		}
+		return n
+	default:
+		r.fail(name, "N")
+		return 0
+	}
+}
+
+func (r *itemReader) time(name string) time.Time { return time.Unix(r.num(name), 0).UTC() }
+
+func (r *itemReader) fail(name, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("attribute %s is not of type %s", name, want)
+	}
+}
+
+func fromItem(item map[string]types.AttributeValue) (approval.Request, error) {
+	rd := &itemReader{item: item}
+	r := approval.Request{
+		ID: rd.str("id"), Token: rd.str("token"),
+		ExecutionID: rd.str("execution_id"), StateMachineID: rd.str("state_machine_id"), StateName: rd.str("state_name"),
+		Title: rd.str("title"), Text: rd.str("text"), RequestedBy: rd.str("requested_by"),
+		CreatedAt: rd.time("created_at"), ExpiresAt: rd.time("expires_at"),
+		MinApprovals: int(rd.num("min_approvals")), Status: rd.str("status"), Version: rd.num("version"),
+		SlackChannel: rd.str("slack_channel"), SlackTS: rd.str("slack_ts"),
+	}
+	if c := rd.str("context"); c != "" && rd.err == nil {
+		if err := json.Unmarshal([]byte(c), &r.Context); err != nil {
+			rd.err = fmt.Errorf("attribute context: %w", err)
+		}
+	}
+	if o := rd.str("outcome"); o != "" && rd.err == nil {
+		r.Outcome = new(approval.Outcome)
+		if err := json.Unmarshal([]byte(o), r.Outcome); err != nil {
+			rd.err = fmt.Errorf("attribute outcome: %w", err)
+		}
+	}
+	if m, ok := item["votes"].(*types.AttributeValueMemberM); ok {
+		r.Votes = make(map[string]approval.Vote, len(m.Value))
+		for k, av := range m.Value {
+			vm, ok := av.(*types.AttributeValueMemberM)
+			if !ok {
+				rd.fail("votes."+k, "M")
+				continue
+			}
+			vr := &itemReader{item: vm.Value}
+			r.Votes[k] = approval.Vote{
+				Approver: approval.Approver{ID: vr.str("id"), Name: vr.str("name"), Via: vr.str("via")},
+				Decision: vr.str("decision"), Comment: vr.str("comment"), At: vr.time("at"),
+			}
+			if vr.err != nil && rd.err == nil {
+				rd.err = fmt.Errorf("votes.%s: %w", k, vr.err)
+			}
+		}
+	}
+	if rd.err != nil {
+		return approval.Request{}, fmt.Errorf("decoding request %s: %w", r.ID, rd.err)
+	}
+	return r, nil
+}
