@@ -775,6 +775,10 @@ func (s *Slack) addClick(ts string, c ClickResult) {
 	}
 }
 
+// SlackSignature is Slack's v0 request signature of body sent at ts (unix
+// seconds), for tests that tamper with a click.
+func SlackSignature(secret, ts string, body []byte) string { return slackSign(secret, ts, body) }
+
 // slackSign is Slack's v0 request signature.
 func slackSign(secret, ts string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))

@@ -83,10 +83,12 @@ func withGate(t *testing.T, gateConfig string, scenarios []scenario) {
 						sctx, cancel := context.WithTimeout(ctx, time.Minute)
 						defer cancel()
 						w.t, w.ctx = t, sctx
+						defer func() {
+							if t.Failed() {
+								t.Logf("notifier output:\n%s\ncallback output:\n%s", w.h.Output(w.name+"-notifier"), w.h.Output(w.name+"-callback"))
+							}
+						}()
 						sc.run(w)
-						if t.Failed() {
-							t.Logf("notifier output:\n%s\ncallback output:\n%s", w.h.Output(w.name+"-notifier"), w.h.Output(w.name+"-callback"))
-						}
 					})
 				}
 				return nil

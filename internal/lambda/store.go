@@ -66,24 +66,26 @@ func (s store) get(ctx context.Context, id string) (approval.Request, error) {
 // r.Version, and bumps the version. It returns errConflict when another
 // writer got there first.
 func (s store) update(ctx context.Context, r approval.Request) error {
-	names := map[string]string{"#s": "status", "#v": "version", "#votes": "votes"}
+	// No placeholder is a prefix of another (#v and #votes): AWS does not
+	// mind, but kumo substitutes them with a plain string replace.
+	names := map[string]string{"#status": "status", "#version": "version", "#votes": "votes"}
 	values := map[string]types.AttributeValue{
-		":s": str(r.Status), ":old": num(r.Version), ":new": num(r.Version + 1), ":votes": votesAV(r.Votes),
+		":status": str(r.Status), ":oldversion": num(r.Version), ":newversion": num(r.Version + 1), ":votes": votesAV(r.Votes),
 	}
-	expr := "SET #s = :s, #v = :new, #votes = :votes"
+	expr := "SET #status = :status, #version = :newversion, #votes = :votes"
 	if r.Outcome != nil {
 		b, err := json.Marshal(r.Outcome)
 		if err != nil {
 			return err
 		}
-		names["#o"], values[":o"] = "outcome", str(string(b))
-		expr += ", #o = :o"
+		names["#outcome"], values[":outcome"] = "outcome", str(string(b))
+		expr += ", #outcome = :outcome"
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       s.key(r.ID),
 		UpdateExpression:          aws.String(expr),
-		ConditionExpression:       aws.String("attribute_exists(id) AND #v = :old"),
+		ConditionExpression:       aws.String("attribute_exists(id) AND #version = :oldversion"),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 	})

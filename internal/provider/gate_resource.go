@@ -328,7 +328,7 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				PlanModifiers:       stable,
 			},
 			"callback_url": schema.StringAttribute{
-				MarkdownDescription: "Base URL of the links and the Slack interactivity endpoint (`<callback_url>/slack/interactivity`): " +
+				MarkdownDescription: "Base URL of the links and the Slack interactivity endpoint (`<callback_url>/slack/interactions`): " +
 					"`callback_base_url` when set, else the HTTP API's endpoint.",
 				Computed:      true,
 				PlanModifiers: stable,

@@ -421,7 +421,9 @@ func (p *manualapprovalProvider) DataSources(_ context.Context) []func() datasou
 }
 
 func (p *manualapprovalProvider) Functions(_ context.Context) []func() function.Function {
-	return nil
+	return []func() function.Function{
+		NewTaskStateFunction,
+	}
 }
 
 // defaultTagsOf returns the tags of the default_tags block, and whether they

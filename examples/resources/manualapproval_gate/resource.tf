@@ -20,6 +20,8 @@ resource "manualapproval_gate" "deploy" {
 
 # In a state machine definition:
 #   Approve = merge(jsondecode(manualapproval_gate.deploy.task_state_json), { Next = "Deploy" })
+# or, with per-step options, the task_state function:
+#   Approve = provider::manualapproval::task_state(manualapproval_gate.deploy, { title = "Deploy?", next = "Deploy" })
 # and give the state machine's role manualapproval_gate.deploy.state_machine_policy_json.
 output "approve_state" {
   value = jsondecode(manualapproval_gate.deploy.task_state_json)

@@ -1,0 +1,41 @@
+terraform {
+  required_version = ">= 1.8"
+
+  required_providers {
+    manualapproval = {
+      source = "manualapproval/manualapproval"
+    }
+  }
+}
+
+provider "manualapproval" {
+  region = "eu-west-1"
+}
+
+# No Slack: requests go to an SNS topic with e-mail subscriptions. Each
+# message has signed Approve and Reject links; opening one shows a confirm
+# page, and only its button decides.
+module "approval" {
+  source = "../../modules/manual-approval"
+
+  name            = "db-migration"
+  timeout_seconds = 2 * 86400
+  email_addresses = ["dba@example.com", "oncall@example.com"]
+
+  task_state_options = {
+    title          = "Run the database migration?"
+    fields         = { migration = "$.migration.id" }
+    result_path    = "$.approval"
+    catch_rejected = "MigrationRejected"
+  }
+}
+
+output "task_state_json" {
+  description = "The Task state to put in the state machine."
+  value       = module.approval.task_state_json
+}
+
+output "topic_arn" {
+  description = "Subscribe more endpoints (e.g. a chat bridge) to this topic."
+  value       = module.approval.topic_arn
+}

@@ -1,0 +1,32 @@
+# One gate, used by two steps of a state machine with different messages.
+resource "manualapproval_gate" "deploy" {
+  name            = "deploy-prod"
+  timeout_seconds = 86400
+  email_addresses = ["oncall@example.com"]
+}
+
+locals {
+  states = {
+    # JSONPath (the default): fields are paths into the state input.
+    ApproveStaging = provider::manualapproval::task_state(manualapproval_gate.deploy, {
+      title          = "Deploy to staging?"
+      fields         = { version = "$.build.version", commit = "$.build.commit" }
+      result_path    = "$.approval"
+      next           = "DeployStaging"
+      catch_rejected = "Rejected"
+    })
+
+    # JSONata: expressions, Arguments and Output instead of Parameters and ResultPath.
+    ApproveProduction = merge(provider::manualapproval::task_state(manualapproval_gate.deploy, {
+      query_language  = "JSONata"
+      title           = "Deploy to production?"
+      fields          = { version = "$states.input.build.version" }
+      timeout_seconds = 3600
+      catch_rejected  = "Rejected"
+    }), { Next = "DeployProduction" })
+  }
+}
+
+output "approve_staging_json" {
+  value = jsonencode(local.states.ApproveStaging)
+}

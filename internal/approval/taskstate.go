@@ -1,0 +1,334 @@
+package approval
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Query languages of a Step Functions state.
+const (
+	QueryLanguageJSONPath = "JSONPath"
+	QueryLanguageJSONata  = "JSONata"
+)
+
+// QueryLanguages are the query languages a gate's Task state can be written
+// in; the first is the default.
+var QueryLanguages = []string{QueryLanguageJSONPath, QueryLanguageJSONata}
+
+// RejectedErrorPath is where, with JSONPath, a Catch of a rejection puts the
+// error (Error and Cause) in the state input; with JSONata the Catch's Output
+// adds it under the same name.
+const RejectedErrorPath = "$.approval_error"
+
+// maxStateNameLength is the longest state name Step Functions accepts.
+const maxStateNameLength = 80
+
+// LambdaTransientErrors are the Lambda errors a Task should retry, as the
+// Step Functions console generates them.
+var LambdaTransientErrors = []string{
+	"Lambda.ServiceException",
+	"Lambda.AWSLambdaException",
+	"Lambda.SdkClientException",
+	"Lambda.TooManyRequestsException",
+}
+
+// TaskStateOptions are the per-use options of a gate's Task state. The zero
+// value is the gate's own Task state (task_state_json) in JSONPath.
+type TaskStateOptions struct {
+	// Title and Text override the notification's title and text. They are
+	// literal strings (with JSONata they may contain {% %} expressions).
+	Title, Text string
+	// Fields are extra notification fields: name → JSONPath into the state
+	// input or context (JSONPath) or a JSONata expression (JSONata).
+	Fields map[string]string
+	// Input is the part of the state input shown to approvers: a JSONPath
+	// (default "$") or a JSONata expression (default "$states.input").
+	Input string
+	// RequestedBy is a JSONPath or JSONata expression of the requester's
+	// id; empty: the gate's requester_path is used by the notifier.
+	RequestedBy string
+	// TimeoutSeconds is the Task's TimeoutSeconds; 0 means the gate's. It
+	// cannot be above the gate's, whose links expire with it.
+	TimeoutSeconds int64
+	// ResultPath is where the decision goes in the state's output. With
+	// JSONPath it is the ResultPath; with JSONata "$.name" becomes an Output
+	// that merges the decision into the input under name. Empty: the output
+	// is the decision.
+	ResultPath string
+	// QueryLanguage is "JSONPath" (default) or "JSONata".
+	QueryLanguage string
+	// Next is the state that follows; empty: neither Next nor End.
+	Next string
+	// CatchRejected is the state a rejection goes to (a Catch on
+	// ManualApproval.Rejected); empty: a rejection fails the execution.
+	CatchRejected string
+	// OmitExecutionContext leaves the execution id, state machine id and state
+	// name out of the payload.
+	OmitExecutionContext bool
+}
+
+// jsonataResultPathRegexp is a result path JSONata can express as an Output
+// merge: one level under the input.
+var jsonataResultPathRegexp = regexp.MustCompile(`^\$\.([A-Za-z_][A-Za-z0-9_]*)$`)
+
+// TaskStateError is a problem with one option of TaskState.
+type TaskStateError struct {
+	// Option is the option's name as users write it, e.g. "timeout_seconds".
+	Option string
+	Msg    string
+}
+
+func (e *TaskStateError) Error() string { return e.Option + ": " + e.Msg }
+
+func optErr(option, format string, args ...any) error {
+	return &TaskStateError{Option: option, Msg: fmt.Sprintf(format, args...)}
+}
+
+// TaskState builds the Task state of one use of a gate whose notifier is
+// notifierARN and whose timeout is gateTimeoutSeconds: it invokes the
+// notifier with waitForTaskToken, passing a Payload whose keys are those of
+// Payload, with a Retry on Lambda's transient errors. The result marshals to
+// the state's JSON.
+func TaskState(notifierARN string, gateTimeoutSeconds int64, o TaskStateOptions) (map[string]any, error) {
+	if notifierARN == "" {
+		return nil, optErr("notifier_function_arn", "must be set: the gate's notifier Lambda function ARN")
+	}
+	if gateTimeoutSeconds <= 0 {
+		return nil, optErr("timeout_seconds", "the gate's timeout_seconds must be positive, got %d", gateTimeoutSeconds)
+	}
+	lang := o.QueryLanguage
+	if lang == "" {
+		lang = QueryLanguageJSONPath
+	}
+	if lang != QueryLanguageJSONPath && lang != QueryLanguageJSONata {
+		return nil, optErr("query_language", "unknown query language %q: must be %q (the default) or %q", lang, QueryLanguageJSONPath, QueryLanguageJSONata)
+	}
+	timeout := o.TimeoutSeconds
+	switch {
+	case timeout == 0:
+		timeout = gateTimeoutSeconds
+	case timeout < 0:
+		return nil, optErr("timeout_seconds", "must be positive, got %d", timeout)
+	case timeout > gateTimeoutSeconds:
+		return nil, optErr("timeout_seconds", "%d is above the gate's timeout_seconds (%d): the approval links expire with the gate's timeout, "+
+			"so a longer wait could never be approved. Use at most %d, or raise the gate's timeout_seconds", timeout, gateTimeoutSeconds, gateTimeoutSeconds)
+	}
+	for _, s := range []struct{ option, name string }{{"next", o.Next}, {"catch_rejected", o.CatchRejected}} {
+		if len(s.name) > maxStateNameLength {
+			return nil, optErr(s.option, "state name %q is longer than %d characters", s.name, maxStateNameLength)
+		}
+	}
+	fieldNames := make([]string, 0, len(o.Fields))
+	for name := range o.Fields {
+		if strings.TrimSpace(name) == "" {
+			return nil, optErr("fields", "a field name is empty")
+		}
+		if strings.HasSuffix(name, ".$") {
+			return nil, optErr("fields", "field name %q must not end with \".$\": the provider adds it for JSONPath", name)
+		}
+		fieldNames = append(fieldNames, name)
+	}
+	sort.Strings(fieldNames)
+
+	var (
+		state map[string]any
+		err   error
+	)
+	if lang == QueryLanguageJSONata {
+		state, err = jsonataTaskState(notifierARN, o, fieldNames)
+	} else {
+		state, err = jsonPathTaskState(notifierARN, o, fieldNames)
+	}
+	if err != nil {
+		return nil, err
+	}
+	state["Type"] = "Task"
+	state["Resource"] = "arn:" + partitionOf(notifierARN) + ":states:::lambda:invoke.waitForTaskToken"
+	state["TimeoutSeconds"] = timeout
+	state["Retry"] = []any{map[string]any{
+		"ErrorEquals":     append([]string(nil), LambdaTransientErrors...),
+		"IntervalSeconds": 1,
+		"MaxAttempts":     3,
+		"BackoffRate":     2,
+		"JitterStrategy":  "FULL",
+	}}
+	if o.Next != "" {
+		state["Next"] = o.Next
+	}
+	return state, nil
+}
+
+// TaskStateJSON is TaskState rendered as JSON (object keys sorted).
+func TaskStateJSON(notifierARN string, gateTimeoutSeconds int64, o TaskStateOptions) (string, error) {
+	state, err := TaskState(notifierARN, gateTimeoutSeconds, o)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(state)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+func jsonPathTaskState(notifierARN string, o TaskStateOptions, fieldNames []string) (map[string]any, error) {
+	path := func(option, p string) error {
+		if !strings.HasPrefix(p, "$") {
+			return optErr(option, "%q is not a JSONPath: it must start with \"$\" (e.g. \"$.build.version\", or \"$$.Execution.Name\" for the context object)", p)
+		}
+		return nil
+	}
+	input := o.Input
+	if input == "" {
+		input = "$"
+	}
+	if err := path("input", input); err != nil {
+		return nil, err
+	}
+	payload := map[string]any{
+		"token.$": "$$.Task.Token",
+		"input.$": input,
+	}
+	if !o.OmitExecutionContext {
+		payload["execution_id.$"] = "$$.Execution.Id"
+		payload["state_machine_id.$"] = "$$.StateMachine.Id"
+		payload["state_name.$"] = "$$.State.Name"
+	}
+	if o.Title != "" {
+		payload["title"] = o.Title
+	}
+	if o.Text != "" {
+		payload["text"] = o.Text
+	}
+	if len(fieldNames) > 0 {
+		fields := make(map[string]any, len(fieldNames))
+		for _, name := range fieldNames {
+			p := o.Fields[name]
+			if err := path("fields."+name, p); err != nil {
+				return nil, err
+			}
+			fields[name+".$"] = p
+		}
+		payload["fields"] = fields
+	}
+	if o.RequestedBy != "" {
+		if err := path("requested_by", o.RequestedBy); err != nil {
+			return nil, err
+		}
+		payload["requested_by.$"] = o.RequestedBy
+	}
+	state := map[string]any{
+		"Parameters": map[string]any{
+			"FunctionName": notifierARN,
+			"Payload":      payload,
+		},
+	}
+	if o.ResultPath != "" {
+		if err := path("result_path", o.ResultPath); err != nil {
+			return nil, err
+		}
+		state["ResultPath"] = o.ResultPath
+	}
+	if o.CatchRejected != "" {
+		state["Catch"] = []any{map[string]any{
+			"ErrorEquals": []string{ErrorRejected},
+			"Next":        o.CatchRejected,
+			"ResultPath":  RejectedErrorPath,
+		}}
+	}
+	return state, nil
+}
+
+func jsonataTaskState(notifierARN string, o TaskStateOptions, fieldNames []string) (map[string]any, error) {
+	input := o.Input
+	if input == "" {
+		input = "$states.input"
+	}
+	expr := func(option, e string) (string, error) {
+		e = strings.TrimSpace(e)
+		if strings.HasPrefix(e, "{%") && strings.HasSuffix(e, "%}") {
+			e = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(e, "{%"), "%}"))
+		}
+		if e == "" {
+			return "", optErr(option, "the JSONata expression is empty")
+		}
+		if strings.Contains(e, "%}") {
+			return "", optErr(option, "the JSONata expression %q contains \"%%}\"", e)
+		}
+		return "{% " + e + " %}", nil
+	}
+	in, err := expr("input", input)
+	if err != nil {
+		return nil, err
+	}
+	payload := map[string]any{
+		"token": "{% $states.context.Task.Token %}",
+		"input": in,
+	}
+	if !o.OmitExecutionContext {
+		payload["execution_id"] = "{% $states.context.Execution.Id %}"
+		payload["state_machine_id"] = "{% $states.context.StateMachine.Id %}"
+		payload["state_name"] = "{% $states.context.State.Name %}"
+	}
+	if o.Title != "" {
+		payload["title"] = o.Title
+	}
+	if o.Text != "" {
+		payload["text"] = o.Text
+	}
+	if len(fieldNames) > 0 {
+		fields := make(map[string]any, len(fieldNames))
+		for _, name := range fieldNames {
+			e, err := expr("fields."+name, o.Fields[name])
+			if err != nil {
+				return nil, err
+			}
+			fields[name] = e
+		}
+		payload["fields"] = fields
+	}
+	if o.RequestedBy != "" {
+		e, err := expr("requested_by", o.RequestedBy)
+		if err != nil {
+			return nil, err
+		}
+		payload["requested_by"] = e
+	}
+	state := map[string]any{
+		"QueryLanguage": QueryLanguageJSONata,
+		"Arguments": map[string]any{
+			"FunctionName": notifierARN,
+			"Payload":      payload,
+		},
+	}
+	switch rp := o.ResultPath; {
+	case rp == "" || rp == "$":
+		// JSONata's default Output is $states.result: the decision.
+	case jsonataResultPathRegexp.MatchString(rp):
+		key := jsonataResultPathRegexp.FindStringSubmatch(rp)[1]
+		state["Output"] = "{% $merge([$states.input, {'" + key + "': $states.result}]) %}"
+	default:
+		return nil, optErr("result_path", "%q cannot be expressed with JSONata: use \"$.<name>\" (one level, letters, digits and underscores), "+
+			"which adds the decision to the input under <name>, or leave it unset and shape the output yourself with Output or Assign", rp)
+	}
+	if o.CatchRejected != "" {
+		key := strings.TrimPrefix(RejectedErrorPath, "$.")
+		state["Catch"] = []any{map[string]any{
+			"ErrorEquals": []string{ErrorRejected},
+			"Next":        o.CatchRejected,
+			"Output":      "{% $merge([$states.input, {'" + key + "': $states.errorOutput}]) %}",
+		}}
+	}
+	return state, nil
+}
+
+// partitionOf returns the partition of an ARN ("aws" when it has none).
+func partitionOf(arn string) string {
+	if p := strings.SplitN(arn, ":", 3); len(p) == 3 && p[0] == "arn" && p[1] != "" {
+		return p[1]
+	}
+	return "aws"
+}

@@ -1,0 +1,61 @@
+# One apply against the local AWS: `make testmodule` runs terraform test under
+# `localaws`, which starts kumo and sets AWS_ENDPOINT_URL, AWS_REGION and
+# credentials; the provider reads them. terraform test destroys the gate at
+# the end.
+provider "manualapproval" {}
+
+run "apply" {
+  variables {
+    name              = "tftest-module-apply"
+    slack_webhook_url = "https://hooks.slack.com/services/T0/B0/X"
+    email_addresses   = ["oncall@example.com"]
+    timeout_seconds   = 3600
+    task_state_options = {
+      title          = "Deploy to production?"
+      fields         = { version = "$.version" }
+      next           = "Deploy"
+      catch_rejected = "Rejected"
+    }
+  }
+
+  assert {
+    condition     = startswith(output.callback_url, "http")
+    error_message = "callback_url is not a URL: ${output.callback_url}"
+  }
+  assert {
+    condition     = output.task_state.Type == "Task" && output.task_state.TimeoutSeconds == 3600 && output.task_state.Next == "Deploy"
+    error_message = "task_state is not the gate's Task state"
+  }
+  assert {
+    condition     = output.task_state.Parameters.FunctionName == manualapproval_gate.this.notifier_function_arn
+    error_message = "task_state does not invoke the gate's notifier"
+  }
+  assert {
+    condition     = output.task_state.Parameters.Payload["fields"]["version.$"] == "$.version"
+    error_message = "task_state does not pass the fields"
+  }
+  assert {
+    condition     = output.task_state.Catch[0].ErrorEquals[0] == "ManualApproval.Rejected" && output.task_state.Catch[0].Next == "Rejected"
+    error_message = "task_state does not catch rejections"
+  }
+  assert {
+    condition     = jsondecode(output.task_state_json) == output.task_state
+    error_message = "task_state_json is not task_state encoded"
+  }
+  assert {
+    condition     = strcontains(output.state_machine_policy_json, manualapproval_gate.this.notifier_function_arn)
+    error_message = "the state machine policy does not name the notifier"
+  }
+  assert {
+    condition     = startswith(output.topic_arn, "arn:") && output.table_name == "tftest-module-apply-requests"
+    error_message = "the topic or the table is not the gate's"
+  }
+  assert {
+    condition     = !contains(keys(output.gate), "slack") && !contains(keys(output.gate), "webhook") && output.gate.slack_format == "blocks"
+    error_message = "the gate output carries the secrets' attributes"
+  }
+  assert {
+    condition     = length(output.gate.drift) == 0
+    error_message = "the gate has drift right after apply: ${join(", ", output.gate.drift)}"
+  }
+}

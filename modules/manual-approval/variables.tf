@@ -1,0 +1,279 @@
+variable "name" {
+  description = "Name of the gate, the prefix of every AWS resource it creates: 1 to 40 letters, digits, hyphens and underscores."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,40}$", var.name))
+    error_message = "The name must be 1 to 40 letters, digits, hyphens and underscores, e.g. \"deploy-prod\"."
+  }
+}
+
+variable "description" {
+  description = "Description of the gate, set on its AWS resources that have one. At most 256 characters."
+  type        = string
+  default     = "Human approval gate managed by the manual-approval module"
+
+  validation {
+    condition     = length(var.description) <= 256
+    error_message = "The description must be at most 256 characters."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "How long a request waits for a decision before the Task fails with States.Timeout; the links expire with it. Between 60 and 31536000 (one year)."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.timeout_seconds >= 60 && var.timeout_seconds <= 31536000 && floor(var.timeout_seconds) == var.timeout_seconds
+    error_message = "The timeout_seconds must be a whole number between 60 and 31536000 (one year)."
+  }
+}
+
+variable "slack_webhook_url" {
+  description = "Slack incoming webhook (format \"blocks\") or Workflow Builder webhook (format \"workflow\") URL. https only (http for a loopback host). Stored in SSM."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.slack_webhook_url == null || can(regex("^(https://[^\\s/]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/\\S*)?$", var.slack_webhook_url))
+    error_message = "The slack_webhook_url must be an https URL (http only for localhost or 127.0.0.0/8)."
+  }
+}
+
+variable "slack_format" {
+  description = "Slack wiring: \"blocks\" (incoming webhook with link buttons), \"workflow\" (Workflow Builder webhook) or \"app\" (bot token with interactive buttons). Defaults to \"app\" with a bot token, else \"blocks\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.slack_format == null || contains(["blocks", "workflow", "app"], coalesce(var.slack_format, "blocks"))
+    error_message = "The slack_format must be one of \"blocks\", \"workflow\" or \"app\"."
+  }
+}
+
+variable "slack_bot_token" {
+  description = "Bot token (xoxb-…) of the Slack app, for the format \"app\". Needs slack_channel and slack_signing_secret. Stored in SSM."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.slack_bot_token == null || can(regex("^xoxb-[A-Za-z0-9-]+$", var.slack_bot_token))
+    error_message = "The slack_bot_token must be a Slack bot token starting with \"xoxb-\"."
+  }
+}
+
+variable "slack_channel" {
+  description = "Slack channel id or name the app posts to, for the format \"app\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = try(length(var.slack_channel) > 0, true)
+    error_message = "The slack_channel must not be empty."
+  }
+}
+
+variable "slack_signing_secret" {
+  description = "Signing secret of the Slack app, which verifies its button clicks, for the format \"app\". Stored in SSM."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "approvers" {
+  description = "Slack user ids (U… or W…) allowed to decide in Slack. Empty: anyone who receives the request may decide."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.approvers : can(regex("^[UW][A-Z0-9]{2,}$", a))])
+    error_message = "Each approver must be a Slack user id such as U024BE7LH."
+  }
+}
+
+variable "min_approvals" {
+  description = "Distinct approvals needed to approve a request (one rejection rejects it). At least 1, and at most the number of approvers when they are set."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.min_approvals >= 1 && floor(var.min_approvals) == var.min_approvals
+    error_message = "The min_approvals must be a whole number, at least 1."
+  }
+}
+
+variable "allow_self_approval" {
+  description = "Whether the requester (read at requester_path in the state input) may approve their own request."
+  type        = bool
+  default     = false
+}
+
+variable "requester_path" {
+  description = "JSONPath in the state input of the requester's Slack user id, used to refuse self-approval."
+  type        = string
+  default     = "$.requested_by"
+
+  validation {
+    condition     = startswith(var.requester_path, "$.") && length(var.requester_path) > 2
+    error_message = "The requester_path must be a JSONPath starting with \"$.\", e.g. \"$.requested_by\"."
+  }
+}
+
+variable "email_addresses" {
+  description = "E-mail addresses subscribed to the gate's SNS topic; each confirms its subscription once."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.email_addresses : can(regex("^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$", e))])
+    error_message = "Each e-mail address must look like oncall@example.com."
+  }
+}
+
+variable "sms_numbers" {
+  description = "Phone numbers in E.164 form (+ and up to 15 digits, e.g. +14155550100) subscribed to the topic for SMS."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for n in var.sms_numbers : can(regex("^\\+[1-9][0-9]{1,14}$", n))])
+    error_message = "Each SMS number must be in E.164 form: a + and up to 15 digits, the first not 0, e.g. +14155550100."
+  }
+}
+
+variable "webhook_url" {
+  description = "URL every request is POSTed to as JSON, signed with HMAC-SHA256 using webhook_secret. https only (http for a loopback host)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.webhook_url == null || can(regex("^(https://[^\\s/]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/\\S*)?$", var.webhook_url))
+    error_message = "The webhook_url must be an https URL (http only for localhost or 127.0.0.0/8)."
+  }
+}
+
+variable "webhook_secret" {
+  description = "Key of the webhook's HMAC-SHA256 signature, at least 16 characters. Required with webhook_url. Stored in SSM."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = try(length(var.webhook_secret) >= 16, true)
+    error_message = "The webhook_secret must be at least 16 characters."
+  }
+}
+
+variable "allowed_state_machine_arns" {
+  description = "State machines whose executions the gate may resume. Empty: every state machine of the account and region."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.allowed_state_machine_arns : can(regex("^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]+$", a))])
+    error_message = "Each allowed state machine must be an ARN such as arn:aws:states:eu-west-1:123456789012:stateMachine:deploy."
+  }
+}
+
+variable "include_execution_context" {
+  description = "Whether the Task state passes the execution id, state machine id and state name to the notifier, which shows them."
+  type        = bool
+  default     = true
+}
+
+variable "callback_base_url" {
+  description = "Base URL of the links for a custom domain in front of the gate's HTTP API. Null: the API's own endpoint."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.callback_base_url == null || can(regex("^(https://[^\\s/?]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^\\s?]*)?$", var.callback_base_url))
+    error_message = "The callback_base_url must be an https URL without a query string (http only for localhost or 127.0.0.0/8)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' CloudWatch log groups, in days; one of the values CloudWatch Logs accepts."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set architecture of the Lambda functions: \"arm64\" or \"x86_64\"."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "The lambda_architecture must be \"arm64\" or \"x86_64\"."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Memory of each Lambda function, in MB, between 128 and 10240."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240 && floor(var.lambda_memory_mb) == var.lambda_memory_mb
+    error_message = "The lambda_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "IAM managed policy set as the permissions boundary of the gate's roles. Null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@/_-]+$", var.permissions_boundary_arn))
+    error_message = "The permissions_boundary_arn must be an IAM policy ARN such as arn:aws:iam::123456789012:policy/boundary."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key that encrypts the gate's data at rest. Null: AWS managed keys."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "The kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab."
+  }
+}
+
+variable "tags" {
+  description = "Tags of every AWS resource of the gate, on top of the provider's default_tags and this module's ManagedBy tag."
+  type        = map(string)
+  default     = {}
+}
+
+variable "task_state_options" {
+  description = "Options of the task_state output (see the task_state function): title, text, fields, timeout_seconds (at most timeout_seconds), result_path, query_language (\"JSONPath\" or \"JSONata\"), next, catch_rejected, input, requested_by."
+  type = object({
+    title           = optional(string)
+    text            = optional(string)
+    fields          = optional(map(string))
+    input           = optional(string)
+    requested_by    = optional(string)
+    timeout_seconds = optional(number)
+    result_path     = optional(string)
+    query_language  = optional(string)
+    next            = optional(string)
+    catch_rejected  = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = var.task_state_options.query_language == null || contains(["JSONPath", "JSONata"], coalesce(var.task_state_options.query_language, "JSONPath"))
+    error_message = "The task_state_options.query_language must be \"JSONPath\" or \"JSONata\"."
+  }
+}
