@@ -2,6 +2,7 @@ package acctest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Proxy sits between the code under test and the local AWS. It names each
@@ -32,18 +34,31 @@ type Proxy struct {
 	seq    int
 }
 
-// FaultFunc decides, for the n-th call (1-based) of the operation op (like
-// "lambda:CreateFunction"), whether to answer it with a fault instead of
-// forwarding it. It returns nil to forward.
-type FaultFunc func(n int, op string) *Fault
+// Call is one AWS call seen by the proxy.
+type Call struct {
+	Seq  int    // 1-based, across all operations since the last Reset
+	N    int    // 1-based, for this operation since the last Reset
+	Op   string // "service:Operation", e.g. "lambda:CreateFunction"
+	Body []byte // the request body
+}
 
-// Fault is an injected answer.
+// FaultFunc decides what to do with a call: nil forwards it untouched.
+type FaultFunc func(c Call) *Fault
+
+// Fault is what the proxy does instead of (or besides) forwarding a call.
 type Fault struct {
+	// Status, with Code and Msg, answers the call with an AWS error and
+	// does not forward it.
 	Status int
 	Code   string // AWS error code, e.g. ThrottlingException
 	Msg    string
-	// Drop closes the connection without an answer.
+	// Drop closes the connection without an answer (not forwarded).
 	Drop bool
+	// Latency delays the call; with no Status or Drop it is then forwarded.
+	Latency time.Duration
+	// Rewrite, with no Status or Drop, forwards the call and replaces the
+	// body of kumo's answer with Rewrite(body).
+	Rewrite func(body []byte) []byte
 }
 
 // StartProxy starts a proxy to target (usually Endpoint) on a free port.
@@ -123,13 +138,26 @@ func (p *Proxy) handler(next http.Handler) http.Handler {
 		op := Operation(r, body)
 		p.mu.Lock()
 		p.counts[op]++
-		n := p.counts[op]
+		p.seq++
+		c := Call{Seq: p.seq, N: p.counts[op], Op: op, Body: body}
 		fault := p.fault
 		p.mu.Unlock()
 		if fault != nil {
-			if f := fault(n, op); f != nil {
-				writeFault(w, r, f)
-				return
+			if f := fault(c); f != nil {
+				if f.Latency > 0 {
+					select {
+					case <-time.After(f.Latency):
+					case <-r.Context().Done():
+						return
+					}
+				}
+				if f.Status != 0 || f.Drop {
+					writeFault(w, r, f)
+					return
+				}
+				if f.Rewrite != nil {
+					r = r.WithContext(context.WithValue(r.Context(), rewriteKey{}, f.Rewrite))
+				}
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -231,7 +259,21 @@ var kumoRepairs = []struct {
 	{"<UntagResourceResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">", "<UntagResourceResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><UntagResourceResult></UntagResourceResult>"},
 }
 
+type rewriteKey struct{}
+
 func repairResponse(resp *http.Response) error {
+	if rw, ok := resp.Request.Context().Value(rewriteKey{}).(func([]byte) []byte); ok {
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		body = rw(body)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		resp.Header.Del("X-Amz-Crc32")
+	}
 	isDDB := strings.HasPrefix(resp.Request.Header.Get("X-Amz-Target"), "DynamoDB_")
 	isXML := strings.Contains(resp.Header.Get("Content-Type"), "xml")
 	if !isDDB && !isXML {

@@ -1,0 +1,69 @@
+package acctest
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestProxy(t *testing.T) {
+	t.Parallel()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = io.WriteString(w, `{"TableNames":["a"]}`)
+	}))
+	defer backend.Close()
+	p, err := StartProxy(backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	call := func() (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, p.URL, strings.NewReader(`{}`))
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	var seen []Call
+	p.SetFault(func(c Call) *Fault {
+		seen = append(seen, c)
+		switch c.Seq {
+		case 1:
+			return &Fault{Status: 400, Code: "ThrottlingException", Msg: "Rate exceeded"}
+		case 2:
+			return &Fault{Latency: 50 * time.Millisecond, Rewrite: func(b []byte) []byte { return []byte(strings.ReplaceAll(string(b), `"a"`, `"b"`)) }}
+		case 3:
+			return &Fault{Drop: true}
+		}
+		return nil
+	})
+	if code, body := call(); code != 400 || !strings.Contains(body, "ThrottlingException") {
+		t.Errorf("injected error: %d %s", code, body)
+	}
+	start := time.Now()
+	if code, body := call(); code != 200 || body != `{"TableNames":["b"]}` || time.Since(start) < 50*time.Millisecond {
+		t.Errorf("latency + rewrite: %d %s after %s", code, body, time.Since(start))
+	}
+	if code, _ := call(); code != 0 {
+		t.Errorf("dropped connection answered %d", code)
+	}
+	if code, body := call(); code != 200 || body != `{"TableNames":["a"]}` {
+		t.Errorf("forwarded: %d %s", code, body)
+	}
+	if len(seen) != 4 || seen[3].Op != "dynamodb:ListTables" || seen[3].N != 4 {
+		t.Errorf("calls seen: %+v", seen)
+	}
+	if got := p.Counts()["dynamodb:ListTables"]; got != 4 {
+		t.Errorf("count = %d, want 4", got)
+	}
+}
