@@ -235,7 +235,7 @@ func (r *run) readAPI(ctx context.Context) error {
 		return err
 	}
 	if api == nil {
-		r.drifted("API Gateway v2 API %s: missing", r.n.api())
+		r.drifted(apiDriftPrefix+"%s"+driftMissing, r.n.api())
 		return nil
 	}
 	r.exists()

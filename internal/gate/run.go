@@ -53,6 +53,23 @@ func (r *run) drifted(format string, args ...any) {
 	r.drift = append(r.drift, fmt.Sprintf(format, args...))
 }
 
+// DriftRecreatesAPI reports whether repairing drift creates the callback
+// API anew (it is missing), which gives it a new id and URL. Every other
+// part is re-created under the same name, so its identifiers stay.
+func DriftRecreatesAPI(drift []string) bool {
+	for _, d := range drift {
+		if strings.HasPrefix(d, apiDriftPrefix) && strings.HasSuffix(d, driftMissing) {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	apiDriftPrefix = "API Gateway v2 API "
+	driftMissing   = ": missing"
+)
+
 // deferCheck queues a check to run once every part has been read.
 func (r *run) deferCheck(f func()) {
 	r.mu.Lock()

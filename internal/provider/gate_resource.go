@@ -509,9 +509,14 @@ func (r *gateResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 
 	// (d) Computed values whose inputs change.
 	if state != nil {
-		if len(state.Drift.Elements()) > 0 {
-			// Repairing drift may re-create parts, and change their ids.
-			plan.markStatusUnknown()
+		// Repairing drift re-creates missing parts under the same names, so
+		// their ARNs (and the task state and policy built from them) stay;
+		// only a re-created API gets a new id, and with it a new URL.
+		if gate.DriftRecreatesAPI(stringList(ctx, state.Drift, &resp.Diagnostics)) {
+			plan.APIID = types.StringUnknown()
+			if plan.CallbackBaseURL.IsNull() {
+				plan.CallbackURL = types.StringUnknown()
+			}
 		}
 		if !plan.TimeoutSeconds.Equal(state.TimeoutSeconds) || !plan.IncludeExecutionContext.Equal(state.IncludeExecutionContext) {
 			plan.TaskStateJSON = types.StringUnknown()
@@ -835,16 +840,24 @@ func stringOrDefault(v types.String, def string) string {
 // applyStatus stores what AWS says in the computed attributes.
 func (m *gateResourceModel) applyStatus(s gate.Status) {
 	m.ID = m.Name
-	m.TopicARN = types.StringValue(s.TopicARN)
-	m.TableName = types.StringValue(s.TableName)
-	m.NotifierFunctionARN = types.StringValue(s.NotifierFunctionARN)
-	m.CallbackFunctionARN = types.StringValue(s.CallbackFunctionARN)
-	m.NotifierRoleARN = types.StringValue(s.NotifierRoleARN)
-	m.CallbackRoleARN = types.StringValue(s.CallbackRoleARN)
-	m.APIID = types.StringValue(s.APIID)
-	m.CallbackURL = types.StringValue(s.CallbackURL)
-	m.TaskStateJSON = types.StringValue(s.TaskStateJSON)
-	m.StateMachinePolicyJSON = types.StringValue(s.StateMachinePolicyJSON)
+	// A part found missing by a refresh has no identifier now: keep the
+	// last known one (drift names the part; the repair re-creates it under
+	// the same name).
+	set := func(dst *types.String, v string) {
+		if v != "" || dst.IsNull() || dst.IsUnknown() {
+			*dst = types.StringValue(v)
+		}
+	}
+	set(&m.TopicARN, s.TopicARN)
+	set(&m.TableName, s.TableName)
+	set(&m.NotifierFunctionARN, s.NotifierFunctionARN)
+	set(&m.CallbackFunctionARN, s.CallbackFunctionARN)
+	set(&m.NotifierRoleARN, s.NotifierRoleARN)
+	set(&m.CallbackRoleARN, s.CallbackRoleARN)
+	set(&m.APIID, s.APIID)
+	set(&m.CallbackURL, s.CallbackURL)
+	set(&m.TaskStateJSON, s.TaskStateJSON)
+	set(&m.StateMachinePolicyJSON, s.StateMachinePolicyJSON)
 }
 
 // applyApplied stores the result of Create or Update: the gate now matches
@@ -862,17 +875,6 @@ func (m *gateResourceModel) applyApplied(spec gate.Spec, s gate.Status) {
 			attrs["format"] = types.StringValue(spec.Slack.Format)
 			m.Slack = types.ObjectValueMust(gateSlackAttrTypes, attrs)
 		}
-	}
-}
-
-// markStatusUnknown marks every attribute that comes from AWS as known only
-// after apply.
-func (m *gateResourceModel) markStatusUnknown() {
-	for _, v := range []*types.String{
-		&m.TopicARN, &m.TableName, &m.NotifierFunctionARN, &m.CallbackFunctionARN, &m.NotifierRoleARN,
-		&m.CallbackRoleARN, &m.APIID, &m.CallbackURL, &m.TaskStateJSON, &m.StateMachinePolicyJSON,
-	} {
-		*v = types.StringUnknown()
 	}
 }
 

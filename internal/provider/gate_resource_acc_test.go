@@ -436,6 +436,11 @@ func TestAccGate_repair(t *testing.T) {
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionUpdate),
 					expectDrift("manualapproval_gate.test", d.drift),
+					// A repair keeps every name, so what state machines use
+					// stays known at plan time; only a new API has a new URL.
+					plancheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`waitForTaskToken`))),
+					plancheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("notifier_role_arn"), knownvalue.StringRegexp(regexp.MustCompile(`:role/manualapproval/`))),
+					callbackURLCheck(d.what == "API"),
 				},
 			},
 			Check: testAccCheckGateParts(t, rName, 12),
@@ -446,6 +451,13 @@ func TestAccGate_repair(t *testing.T) {
 		CheckDestroy:             testAccCheckGateDestroy(t),
 		Steps:                    steps,
 	})
+}
+
+func callbackURLCheck(apiRecreated bool) plancheck.PlanCheck {
+	if apiRecreated {
+		return plancheck.ExpectUnknownValue("manualapproval_gate.test", tfjsonpath.New("callback_url"))
+	}
+	return plancheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("callback_url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://`)))
 }
 
 // expectDrift checks that the prior state's drift (what the refresh found)
