@@ -82,24 +82,19 @@ func KumoBinary() (string, error) {
 // something else holds the port. It sets the AWS_* environment so SDK
 // clients and the provider reach it.
 func StartKumo() (*Kumo, error) {
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "manualapproval-kumo.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := lockLocalAWS()
 	if err != nil {
 		return nil, err
-	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("locking the local AWS: %w", err)
 	}
 	k := &Kumo{lock: lock}
 	setAWSEnv()
 
-	if c, err := net.DialTimeout("tcp", Addr, 200*time.Millisecond); err == nil {
-		c.Close()
-		if isKumo() {
-			return k, nil // someone's kumo: use it, leave it running
-		}
+	switch running, err := kumoListening(); {
+	case err != nil:
 		k.Stop()
-		return nil, fmt.Errorf("%s is taken by a process that is not kumo; the local AWS must listen on exactly this port (its Step Functions→Lambda calls are hard-wired to it): stop that process (e.g. `fuser -k 4566/tcp`) and run the tests again", Addr)
+		return nil, err
+	case running:
+		return k, nil // someone's kumo: use it, leave it running
 	}
 
 	bin, err := KumoBinary()
@@ -133,6 +128,34 @@ func StartKumo() (*Kumo, error) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return k, nil
+}
+
+// lockLocalAWS takes the machine-wide lock that serialises the users of the
+// local AWS (test packages run in parallel; kumo's port is fixed).
+func lockLocalAWS() (*os.File, error) {
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "manualapproval-kumo.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("locking the local AWS: %w", err)
+	}
+	return lock, nil
+}
+
+// kumoListening reports whether kumo already listens on Addr, and fails
+// with a clear message when something else holds the port.
+func kumoListening() (bool, error) {
+	c, err := net.DialTimeout("tcp", Addr, 200*time.Millisecond)
+	if err != nil {
+		return false, nil //nolint:nilerr // nothing listens: the port is free for kumo
+	}
+	c.Close()
+	if isKumo() {
+		return true, nil
+	}
+	return false, fmt.Errorf("%s is taken by a process that is not kumo; the local AWS must listen on exactly this port (its Step Functions→Lambda calls are hard-wired to it): stop that process (e.g. `fuser -k 4566/tcp`) and run the tests again", Addr)
 }
 
 // isKumo reports whether what listens on Addr is kumo: a healthy /health
