@@ -3,7 +3,8 @@ package gate
 import (
 	"encoding/json"
 	"sort"
-	"strings"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
 
 // PolicyDocument is an IAM policy document.
@@ -88,55 +89,15 @@ func StateMachinePolicy(notifierARN string) string {
 	}}.String()
 }
 
-// lambdaTransientErrors are the Lambda errors a Task should retry, as the
-// Step Functions console generates them.
-var lambdaTransientErrors = []string{
-	"Lambda.ServiceException",
-	"Lambda.AWSLambdaException",
-	"Lambda.SdkClientException",
-	"Lambda.TooManyRequestsException",
-}
-
 // TaskState renders the gate's Task state: invoke the notifier and wait for
 // the task token, with the gate's timeout and a Retry on Lambda's transient
-// errors. It has no Next or End, so users merge their own.
+// errors. It has no Next or End, so users merge their own. It is the
+// task_state function with no options.
 func TaskState(notifierARN string, timeoutSeconds int64, includeExecutionContext bool) string {
-	payload := map[string]any{
-		"token.$": "$$.Task.Token",
-		"input.$": "$",
-	}
-	if includeExecutionContext {
-		payload["execution_id.$"] = "$$.Execution.Id"
-		payload["state_machine_id.$"] = "$$.StateMachine.Id"
-		payload["state_name.$"] = "$$.State.Name"
-	}
-	state := map[string]any{
-		"Type":     "Task",
-		"Resource": "arn:" + partitionOf(notifierARN) + ":states:::lambda:invoke.waitForTaskToken",
-		"Parameters": map[string]any{
-			"FunctionName": notifierARN,
-			"Payload":      payload,
-		},
-		"TimeoutSeconds": timeoutSeconds,
-		"Retry": []any{map[string]any{
-			"ErrorEquals":     lambdaTransientErrors,
-			"IntervalSeconds": 1,
-			"MaxAttempts":     3,
-			"BackoffRate":     2,
-			"JitterStrategy":  "FULL",
-		}},
-	}
-	b, err := json.Marshal(state) // map keys are sorted: stable output
+	s, err := approval.TaskStateJSON(notifierARN, timeoutSeconds, approval.TaskStateOptions{OmitExecutionContext: !includeExecutionContext})
 	if err != nil {
-		panic(err)
+		// Without options there is nothing to reject.
+		panic("building the default task state failed; this is always a bug in the provider: " + err.Error())
 	}
-	return string(b)
-}
-
-// partitionOf returns the partition of an ARN ("aws" when it has none).
-func partitionOf(arn string) string {
-	if p := strings.SplitN(arn, ":", 3); len(p) == 3 && p[0] == "arn" && p[1] != "" {
-		return p[1]
-	}
-	return "aws"
+	return s
 }
