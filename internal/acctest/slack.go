@@ -1070,12 +1070,17 @@ type inboxPage struct {
 	PauseURL, ResumeURL string
 }
 
-var slackToken = regexp.MustCompile(`<([^<>]*)>`)
+var (
+	slackToken = regexp.MustCompile(`<([^<>]*)>`)
+	slackBold  = regexp.MustCompile(`\*([^*\n]+)\*`)
+)
 
 // displayMrkdwn renders Slack mrkdwn as the text Slack shows: mentions and
-// links become their labels, then the &amp; &lt; &gt; escapes are undone
-// (the page escapes the result again).
+// links become their labels, *bold* loses its marks (the page shows plain
+// text), then the &amp; &lt; &gt; escapes are undone (the page escapes the
+// result again).
 func displayMrkdwn(s string) string {
+	s = slackBold.ReplaceAllString(s, "$1")
 	s = slackToken.ReplaceAllStringFunc(s, func(tok string) string {
 		in := tok[1 : len(tok)-1]
 		target, label, hasLabel := strings.Cut(in, "|")
