@@ -62,7 +62,7 @@ type Message struct {
 	TS      string // unique; what chat.postMessage answers for app messages
 	Body    map[string]any
 	Title   string // the header block's text, or the workflow's title variable
-	Text    string // the body's "text" (for a workflow, its text variable)
+	Text    string // the body's "text" as Slack shows it, mrkdwn rendered (for a workflow, its text variable)
 	// ApproveURL and RejectURL are the link buttons' URLs (blocks) or the
 	// approve_url and reject_url variables (workflow); empty for app
 	// messages.
@@ -464,7 +464,8 @@ func (s *Slack) serveWorkflow(w http.ResponseWriter, r *http.Request, body []byt
 // fromBlocks fills Title, Text, the link URLs and the request id from the
 // Block Kit body.
 func (m *Message) fromBlocks() {
-	m.Text, _ = m.Body["text"].(string)
+	text, _ := m.Body["text"].(string)
+	m.Text = displayMrkdwn(text)
 	for _, b := range objects(m.Body["blocks"]) {
 		switch b["type"] {
 		case "header":
@@ -1214,7 +1215,7 @@ func (s *Slack) inboxView(r *http.Request) inboxPage {
 		} else {
 			im.Blocks, im.Links, im.Buttons = inboxBlocks(m.Body["blocks"])
 			if len(im.Blocks) == 0 {
-				im.Blocks = []inboxBlock{{Type: "section", Text: displayMrkdwn(m.Text)}}
+				im.Blocks = []inboxBlock{{Type: "section", Text: m.Text}}
 			}
 		}
 		for _, u := range m.Updates {

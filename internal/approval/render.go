@@ -145,8 +145,11 @@ func buttonLabel(decision string) *slack.TextBlockObject {
 	return plain("Reject")
 }
 
-// fallbackText is the notification text of a Slack message.
-func fallbackText(m Message) string { return m.Title }
+// fallbackText is the notification text of a Slack message. Slack formats
+// a message's top-level text as mrkdwn (and notifies from it), so the title
+// is escaped there: a title of "<!channel>" must not ping the channel. The
+// header block shows the title as plain_text, which Slack never parses.
+func fallbackText(m Message) string { return EscapeMrkdwn(m.Title) }
 
 // slackMessage is the JSON body of an incoming webhook, chat.postMessage or
 // chat.update call.
@@ -206,7 +209,7 @@ func SlackStatusText(o *Outcome) string {
 func SlackUpdateMessage(m Message, channel, ts string, o *Outcome) ([]byte, error) {
 	status := SlackStatusText(o)
 	blocks := slackBlocks(m, slack.NewSectionBlock(mrkdwn(status), nil, nil))
-	return marshal(slackMessage{Channel: channel, TS: ts, Text: m.Title + ": " + status, Blocks: blocks})
+	return marshal(slackMessage{Channel: channel, TS: ts, Text: fallbackText(m) + ": " + status, Blocks: blocks})
 }
 
 // SlackWorkflowVariables renders m for a Slack Workflow Builder trigger

@@ -36,6 +36,9 @@ import (
 //	votes             M   keyed by VoteKey ("<via>:<approver id>"), each a map
 //	                      {id S, name S, via S, decision S, comment S, at N}
 //	outcome           S   the Outcome JSON sent to Step Functions (from status deciding on)
+//	write_id          S   random id of the last vote written: a writer whose answer was lost
+//	                      (the write committed, the SDK's retry then failed its condition)
+//	                      recognises its own write by it
 //	slack_channel     S   channel of the Slack app message (app format only)
 //	slack_ts          S   ts of that message, for chat.update
 //
@@ -68,6 +71,7 @@ type Request struct {
 	Outcome        *Outcome
 	SlackChannel   string
 	SlackTS        string
+	WriteID        string
 }
 
 // Request statuses.

@@ -78,6 +78,7 @@ func withGate(t *testing.T, gateConfig string, scenarios []scenario) {
 					return err
 				}
 				defer w.sns.Close()
+				defer auditHandlerLogs(t, w) // security_test.go: no secret in any log line, no panic
 				for _, sc := range scenarios {
 					t.Run(sc.name, func(t *testing.T) {
 						sctx, cancel := context.WithTimeout(ctx, time.Minute)

@@ -106,10 +106,24 @@ func (c *Callback) verifiedLink(ctx context.Context, req events.APIGatewayV2HTTP
 		resp := errorPage(http.StatusGone, "Link expired", "This approval link has expired.")
 		return l, &resp
 	case err != nil:
-		resp := errorPage(http.StatusForbidden, "Invalid link", "This approval link is not valid. Use the link exactly as you received it.")
+		resp := invalidLink()
 		return l, &resp
 	}
 	return l, nil
+}
+
+func invalidLink() events.APIGatewayV2HTTPResponse {
+	return errorPage(http.StatusForbidden, "Invalid link", "This approval link is not valid. Use the link exactly as you received it.")
+}
+
+// errLinkMismatch: a correctly signed link whose expiry is not the one of
+// the request it names, so it was not issued for this request (the notifier
+// signs every link with the request's own expiry).
+var errLinkMismatch = errors.New("the link was not issued for this request")
+
+// linkMatches reports whether l was issued for r: links carry r's expiry.
+func linkMatches(l approval.Link, r approval.Request) bool {
+	return l.Expires.Unix() == r.ExpiresAt.Unix()
 }
 
 // confirm serves GET /r/{id}: the confirm page. It never decides anything.
@@ -121,6 +135,9 @@ func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPReque
 	r, err := c.store().get(ctx, id)
 	if err != nil {
 		return c.votePage(r, 0, err)
+	}
+	if !linkMatches(l, r) {
+		return invalidLink()
 	}
 	if r.Status != approval.StatusPending {
 		return c.votePage(r, 0, approval.ErrAlreadyDecided)
@@ -166,12 +183,20 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 		if err != nil {
 			return c.votePage(r, 0, err)
 		}
+		if !linkMatches(l, r) {
+			return invalidLink()
+		}
 		if r.MinApprovals > 1 && r.Status == approval.StatusPending {
 			return c.formPage(http.StatusBadRequest, r, l, name, comment, "Please give your name: this request needs several distinct approvers.")
 		}
 	}
 	v := approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now()}
-	r, res, err := c.vote(ctx, id, v)
+	r, res, err := c.vote(ctx, id, v, func(r approval.Request) error {
+		if !linkMatches(l, r) {
+			return errLinkMismatch
+		}
+		return nil
+	})
 	return c.votePage(r, res, err)
 }
 
@@ -193,6 +218,8 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return result(http.StatusOK, "Already counted", "Your approval was already recorded. "+progress(r))
 	case errors.Is(err, errNotFound):
 		return errorPage(http.StatusNotFound, "Not found", "There is no such approval request. It may have expired and been removed.")
+	case errors.Is(err, errLinkMismatch):
+		return invalidLink()
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed),
 		errors.Is(err, approval.ErrAlreadyDecided) && r.Status == approval.StatusExpired:
 		return result(http.StatusGone, "Expired", "The workflow no longer waits for this request: it timed out, was stopped or was already decided.")
@@ -245,7 +272,7 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return text(http.StatusBadRequest, "bad request\n"), ""
 	}
 	act.Vote.At = c.Now()
-	r, res, err := c.vote(ctx, act.RequestID, act.Vote)
+	r, res, err := c.vote(ctx, act.RequestID, act.Vote, nil)
 	c.slackReply(ctx, sec, act, r, res, err)
 	return text(http.StatusOK, ""), act.RequestID
 }

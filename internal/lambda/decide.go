@@ -2,6 +2,8 @@ package lambda
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,13 +62,26 @@ func (c *Callback) store() store { return store{db: c.DB, table: c.Config.TableN
 // in between. A request left in status deciding by an earlier failure to
 // reach Step Functions is re-sent first, once resendAfter has passed since
 // the decision (before that, the request that decided may still be
-// delivering it). It returns the request as last seen.
-func (c *Callback) vote(ctx context.Context, id string, v approval.Vote) (approval.Request, approval.Result, error) {
+// delivering it). check, when not nil, vets the request as read before
+// anything else (a link must have been issued for it). It returns the
+// request as last seen.
+func (c *Callback) vote(ctx context.Context, id string, v approval.Vote, check func(approval.Request) error) (approval.Request, approval.Result, error) {
 	db := c.store()
+	var seen *approval.Request // the item as re-read after a conflict
 	for range maxVoteAttempts {
-		r, err := db.get(ctx, id)
-		if err != nil {
-			return r, 0, err
+		var r approval.Request
+		if seen != nil {
+			r = *seen
+		} else {
+			var err error
+			if r, err = db.get(ctx, id); err != nil {
+				return r, 0, err
+			}
+		}
+		if check != nil {
+			if err := check(r); err != nil {
+				return approval.Request{}, 0, err
+			}
 		}
 		if r.Status == approval.StatusDeciding {
 			if c.Now().Before(decidedAt(r).Add(resendAfter)) {
@@ -75,6 +90,7 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote) (approv
 				}
 				return r, 0, approval.ErrAlreadyDecided
 			}
+			var err error
 			if r, err = c.deliver(ctx, r, false); err != nil {
 				return r, 0, err
 			}
@@ -87,9 +103,22 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote) (approv
 		if err != nil || res == approval.AlreadyCounted {
 			return next, res, err
 		}
+		next.WriteID = newWriteID()
 		switch err := db.update(ctx, next); {
 		case errors.Is(err, errConflict):
-			continue
+			// Either another writer got there first, or our own write
+			// committed and its answer was lost (a 5xx or a dropped
+			// connection after DynamoDB applied it), so the SDK's retry
+			// failed the version condition. The write id tells them apart.
+			got, gerr := db.get(ctx, id)
+			if gerr != nil {
+				return r, 0, gerr
+			}
+			if got.WriteID != next.WriteID {
+				seen = &got
+				continue
+			}
+			c.Log.Info("vote write committed despite an error answer", "request_id", id)
 		case err != nil:
 			return r, 0, err
 		}
@@ -102,6 +131,13 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote) (approv
 		return next, res, err
 	}
 	return approval.Request{}, 0, fmt.Errorf("request %s: too many concurrent votes, try again", id)
+}
+
+// newWriteID returns a random id for one conditional write.
+func newWriteID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // decidedAt is when r's outcome was decided (zero if unknown).

@@ -73,6 +73,10 @@ func (s store) update(ctx context.Context, r approval.Request) error {
 		":status": str(r.Status), ":oldversion": num(r.Version), ":newversion": num(r.Version + 1), ":votes": votesAV(r.Votes),
 	}
 	expr := "SET #status = :status, #version = :newversion, #votes = :votes"
+	if r.WriteID != "" {
+		names["#writeid"], values[":writeid"] = "write_id", str(r.WriteID)
+		expr += ", #writeid = :writeid"
+	}
 	if r.Outcome != nil {
 		b, err := json.Marshal(r.Outcome)
 		if err != nil {
@@ -217,7 +221,7 @@ func fromItem(item map[string]types.AttributeValue) (approval.Request, error) {
 		Title: rd.str("title"), Text: rd.str("text"), RequestedBy: rd.str("requested_by"),
 		CreatedAt: rd.time("created_at"), ExpiresAt: rd.time("expires_at"),
 		MinApprovals: int(rd.num("min_approvals")), Status: rd.str("status"), Version: rd.num("version"),
-		SlackChannel: rd.str("slack_channel"), SlackTS: rd.str("slack_ts"),
+		SlackChannel: rd.str("slack_channel"), SlackTS: rd.str("slack_ts"), WriteID: rd.str("write_id"),
 	}
 	if c := rd.str("context"); c != "" && rd.err == nil {
 		if err := json.Unmarshal([]byte(c), &r.Context); err != nil {

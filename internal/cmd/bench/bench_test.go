@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPercentile(t *testing.T) {
+	var xs []time.Duration
+	for i := 100; i >= 1; i-- {
+		xs = append(xs, time.Duration(i)*time.Millisecond)
+	}
+	for _, c := range []struct {
+		p    float64
+		want time.Duration
+	}{{50, 50 * time.Millisecond}, {95, 95 * time.Millisecond}, {99, 99 * time.Millisecond}, {100, 100 * time.Millisecond}, {0.1, time.Millisecond}} {
+		if got := percentile(xs, c.p); got != c.want {
+			t.Errorf("percentile(%v) = %v, want %v", c.p, got, c.want)
+		}
+	}
+	if xs[0] != 100*time.Millisecond {
+		t.Error("percentile sorted its input in place")
+	}
+	if percentile(nil, 50) != 0 || median(nil) != 0 {
+		t.Error("no samples should give 0")
+	}
+	if got := percentile([]time.Duration{7}, 99); got != 7 {
+		t.Errorf("one sample: got %v", got)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if got := median([]time.Duration{3, 1, 2}); got != 2 {
+		t.Errorf("odd: %v", got)
+	}
+	if got := median([]time.Duration{4, 1, 2, 3}); got != 2 { // (2+3)/2 in integer nanoseconds
+		t.Errorf("even: %v", got)
+	}
+	if got := medianInt([]int{10, 30, 20, 40}); got != 25 {
+		t.Errorf("medianInt: %v", got)
+	}
+	s := summarize([]time.Duration{5, 1, 9})
+	if s.N != 3 || s.P50 != 5 || s.Max != 9 || s.P99 != 9 {
+		t.Errorf("summarize: %+v", s)
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	for _, c := range []struct {
+		max  float64
+		want []float64
+	}{
+		{0, []float64{0, 1}},
+		{1, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}},
+		{7.3, []float64{0, 2, 4, 6, 8}},
+		{50, []float64{0, 10, 20, 30, 40, 50}},
+		{163, []float64{0, 50, 100, 150, 200}},
+	} {
+		got := niceTicks(c.max)
+		if len(got) != len(c.want) {
+			t.Errorf("niceTicks(%v) = %v, want %v", c.max, got, c.want)
+			continue
+		}
+		for i := range got {
+			if d := got[i] - c.want[i]; d > 1e-9 || d < -1e-9 {
+				t.Errorf("niceTicks(%v) = %v, want %v", c.max, got, c.want)
+				break
+			}
+		}
+	}
+	if got := formatTick(0.30000000000000004); got != "0.3" {
+		t.Errorf("formatTick: %q", got)
+	}
+	if got := formatTick(150); got != "150" {
+		t.Errorf("formatTick: %q", got)
+	}
+}
+
+func TestGlyphs(t *testing.T) {
+	for r, g := range glyphs {
+		for _, row := range g {
+			if len(row) != 5 || strings.Trim(row, ".#") != "" {
+				t.Errorf("glyph %q has a bad row %q", r, row)
+			}
+		}
+	}
+	for _, r := range "0123456789abcdefghijklmnopqrstuvwxyz .,:-+=/()%_<>?" {
+		if _, ok := glyphs[r]; !ok {
+			t.Errorf("no glyph for %q", r)
+		}
+	}
+}
+
+func sampleResults() *results {
+	run := func(wall time.Duration, calls int) tfRun {
+		return tfRun{Wall: wall, Counts: map[string]int{"sts:GetCallerIdentity": 1, "iam:GetRole": calls}}
+	}
+	tf := func(n int, seconds float64) tfResult {
+		scale := time.Duration(seconds * float64(time.Second))
+		return tfResult{Gates: n, Runs: map[string][]tfRun{
+			"create":  {run(scale, 25*n), run(scale+time.Millisecond, 25*n)},
+			"refresh": {run(scale/2, 19*n)},
+			"update":  {run(scale/2, 54*n)},
+			"destroy": {run(scale/2, 34*n)},
+		}}
+	}
+	return &results{
+		Command: "bench", Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Took: time.Minute,
+		Machine: machine{NProc: 2, GoVersion: "go1.26", Kumo: "github.com/sivchari/kumo v0.33.1", Terraform: "Terraform v1.11.4"},
+		Opts:    options{parallelism: 10, loadN: 1000, clients: 50},
+		Approval: &approvalResult{
+			Notify:  latency{N: 200, P50: 2 * time.Millisecond, P95: 4 * time.Millisecond, P99: 60 * time.Millisecond},
+			Resume:  latency{N: 200, P50: 5 * time.Millisecond, P95: 8 * time.Millisecond, P99: 9 * time.Millisecond},
+			PollRTT: 300 * time.Microsecond, PollInterval: time.Millisecond,
+		},
+		Terraform: []tfResult{tf(1, 1), tf(10, 3), tf(50, 12)},
+		Baseline:  &baselineResult{Naive: []time.Duration{3, 4, 5}, Manager: []time.Duration{1, 2, 3}, NaiveCalls: 25, ManagerCalls: 25},
+		Lambda:    &lambdaResult{ZipBytes: map[string]int{"arm64": 5_600_000, "x86_64": 6_300_000}, ColdStarts: []time.Duration{6 * time.Millisecond, 7 * time.Millisecond}},
+		Load:      &loadResult{Executions: 1000, Clients: 50, Throughput: 400, Succeeded: 1000, SendTaskSuccess: 1000, PeakRSSKiB: 30000, RSSReset: true},
+	}
+}
+
+func TestRows(t *testing.T) {
+	r := sampleResults()
+	got := map[string]row{}
+	for _, x := range r.rows() {
+		got[x.Figure] = x
+	}
+	for figure, want := range map[string]string{
+		"StartExecution → Slack message received, p50": "met",
+		"StartExecution → Slack message received, p99": "MISSED",
+		"POST decision → execution resumed, p99":       "met",
+		"create, 1 gate(s): wall time":                 "met",
+		"refresh, 50 gate(s): AWS calls":               "met",
+		"create, 50 gate(s): wall time":                "met",
+		"bundle zip, x86_64":                           "MISSED",
+		"bundle zip, arm64":                            "met",
+		"naive / Manager.Create":                       "met",
+		"states:SendTaskSuccess calls (proxy)":         "met",
+	} {
+		if got[figure].Verdict != want {
+			t.Errorf("%s: verdict %q, want %q (%+v)", figure, got[figure].Verdict, want, got[figure])
+		}
+	}
+	// The provider's sts:GetCallerIdentity is not a per-gate call.
+	if m := got["refresh, 10 gate(s): AWS calls"].Measured; m != "190 (19.0 per gate)" {
+		t.Errorf("refresh calls: %q", m)
+	}
+	// Medians of the runs.
+	if m := got["create, 1 gate(s): wall time"].Measured; m != "1.00 s" {
+		t.Errorf("create wall: %q", m)
+	}
+	if m := got["naive / Manager.Create"].Measured; m != "2.00×" {
+		t.Errorf("ratio: %q", m)
+	}
+}
+
+func TestMarkdownAndPlot(t *testing.T) {
+	r := sampleResults()
+	md := r.markdown("docs/bench.png")
+	for _, want := range []string{"# Benchmarks", "2 CPU(s)", "kumo github.com/sivchari/kumo v0.33.1", "Terraform v1.11.4", "![", "| approval path |", "MISSED", "Noise", "`iam:GetRole` 19", "**refresh:**"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if strings.Contains(r.table(), "\n\n") {
+		t.Error("the table has empty lines")
+	}
+	var buf bytes.Buffer
+	if err := plotPNG(&buf, r.charts(), 300, 200); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 900 || b.Dy() != 200 {
+		t.Errorf("plot is %v", b)
+	}
+}
+
+func TestParse(t *testing.T) {
+	if got, err := parseInts("1, 10,50"); err != nil || len(got) != 3 || got[2] != 50 {
+		t.Errorf("parseInts: %v %v", got, err)
+	}
+	if _, err := parseInts("1,x"); err == nil {
+		t.Error("parseInts accepted x")
+	}
+	if got, err := parseRuns("1:3,50:1"); err != nil || got[1] != 3 || got[50] != 1 {
+		t.Errorf("parseRuns: %v %v", got, err)
+	}
+	if _, err := parseRuns("1-3"); err == nil {
+		t.Error("parseRuns accepted 1-3")
+	}
+}
+
+func TestForEach(t *testing.T) {
+	seen := make([]int, 100)
+	if err := forEach(t.Context(), 100, 7, func(_ context.Context, i int) error { seen[i]++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range seen {
+		if n != 1 {
+			t.Fatalf("item %d ran %d times", i, n)
+		}
+	}
+}

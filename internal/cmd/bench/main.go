@@ -1,0 +1,415 @@
+// Command bench is `make bench`: it measures the gate on the local AWS
+// (kumo, started with the test harness) and writes BENCHMARKS.md and a plot.
+//
+//  1. the approval path through one gate: StartExecution → the local Slack
+//     records the message, and POST decision → the execution resumes;
+//  2. the terraform CLI creating, refreshing, updating and destroying 1, 10
+//     and 50 gates, with the AWS calls the provider makes (counted by the
+//     harness's proxy);
+//  3. a naive sequential create of one gate against gate.Manager.Create;
+//  4. the Lambda bundle's size, the handler's cold start and its peak RSS;
+//  5. 1,000 pending approvals decided by 50 concurrent clients.
+//
+// Every process it starts is stopped by its pid; every name is unique.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"debug/buildinfo"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/gate"
+)
+
+type options struct {
+	executions, loadN, clients, coldStarts, baselineRuns int
+	gates                                                []int
+	tfRuns                                               map[int]int
+	parallelism                                          int
+	poll                                                 time.Duration
+	out, plot                                            string
+	skip                                                 map[string]bool
+}
+
+func main() {
+	var o options
+	var gates, tfRuns, skip string
+	flag.IntVar(&o.executions, "executions", 200, "executions through one gate, one at a time (approval path)")
+	flag.IntVar(&o.loadN, "load", 1000, "pending approvals decided at once (load)")
+	flag.IntVar(&o.clients, "clients", 50, "concurrent clients deciding them")
+	flag.IntVar(&o.coldStarts, "cold-starts", 25, "handler cold starts measured")
+	flag.IntVar(&o.baselineRuns, "baseline-runs", 9, "creates of one gate, naive and Manager.Create each")
+	flag.StringVar(&gates, "gates", "1,10,50", "numbers of gates terraform creates, refreshes, updates and destroys")
+	flag.StringVar(&tfRuns, "tf-runs", "1:5,10:3,50:3", "runs per number of gates (gates:runs,...); others run once")
+	flag.IntVar(&o.parallelism, "parallelism", 10, "terraform -parallelism")
+	flag.DurationVar(&o.poll, "poll", time.Millisecond, "DescribeExecution poll interval after a decision")
+	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "the report to write")
+	flag.StringVar(&o.plot, "plot", "BENCHMARKS.png", "the plot to write (PNG)")
+	flag.StringVar(&skip, "skip", "", "sections to skip: lambda,baseline,approval,load,terraform")
+	flag.Parse()
+	var err error
+	if o.gates, err = parseInts(gates); err != nil {
+		fatal(fmt.Errorf("-gates: %w", err))
+	}
+	if o.tfRuns, err = parseRuns(tfRuns); err != nil {
+		fatal(fmt.Errorf("-tf-runs: %w", err))
+	}
+	o.skip = map[string]bool{}
+	for _, s := range strings.Split(skip, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.skip[s] = true
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+func step(format string, args ...any) {
+	fmt.Printf("%s ==> %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func run(ctx context.Context, o options) error {
+	root, err := acctest.RepoRoot()
+	if err != nil {
+		return err
+	}
+	if err := os.Chdir(root); err != nil {
+		return err
+	}
+	res := &results{Command: commandLine(), Started: time.Now(), Machine: machineFacts(root), Opts: o}
+	defer func() { res.Machine.LoadEnd = loadAvg() }()
+
+	if !o.skip["lambda"] {
+		step("Lambda bundle sizes and handler cold start (%d starts)", o.coldStarts)
+		lr := &lambdaResult{}
+		if lr.ZipBytes, err = zipSizes(); err != nil {
+			return err
+		}
+		bin, err := acctest.BootstrapBinary()
+		if err != nil {
+			return err
+		}
+		if lr.ColdStarts, err = coldStart(ctx, bin, o.coldStarts); err != nil {
+			return fmt.Errorf("cold start: %w", err)
+		}
+		res.Lambda = lr
+	}
+
+	step("starting the local AWS (kumo on %s) and the counting proxy", acctest.Addr)
+	local, err := acctest.Start()
+	if err != nil {
+		return err
+	}
+	defer func() { step("stopping the local AWS"); local.Stop() }()
+	slack, err := acctest.StartSlack("bench-signing-secret-0123456789")
+	if err != nil {
+		return err
+	}
+	defer slack.Close()
+
+	cfg, err := config.LoadDefaultConfig(ctx) // through the proxy (AWS_ENDPOINT_URL)
+	if err != nil {
+		return err
+	}
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return err
+	}
+	env := gate.Env{Partition: "aws", Region: cfg.Region, AccountID: aws.ToString(id.Account), APIGatewayEndpoint: acctest.Endpoint}
+	mgr := gate.NewFromConfig(cfg, env)
+	nonce := randomName(6)
+
+	if !o.skip["baseline"] {
+		step("baseline: one gate created naively (every call in sequence) vs Manager.Create, %d runs each", o.baselineRuns)
+		if res.Baseline, err = runBaseline(ctx, cfg, env, mgr, local.Proxy, slack.WebhookURL(), nonce, o.baselineRuns); err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+	}
+
+	if !o.skip["approval"] || !o.skip["load"] {
+		if err := runApproval(ctx, o, res, cfg, mgr, local, slack, nonce); err != nil {
+			return err
+		}
+	}
+
+	if !o.skip["terraform"] {
+		tf, err := exec.LookPath("terraform")
+		if err != nil {
+			if tf = filepath.Join(root, "bin", "terraform"); !exists(tf) {
+				return errors.New("terraform is not on PATH")
+			}
+		}
+		if !exists(filepath.Join(root, "bin", "terraform-provider-manualapproval")) {
+			return errors.New("the provider is not built: run `make build` (make bench does)")
+		}
+		tb, err := newTerraformBench(root, tf, local.Proxy, slack.WebhookURL(), o.parallelism)
+		if err != nil {
+			return err
+		}
+		res.Machine.Terraform = tb.version(ctx)
+		for _, n := range o.gates {
+			r := tfResult{Gates: n, Runs: map[string][]tfRun{}}
+			runs := max(1, o.tfRuns[n])
+			for k := range runs {
+				prefix := fmt.Sprintf("b%s%d%d", nonce, n, k)
+				step("terraform: %d gate(s), run %d/%d (create, refresh, update, destroy; -parallelism=%d)", n, k+1, runs, o.parallelism)
+				c, err := tb.cycle(ctx, n, prefix)
+				if err != nil {
+					return err
+				}
+				for _, op := range tfOps {
+					r.Runs[op] = append(r.Runs[op], c[op])
+				}
+				g := c["refresh"].calls()
+				step("  create %s, refresh %s (%d calls), update %s, destroy %s", secs(c["create"].Wall), secs(c["refresh"].Wall), g, secs(c["update"].Wall), secs(c["destroy"].Wall))
+			}
+			res.Terraform = append(res.Terraform, r)
+		}
+	}
+
+	res.Took = time.Since(res.Started)
+	res.Machine.LoadEnd = loadAvg()
+	fmt.Println()
+	fmt.Print(res.table())
+	if err := os.MkdirAll(filepath.Dir(o.plot), 0o755); err != nil && filepath.Dir(o.plot) != "." {
+		return err
+	}
+	f, err := os.Create(o.plot)
+	if err != nil {
+		return err
+	}
+	if err := plotPNG(f, res.charts(), 520, 420); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.out, []byte(res.markdown(o.plot)), 0o644); err != nil {
+		return err
+	}
+	step("wrote %s and %s in %s", o.out, o.plot, secs(res.Took))
+	return nil
+}
+
+func runBaseline(ctx context.Context, cfg aws.Config, env gate.Env, mgr *gate.Manager, proxy *acctest.Proxy, hook, nonce string, runs int) (*baselineResult, error) {
+	r := &baselineResult{}
+	for i := range runs {
+		// Alternate, so drift of the machine hits both alike.
+		name := fmt.Sprintf("bn%s%d", nonce, i)
+		proxy.Reset()
+		t0 := time.Now()
+		err := naive{cfg: cfg, env: env, name: name, hook: hook, tags: map[string]string{"manualapproval:gate": name}}.create(ctx)
+		d := time.Since(t0)
+		r.NaiveCalls = proxy.Total()
+		if derr := mgr.Delete(context.WithoutCancel(ctx), name); derr != nil && err == nil {
+			err = derr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("naive create: %w", err)
+		}
+		r.Naive = append(r.Naive, d)
+
+		name = fmt.Sprintf("bm%s%d", nonce, i)
+		proxy.Reset()
+		t0 = time.Now()
+		_, err = mgr.Create(ctx, benchSpec(name, hook))
+		d = time.Since(t0)
+		r.ManagerCalls = proxy.Total()
+		if derr := mgr.Delete(context.WithoutCancel(ctx), name); derr != nil && err == nil {
+			err = derr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("Manager.Create: %w", err)
+		}
+		r.Manager = append(r.Manager, d)
+	}
+	return r, nil
+}
+
+// benchSpec is the gate every section uses: Slack incoming webhook, no
+// execution context in messages, the provider's defaults otherwise.
+func benchSpec(name, hook string) gate.Spec {
+	return gate.Spec{
+		Name: name, TimeoutSeconds: 3600, MinApprovals: 1, RequesterPath: approval.DefaultRequesterPath,
+		Slack:            &gate.SlackSpec{Format: approval.SlackFormatBlocks, WebhookURL: hook},
+		LogRetentionDays: 30, Architecture: "arm64", MemoryMB: 128,
+	}
+}
+
+func runApproval(ctx context.Context, o options, res *results, cfg aws.Config, mgr *gate.Manager, local *acctest.Local, slack *acctest.Slack, nonce string) error {
+	name := "ba" + nonce
+	step("approval path: creating gate %s (Slack webhook to the local Slack, include_execution_context = false)", name)
+	st, err := mgr.Create(ctx, benchSpec(name, slack.WebhookURL()))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := mgr.Delete(context.WithoutCancel(ctx), name); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: deleting the gate:", err)
+		}
+	}()
+	h, err := acctest.StartHandlers(ctx, cfg, local.Endpoint(), name+"-notifier", name+"-callback")
+	if err != nil {
+		return err
+	}
+	defer h.Stop()
+	// The harness's own calls (start, poll) go straight to kumo; the
+	// handlers' go through the counting proxy.
+	direct := cfg.Copy()
+	direct.BaseEndpoint = aws.String(acctest.Endpoint)
+	def, err := acctest.StateMachine(st.TaskStateJSON, nil)
+	if err != nil {
+		return err
+	}
+	sm, err := acctest.CreateStateMachine(ctx, direct, name+"-sm", def)
+	if err != nil {
+		return err
+	}
+	b := &approvalBench{cfg: direct, sfn: sfn.NewFromConfig(direct), slack: slack, sm: sm, nonce: nonce, http: acctest.HTTPClient(),
+		proxy: local.Proxy, handler: h, cbFn: name + "-callback"}
+	b.http.Timeout = time.Minute
+	progress := func(s string) { step("  %s", s) }
+	if !o.skip["approval"] {
+		step("approval path: %d executions, one at a time (poll every %s)", o.executions, o.poll)
+		if res.Approval, err = b.sequential(ctx, o.executions, o.poll, progress); err != nil {
+			return fmt.Errorf("approval path: %w\ncallback output (tail):\n%s", err, tail(h.Output(name+"-callback"), 2000))
+		}
+	}
+	if !o.skip["load"] {
+		step("load: %d executions started at once, decided by %d concurrent clients", o.loadN, o.clients)
+		if res.Load, err = b.load(ctx, o.loadN, o.clients, 50, progress); err != nil {
+			return fmt.Errorf("load: %w\ncallback output (tail):\n%s", err, tail(h.Output(name+"-callback"), 2000))
+		}
+	}
+	return nil
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func randomName(n int) string {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return string(b)
+}
+
+func commandLine() string {
+	args := append([]string{"bench"}, os.Args[1:]...)
+	return strings.Join(args, " ")
+}
+
+// machine is what the figures were measured on.
+type machine struct {
+	NProc              int
+	CPU, OS, GoVersion string
+	Kumo, Terraform    string
+	LoadStart, LoadEnd string
+	MemTotal           string
+}
+
+func machineFacts(root string) machine {
+	m := machine{NProc: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, LoadStart: loadAvg(), Kumo: "unknown"}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if l, _, ok := strings.Cut(string(b), "\n"); ok {
+			m.MemTotal = strings.Join(strings.Fields(strings.TrimPrefix(l, "MemTotal:")), " ")
+		}
+	}
+	if bin, err := acctest.KumoBinary(); err == nil {
+		if bi, err := buildinfo.ReadFile(bin); err == nil {
+			m.Kumo = "github.com/sivchari/kumo " + bi.Main.Version
+			for _, d := range bi.Deps {
+				if d.Path == "github.com/sivchari/kumo" {
+					m.Kumo = d.Path + " " + d.Version
+				}
+			}
+		}
+	}
+	_ = root
+	return m
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no numbers")
+	}
+	return out, nil
+}
+
+func parseRuns(s string) (map[int]int, error) {
+	out := map[int]int{}
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(f, ":")
+		g, err1 := strconv.Atoi(k)
+		r, err2 := strconv.Atoi(v)
+		if !ok || err1 != nil || err2 != nil || g < 1 || r < 1 {
+			return nil, fmt.Errorf("%q is not gates:runs", f)
+		}
+		out[g] = r
+	}
+	return out, nil
+}

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// results is everything one `make bench` measured.
+type results struct {
+	Command string
+	Started time.Time
+	Took    time.Duration
+	Machine machine
+	Opts    options
+
+	Lambda    *lambdaResult
+	Baseline  *baselineResult
+	Approval  *approvalResult
+	Load      *loadResult
+	Terraform []tfResult
+}
+
+// Targets of issue #7.
+const (
+	targetLatencyP50   = 15 * time.Millisecond
+	targetLatencyP99   = 50 * time.Millisecond
+	targetCreateOne    = 3 * time.Second
+	targetRefreshCalls = 20
+	targetFifty        = 30 * time.Second
+	targetZipBytes     = 6_000_000
+	targetColdStart    = 50 * time.Millisecond
+	targetRSSKiB       = 40 * 1024
+)
+
+// row is one figure of the report.
+type row struct {
+	Section, Figure, Measured, Target, Verdict, How string
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+// tfMedian is the median wall time and AWS calls (without the provider's
+// one sts:GetCallerIdentity per command) of op on n gates.
+func (r *results) tfMedian(n int, op string) (time.Duration, float64, bool) {
+	for _, t := range r.Terraform {
+		if t.Gates != n || len(t.Runs[op]) == 0 {
+			continue
+		}
+		var walls []time.Duration
+		var calls []int
+		for _, run := range t.Runs[op] {
+			walls = append(walls, run.Wall)
+			g := run.calls()
+			calls = append(calls, g)
+		}
+		return median(walls), medianInt(calls), true
+	}
+	return 0, 0, false
+}
+
+func (r *results) rows() []row {
+	var rows []row
+	add := func(section, figure, measured, target, verdict, how string) {
+		rows = append(rows, row{section, figure, measured, target, verdict, how})
+	}
+	if a := r.Approval; a != nil {
+		how := fmt.Sprintf("%d executions one at a time through one gate; DescribeExecution polled every %s (median round trip %s)", a.Notify.N, a.PollInterval, ms(a.PollRTT))
+		add("approval path", "StartExecution → Slack message received, p50", ms(a.Notify.P50), "≤ "+ms(targetLatencyP50), verdict(a.Notify.P50 <= targetLatencyP50), how)
+		add("approval path", "StartExecution → Slack message received, p95", ms(a.Notify.P95), "", "", how)
+		add("approval path", "StartExecution → Slack message received, p99", ms(a.Notify.P99), "≤ "+ms(targetLatencyP99), verdict(a.Notify.P99 <= targetLatencyP99), how)
+		add("approval path", "POST decision → execution resumed, p50", ms(a.Resume.P50), "≤ "+ms(targetLatencyP50), verdict(a.Resume.P50 <= targetLatencyP50), how)
+		add("approval path", "POST decision → execution resumed, p95", ms(a.Resume.P95), "", "", how)
+		add("approval path", "POST decision → execution resumed, p99", ms(a.Resume.P99), "≤ "+ms(targetLatencyP99), verdict(a.Resume.P99 <= targetLatencyP99), how)
+	}
+	for _, t := range r.Terraform {
+		for _, op := range tfOps {
+			wall, calls, ok := r.tfMedian(t.Gates, op)
+			if !ok {
+				continue
+			}
+			how := fmt.Sprintf("terraform %s, %d gate(s), -parallelism=%d, median of %d run(s)", tfVerb(op), t.Gates, r.Opts.parallelism, len(t.Runs[op]))
+			target, v := "", ""
+			switch {
+			case op == "create" && t.Gates == 1:
+				target, v = "≤ "+secs(targetCreateOne), verdict(wall <= targetCreateOne)
+			case t.Gates == 50:
+				target, v = "≤ "+secs(targetFifty), verdict(wall <= targetFifty)
+			}
+			add("terraform", fmt.Sprintf("%s, %d gate(s): wall time", op, t.Gates), secs(wall), target, v, how)
+			perGate := calls / float64(t.Gates)
+			target, v = "", ""
+			if op == "refresh" {
+				target, v = fmt.Sprintf("≤ %d per gate", targetRefreshCalls), verdict(perGate <= targetRefreshCalls)
+			}
+			add("terraform", fmt.Sprintf("%s, %d gate(s): AWS calls", op, t.Gates), fmt.Sprintf("%.0f (%.1f per gate)", calls, perGate), target, v, how+"; the provider's one sts:GetCallerIdentity per command not counted")
+		}
+	}
+	if lin, ok := r.linearity(); lin != "" {
+		add("terraform", "growth from the fewest to the most gates", lin, "linear", verdict(ok),
+			"per gate at the smallest and largest size: calls must not grow, time per gate must not grow by more than 20 %")
+	}
+	if b := r.Baseline; b != nil {
+		nm, mm := median(b.Naive), median(b.Manager)
+		how := fmt.Sprintf("one gate, %d runs each, alternating; naive: the same SDK calls one after the other (%d calls), Manager.Create: %d calls", len(b.Naive), b.NaiveCalls, b.ManagerCalls)
+		add("baseline", "naive sequential create of one gate, median", secs(nm), "", "", how)
+		add("baseline", "gate.Manager.Create of one gate, median", secs(mm), "", "", how)
+		add("baseline", "naive / Manager.Create", fmt.Sprintf("%.2f×", float64(nm)/float64(mm)), "> 1", verdict(nm > mm), how)
+	}
+	if l := r.Lambda; l != nil {
+		arches := make([]string, 0, len(l.ZipBytes))
+		for a := range l.ZipBytes {
+			arches = append(arches, a)
+		}
+		sort.Strings(arches)
+		for _, a := range arches {
+			add("lambda", "bundle zip, "+a, fmt.Sprintf("%.2f MB (%d bytes)", float64(l.ZipBytes[a])/1e6, l.ZipBytes[a]), "≤ 6 MB", verdict(l.ZipBytes[a] <= targetZipBytes), "the zip embedded in the provider (make bundle)")
+		}
+		cs := median(l.ColdStarts)
+		add("lambda", "host cold start, median", ms(cs), "≤ "+ms(targetColdStart), verdict(cs <= targetColdStart),
+			fmt.Sprintf("bin/bootstrap-host as a callback: exec → first GET /runtime/invocation/next at a fake Runtime API; %d starts (p95 %s)", len(l.ColdStarts), ms(percentile(l.ColdStarts, 95))))
+	}
+	if ld := r.Load; ld != nil {
+		how := fmt.Sprintf("%d executions started at once (%s to start, %s until every Slack message), then decided by %d concurrent clients", ld.Executions, secs(ld.StartWall), secs(ld.NotifyWall), ld.Clients)
+		if ld.PeakRSSKiB > 0 {
+			reset := "VmHWM reset (clear_refs) before the decisions"
+			if !ld.RSSReset {
+				reset = "VmHWM since the handler started (clear_refs not allowed)"
+			}
+			add("lambda", fmt.Sprintf("callback handler peak RSS over %d decisions", ld.Executions), fmt.Sprintf("%.1f MiB", float64(ld.PeakRSSKiB)/1024), "≤ 40 MiB", verdict(ld.PeakRSSKiB <= targetRSSKiB), "VmHWM of the handler process; "+reset)
+		}
+		add("load", "executions SUCCEEDED", fmt.Sprintf("%d / %d", ld.Succeeded, ld.Executions), "all", verdict(ld.Succeeded == ld.Executions), how)
+		add("load", "states:SendTaskSuccess calls (proxy)", fmt.Sprint(ld.SendTaskSuccess), fmt.Sprint(ld.Executions), verdict(ld.SendTaskSuccess == ld.Executions), "exactly once each")
+		add("load", "throughput", fmt.Sprintf("%.0f decisions/s", ld.Throughput), "", "", how)
+		add("load", "decision latency (POST sent → answered), p50 / p99", ms(ld.Decision.P50)+" / "+ms(ld.Decision.P99), "", "", "the answer comes after SendTaskSuccess returned")
+	}
+	return rows
+}
+
+func tfVerb(op string) string {
+	switch op {
+	case "create", "update":
+		return "apply"
+	case "refresh":
+		return "plan"
+	}
+	return op
+}
+
+// linearity summarises time and calls per gate at the smallest and largest
+// sizes of each operation, and whether growth is linear or better: calls
+// per gate do not grow, time per gate grows by at most 20 %.
+func (r *results) linearity() (string, bool) {
+	if len(r.Terraform) < 2 {
+		return "", false
+	}
+	lo, hi := r.Terraform[0].Gates, r.Terraform[len(r.Terraform)-1].Gates
+	var parts []string
+	ok := true
+	for _, op := range tfOps {
+		w1, c1, ok1 := r.tfMedian(lo, op)
+		w2, c2, ok2 := r.tfMedian(hi, op)
+		if !ok1 || !ok2 {
+			continue
+		}
+		t1, t2 := w1/time.Duration(lo), w2/time.Duration(hi)
+		p1, p2 := c1/float64(lo), c2/float64(hi)
+		ok = ok && p2 <= p1*1.001 && float64(t2) <= float64(t1)*1.2
+		parts = append(parts, fmt.Sprintf("%s %s→%s, %.1f→%.1f calls", op, secs(t1), secs(t2), p1, p2))
+	}
+	return strings.Join(parts, "; "), ok
+}
+
+// table is the console summary.
+func (r *results) table() string {
+	var b strings.Builder
+	rows := r.rows()
+	w := [4]int{}
+	for i := range rows {
+		rows[i].Measured = clip(rows[i].Measured, 60)
+	}
+	for _, x := range rows {
+		for i, s := range []string{x.Section, x.Figure, x.Measured, x.Target} {
+			w[i] = max(w[i], len([]rune(s)))
+		}
+	}
+	for _, x := range rows {
+		fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %-*s  %s\n", w[0], x.Section, w[1], x.Figure, w[2], x.Measured, w[3], x.Target, x.Verdict)
+	}
+	return b.String()
+}
+
+// clip shortens s to n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// markdown is BENCHMARKS.md.
+func (r *results) markdown(plot string) string {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "# Benchmarks\n\n")
+	fmt.Fprintf(&b, "Generated by `make bench` (`%s`) on %s in %s. Regenerate with `make bench`; every figure below comes from that one command.\n\n",
+		r.Command, r.Started.UTC().Format("2006-01-02 15:04 UTC"), secs(r.Took))
+	fmt.Fprintf(&b, "**Machine:** %d CPU(s) (`nproc`)%s, %s, %s, memory %s; kumo %s (the local AWS, in-memory, one process); terraform %s. "+
+		"Load average %s at the start, %s at the end.\n\n", m.NProc, paren(m.CPU), m.OS, m.GoVersion, m.MemTotal, m.Kumo, orUnknown(m.Terraform), m.LoadStart, m.LoadEnd)
+	fmt.Fprintf(&b, "**Noise.** This is a small shared machine: kumo, the proxy, the handlers, terraform and the provider all compete for %d cores, "+
+		"so single runs vary by tens of percent. Latencies are percentiles over many samples and times are medians of several runs; compare ratios more than absolute values. "+
+		"Everything runs on the local AWS (kumo), whose per-call cost is not AWS's: the figures measure the gate's own overhead and its number of calls, not AWS latency.\n\n", m.NProc)
+	fmt.Fprintf(&b, "![terraform time and AWS calls vs gates, approval latency](%s)\n\n", plot)
+	fmt.Fprintf(&b, "| section | figure | measured | target | verdict | how |\n|---|---|---|---|---|---|\n")
+	for _, x := range r.rows() {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.Section, mdEscape(x.Figure), mdEscape(x.Measured), mdEscape(x.Target), x.Verdict, mdEscape(x.How))
+	}
+	if len(r.Terraform) > 0 {
+		t := r.Terraform[0]
+		fmt.Fprintf(&b, "\n## AWS calls of each terraform operation on %d gate(s), by API operation (first run)\n\n", t.Gates)
+		for _, op := range tfOps {
+			runs := t.Runs[op]
+			if len(runs) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "**%s:** ", op)
+			var ops []string
+			for op := range runs[0].Counts {
+				ops = append(ops, op)
+			}
+			sort.Strings(ops)
+			for i, op := range ops {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "`%s` %d", op, runs[0].Counts[op])
+			}
+			b.WriteString("\n\n")
+		}
+	}
+	fmt.Fprintf(&b, "## Method\n\n")
+	fmt.Fprintf(&b, "- **Local AWS:** one kumo started by the test harness (`acctest.Start`), with the harness's counting proxy in front; the provider, terraform and the handlers reach AWS through the proxy (`AWS_ENDPOINT_URL`), the benchmark's own StartExecution/DescribeExecution calls go to kumo directly.\n")
+	fmt.Fprintf(&b, "- **Approval path:** one gate (Slack incoming webhook to the local Slack, `include_execution_context = false`) created with `gate.Manager`; its two functions run the real handler binary (`bin/bootstrap-host`) as local processes. (a) from just before `StartExecution` to the local Slack recording the message (`Message.Received`); (b) from just before the POST of the approve link's confirm form to the first `DescribeExecution` that is no longer RUNNING. Nothing is subtracted: (b) includes up to one poll interval plus one DescribeExecution round trip.\n")
+	fmt.Fprintf(&b, "- **Terraform:** `terraform apply|plan|destroy -parallelism=%d` with the provider from `bin/` through `dev_overrides` (no `terraform init`). create = apply of N new gates, refresh = `plan -detailed-exitcode` that must find no change, update = apply changing `log_retention_days` and `tags` of every gate, destroy = destroy. Wall time of the terraform command; AWS calls counted by the proxy.\n", r.Opts.parallelism)
+	fmt.Fprintf(&b, "- **Baseline:** the naive create (in `internal/cmd/bench/baseline.go`) makes the calls `Manager.Create` makes on a new gate, strictly one after the other; each run's gate is deleted with `Manager.Delete`.\n")
+	fmt.Fprintf(&b, "- **Lambda:** zip sizes of the embedded bundles; cold start of `bin/bootstrap-host` against a fake Runtime API that timestamps the first `GET /runtime/invocation/next`; peak RSS is `VmHWM` of the callback handler's process during the load test.\n")
+	fmt.Fprintf(&b, "- **Load:** %d executions started at once against one gate (50 concurrent StartExecution calls), each decided once by one of %d concurrent clients POSTing its approve link; every execution must end SUCCEEDED and the proxy must count exactly %d `states:SendTaskSuccess`.\n", r.Opts.loadN, r.Opts.clients, r.Opts.loadN)
+	return b.String()
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "not run"
+	}
+	return s
+}
+
+// charts are the plot's panels: terraform time and calls vs gates, and the
+// approval path's percentiles.
+func (r *results) charts() []chart {
+	timeC := chart{Title: "terraform wall time", XLabel: "gates", YLabel: "seconds"}
+	callC := chart{Title: "aws api calls", XLabel: "gates", YLabel: "calls"}
+	for i, op := range tfOps {
+		ts := series{Name: op, Color: palette[i%len(palette)]}
+		cs := series{Name: op, Color: palette[i%len(palette)]}
+		for _, t := range r.Terraform {
+			w, c, ok := r.tfMedian(t.Gates, op)
+			if !ok {
+				continue
+			}
+			ts.XS, ts.YS = append(ts.XS, float64(t.Gates)), append(ts.YS, w.Seconds())
+			cs.XS, cs.YS = append(cs.XS, float64(t.Gates)), append(cs.YS, c)
+		}
+		timeC.Series, callC.Series = append(timeC.Series, ts), append(callC.Series, cs)
+	}
+	out := []chart{timeC, callC}
+	if a := r.Approval; a != nil {
+		lat := chart{Title: "approval path latency", XLabel: "percentile", YLabel: "ms"}
+		for i, l := range []struct {
+			name string
+			v    latency
+		}{{"start - slack", a.Notify}, {"post - resumed", a.Resume}} {
+			s := series{Name: l.name, Color: palette[(i+4)%len(palette)]}
+			for _, p := range []struct {
+				x float64
+				d time.Duration
+			}{{50, l.v.P50}, {95, l.v.P95}, {99, l.v.P99}} {
+				s.XS, s.YS = append(s.XS, p.x), append(s.YS, float64(p.d)/float64(time.Millisecond))
+			}
+			lat.Series = append(lat.Series, s)
+		}
+		out = append(out, lat)
+	}
+	return out
+}
