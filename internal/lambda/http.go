@@ -1,12 +1,8 @@
 package lambda
 
 import (
-	"bytes"
-	_ "embed"
 	"encoding/base64"
 	"errors"
-	"html/template"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -92,12 +88,7 @@ func respond(status int, contentType, body string, extra map[string]string) even
 	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: h, Body: body}
 }
 
-//go:embed page.html.tmpl
-var pageSource string
-
-var pageTemplate = template.Must(template.New("page").Parse(pageSource))
-
-// page is what the one HTML template shows.
+// page is what the one HTML page shows.
 type page struct {
 	Heading string
 	Message string
@@ -130,13 +121,9 @@ func newPageRequest(r approval.Request) *pageRequest {
 	}
 }
 
-// html renders p with status; every value is escaped by html/template.
+// html renders p with status.
 func html(status int, p page, extra map[string]string) events.APIGatewayV2HTTPResponse {
-	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, p); err != nil {
-		return respond(http.StatusInternalServerError, "text/plain; charset=utf-8", "internal error", nil)
-	}
-	return respond(status, "text/html; charset=utf-8", b.String(), extra)
+	return respond(status, "text/html; charset=utf-8", renderPage(p), extra)
 }
 
 // errorPage renders a page with only a heading and an error message.
