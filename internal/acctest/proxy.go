@@ -3,6 +3,8 @@ package acctest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -39,6 +41,7 @@ type Call struct {
 	Seq  int    // 1-based, across all operations since the last Reset
 	N    int    // 1-based, for this operation since the last Reset
 	Op   string // "service:Operation", e.g. "lambda:CreateFunction"
+	Path string // the request's URL path (names the resource of REST calls)
 	Body []byte // the request body
 }
 
@@ -59,6 +62,11 @@ type Fault struct {
 	// Rewrite, with no Status or Drop, forwards the call and replaces the
 	// body of kumo's answer with Rewrite(body).
 	Rewrite func(body []byte) []byte
+	// Lost, with Status or Drop, forwards the call first and then answers
+	// with the error or drops the connection: the call took effect, but
+	// the caller never learns it (an answer lost on the way, a 5xx after
+	// the commit).
+	Lost bool
 }
 
 // StartProxy starts a proxy to target (usually Endpoint) on a free port.
@@ -139,7 +147,7 @@ func (p *Proxy) handler(next http.Handler) http.Handler {
 		p.mu.Lock()
 		p.counts[op]++
 		p.seq++
-		c := Call{Seq: p.seq, N: p.counts[op], Op: op, Body: body}
+		c := Call{Seq: p.seq, N: p.counts[op], Op: op, Path: r.URL.Path, Body: body}
 		fault := p.fault
 		p.mu.Unlock()
 		if fault != nil {
@@ -152,6 +160,9 @@ func (p *Proxy) handler(next http.Handler) http.Handler {
 					}
 				}
 				if f.Status != 0 || f.Drop {
+					if f.Lost {
+						next.ServeHTTP(discard{}, r)
+					}
 					writeFault(w, r, f)
 					return
 				}
@@ -164,6 +175,20 @@ func (p *Proxy) handler(next http.Handler) http.Handler {
 	})
 }
 
+// discard is a ResponseWriter that drops the answer (Fault.Lost).
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
+
+// writeFault answers a call with f: a dropped connection, or an AWS error
+// in the shape of the call's protocol, so the SDK classifies it as it would
+// AWS's own answer (error code, message, retryability):
+//   - Query (IAM, SNS): an XML ErrorResponse, Type Sender (4xx) or Receiver (5xx);
+//   - JSON 1.0/1.1 (DynamoDB, SSM, CloudWatch Logs; X-Amz-Target): {"__type","message"};
+//   - REST-JSON (Lambda, API Gateway v2): the code in X-Amzn-ErrorType, and
+//     Lambda's body {"Type":"User"|"Service","message"} or API Gateway's {"message"}.
 func writeFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 	if f.Drop {
 		if hj, ok := w.(http.Hijacker); ok {
@@ -173,17 +198,57 @@ func writeFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 			}
 		}
 	}
-	if strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") {
-		// Query protocol (IAM, SNS): an XML error.
+	w.Header().Set("X-Amzn-RequestId", "fault-injected")
+	msg, _ := json.Marshal(f.Msg)
+	switch {
+	case strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded"):
+		typ := "Sender"
+		if f.Status >= 500 {
+			typ = "Receiver"
+		}
+		var code, text bytes.Buffer
+		_ = xml.EscapeText(&code, []byte(f.Code))
+		_ = xml.EscapeText(&text, []byte(f.Msg))
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(f.Status)
-		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fault</RequestId></ErrorResponse>`, f.Code, f.Msg)
-		return
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fault-injected</RequestId></ErrorResponse>`, typ, code.String(), text.String())
+	case r.Header.Get("X-Amz-Target") != "":
+		ct := r.Header.Get("Content-Type")
+		if ct == "" {
+			ct = "application/x-amz-json-1.1"
+		}
+		code, _ := json.Marshal(f.Code)
+		body := fmt.Sprintf(`{"__type":%s,"message":%s}`, code, msg)
+		w.Header().Set("Content-Type", ct)
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_") {
+			// DynamoDB checksums every answer, errors included.
+			w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(body))), 10))
+		}
+		w.WriteHeader(f.Status)
+		_, _ = io.WriteString(w, body)
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", f.Code)
+		w.WriteHeader(f.Status)
+		if service(r) == "lambda" {
+			typ := "User"
+			if f.Status >= 500 {
+				typ = "Service"
+			}
+			fmt.Fprintf(w, `{"Type":%q,"message":%s}`, typ, msg)
+			return
+		}
+		fmt.Fprintf(w, `{"message":%s}`, msg)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Amzn-ErrorType", f.Code)
-	w.WriteHeader(f.Status)
-	fmt.Fprintf(w, `{"__type":%q,"message":%q,"Message":%q}`, f.Code, f.Msg, f.Msg)
+}
+
+// service is the signing name of the call's service (from its
+// Authorization header), or "unknown".
+func service(r *http.Request) string {
+	if m := authService.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1]
+	}
+	return "unknown"
 }
 
 var (
@@ -227,24 +292,21 @@ var (
 // Operation names an AWS call as "service:Operation" from its X-Amz-Target
 // header, its Action= form field or its REST method and path.
 func Operation(r *http.Request, body []byte) string {
-	service := "unknown"
-	if m := authService.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		service = m[1]
-	}
+	svc := service(r)
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		return service + ":" + t[strings.LastIndex(t, ".")+1:]
+		return svc + ":" + t[strings.LastIndex(t, ".")+1:]
 	}
 	if strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") {
 		if v, err := url.ParseQuery(string(body)); err == nil && v.Get("Action") != "" {
-			return service + ":" + v.Get("Action")
+			return svc + ":" + v.Get("Action")
 		}
 	}
 	for _, ro := range restOps {
-		if ro.service == service && ro.method == r.Method && ro.path.MatchString(r.URL.Path) {
-			return service + ":" + ro.op
+		if ro.service == svc && ro.method == r.Method && ro.path.MatchString(r.URL.Path) {
+			return svc + ":" + ro.op
 		}
 	}
-	return service + ":" + r.Method + " " + r.URL.Path
+	return svc + ":" + r.Method + " " + r.URL.Path
 }
 
 // kumoRepairs rewrite kumo v0.33.1 answers that differ from AWS in ways a

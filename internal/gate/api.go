@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,22 +30,56 @@ func (r *run) apiID() string {
 
 // findAPI returns the gate's HTTP API, or nil.
 func (r *run) findAPI(ctx context.Context) (*apitypes.Api, error) {
+	apis, err := r.findAPIs(ctx)
+	if err != nil || len(apis) == 0 {
+		return nil, err
+	}
+	return &apis[0], nil
+}
+
+// findAPIs returns every HTTP API with the gate's API name (API names need
+// not be unique).
+func (r *run) findAPIs(ctx context.Context) ([]apitypes.Api, error) {
+	var apis []apitypes.Api
 	p := &apigatewayv2.GetApisInput{}
 	for {
 		out, err := r.m.c.APIGW.GetApis(ctx, p)
 		if err != nil {
 			return nil, fmt.Errorf("listing API Gateway v2 APIs: %w", err)
 		}
-		for i, api := range out.Items {
+		for _, api := range out.Items {
 			if aws.ToString(api.Name) == r.n.api() && api.ProtocolType == apitypes.ProtocolTypeHttp {
-				return &out.Items[i], nil
+				apis = append(apis, api)
 			}
 		}
 		if out.NextToken == nil {
-			return nil, nil
+			return apis, nil
 		}
 		p.NextToken = out.NextToken
 	}
+}
+
+func outAPIID(out *apigatewayv2.CreateApiOutput) *string {
+	if out == nil {
+		return nil
+	}
+	return out.ApiId
+}
+
+// dropLostAPIs deletes the APIs of the gate's name other than keep ("" for
+// none): copies made by create attempts whose answers were lost.
+func (r *run) dropLostAPIs(ctx context.Context, keep string) error {
+	apis, err := r.findAPIs(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, api := range apis {
+		if id := aws.ToString(api.ApiId); id != keep {
+			errs = append(errs, r.deleteAPIByID(ctx, id))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (r *run) apiARN(id string) string {
@@ -62,19 +97,31 @@ func (r *run) setAPI(id, endpoint string) {
 func (r *run) ensureAPI(ctx context.Context) error {
 	c := r.m.c.APIGW
 	var api *apitypes.Api
-	if !r.fresh {
-		var err error
-		if api, err = r.findAPI(ctx); err != nil {
-			return err
-		}
+	// Look first, on create too: API names need not be unique, so AWS would
+	// make a second API of the name rather than refuse, and a lost answer
+	// could not be told from another gate's API.
+	var err error
+	if api, err = r.findAPI(ctx); err != nil {
+		return err
+	}
+	if api != nil && r.fresh {
+		return fmt.Errorf("creating API Gateway v2 API (%s): an API with this name already exists; another gate may use the name %q", r.n.api(), r.spec.Name)
 	}
 	if api == nil {
+		var tries attempts
 		out, err := c.CreateApi(ctx, &apigatewayv2.CreateApiInput{
 			Name:         aws.String(r.n.api()),
 			ProtocolType: apitypes.ProtocolTypeHttp,
 			Description:  aws.String("Approval gate " + r.spec.Name + ": signed links and Slack interactivity"),
 			Tags:         r.tagsWithGate(),
-		})
+		}, tries.apigw)
+		if tries.mayHaveApplied() {
+			// An attempt whose answer was lost may have made an API: there
+			// was none of this name before, so every one but ours is such.
+			if derr := r.dropLostAPIs(ctx, aws.ToString(outAPIID(out))); derr != nil {
+				return errors.Join(wrapf(err, "creating API Gateway v2 API (%s)", r.n.api()), derr)
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("creating API Gateway v2 API (%s): %w", r.n.api(), err)
 		}
@@ -134,17 +181,25 @@ func (r *run) ensureAPIWiring(ctx context.Context) error {
 		}
 	}
 	if integrationID == "" {
+		var tries attempts
 		out, err := c.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{
 			ApiId:                aws.String(id),
 			IntegrationType:      apitypes.IntegrationTypeAwsProxy,
 			IntegrationUri:       aws.String(fnARN),
 			PayloadFormatVersion: aws.String("2.0"),
 			TimeoutInMillis:      aws.Int32((functionTimeout[kindCallback] + 1) * 1000),
-		})
+		}, tries.apigw)
 		if err != nil {
 			return fmt.Errorf("creating API Gateway v2 integration (%s): %w", id, err)
 		}
 		integrationID = aws.ToString(out.IntegrationId)
+		if tries.mayHaveApplied() {
+			// The API had no proxy integration: any but ours was made by an
+			// attempt whose answer was lost.
+			if err := r.dropLostIntegrations(ctx, id, integrationID); err != nil {
+				return err
+			}
+		}
 	}
 	target := "integrations/" + integrationID
 
@@ -161,7 +216,11 @@ func (r *run) ensureAPIWiring(ctx context.Context) error {
 		switch {
 		case have == nil:
 			steps = append(steps, func(ctx context.Context) error {
-				_, err := c.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: aws.String(id), RouteKey: aws.String(key), Target: aws.String(target)})
+				var tries attempts
+				_, err := c.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: aws.String(id), RouteKey: aws.String(key), Target: aws.String(target)}, tries.apigw)
+				if hasCode(err, "ConflictException") && tries.mayHaveApplied() {
+					return nil // an attempt whose answer was lost made it
+				}
 				return wrapf(err, "creating API Gateway v2 route (%s %q)", id, key)
 			})
 		case aws.ToString(have.Target) != target:
@@ -173,11 +232,15 @@ func (r *run) ensureAPIWiring(ctx context.Context) error {
 	}
 	if !hasDefaultStage(stages) {
 		steps = append(steps, func(ctx context.Context) error {
+			var tries attempts
 			_, err := c.CreateStage(ctx, &apigatewayv2.CreateStageInput{
 				ApiId: aws.String(id), StageName: aws.String(apiStageName), AutoDeploy: aws.Bool(true),
 				DefaultRouteSettings: &apitypes.RouteSettings{ThrottlingBurstLimit: aws.Int32(apiBurstLimit), ThrottlingRateLimit: aws.Float64(apiRateLimit)},
 				Tags:                 r.tagsWithGate(),
-			})
+			}, tries.apigw)
+			if hasCode(err, "ConflictException") && tries.mayHaveApplied() {
+				return nil // an attempt whose answer was lost made it
+			}
 			return wrapf(err, "creating API Gateway v2 stage (%s/%s)", id, apiStageName)
 		})
 	}
@@ -185,6 +248,22 @@ func (r *run) ensureAPIWiring(ctx context.Context) error {
 		steps = append(steps, func(ctx context.Context) error { return r.putPermission(ctx, policy != "", src) })
 	}
 	return parallel(ctx, steps...)
+}
+
+func (r *run) dropLostIntegrations(ctx context.Context, apiID, keep string) error {
+	c := r.m.c.APIGW
+	out, err := c.GetIntegrations(ctx, &apigatewayv2.GetIntegrationsInput{ApiId: aws.String(apiID)})
+	if err != nil {
+		return fmt.Errorf("reading API Gateway v2 integrations (%s): %w", apiID, err)
+	}
+	for _, in := range out.Items {
+		if in.IntegrationType == apitypes.IntegrationTypeAwsProxy && aws.ToString(in.IntegrationId) != keep {
+			if _, err := c.DeleteIntegration(ctx, &apigatewayv2.DeleteIntegrationInput{ApiId: aws.String(apiID), IntegrationId: in.IntegrationId}); err != nil && !hasCode(err, "NotFoundException") {
+				return fmt.Errorf("deleting API Gateway v2 integration (%s/%s): %w", apiID, aws.ToString(in.IntegrationId), err)
+			}
+		}
+	}
+	return nil
 }
 
 func hasDefaultStage(stages []apitypes.Stage) bool {
@@ -218,13 +297,17 @@ func (r *run) putPermission(ctx context.Context, replace bool, sourceARN string)
 			return fmt.Errorf("removing Lambda Permission (%s/%s): %w", name, permissionID, err)
 		}
 	}
+	var tries attempts
 	_, err := c.AddPermission(ctx, &lambda.AddPermissionInput{
 		FunctionName: aws.String(name),
 		StatementId:  aws.String(permissionID),
 		Action:       aws.String("lambda:InvokeFunction"),
 		Principal:    aws.String("apigateway.amazonaws.com"),
 		SourceArn:    aws.String(sourceARN),
-	})
+	}, tries.lambda)
+	if hasCode(err, "ResourceConflictException") && tries.mayHaveApplied() {
+		return nil // an attempt whose answer was lost added it
+	}
 	return wrapf(err, "adding Lambda Permission (%s/%s)", name, permissionID)
 }
 

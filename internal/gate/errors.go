@@ -5,9 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // ErrNotFound is returned (wrapped) by Import when no part of a gate exists.
@@ -82,4 +91,56 @@ func retryOn(ctx context.Context, timeout time.Duration, retryable func(error) b
 		}
 		delay = min(delay*2, retryMaxDelay)
 	}
+}
+
+// attempts watches the attempts the SDK's retryer makes for one call. AWS
+// can apply a call and still fail to answer it (a 5xx after the commit, a
+// connection lost on the way back); the retryer then repeats a create that
+// already took effect, and the repeat fails with "already exists", or, where
+// names need not be unique, makes a second copy. When an attempt ended
+// without a definite answer, such a result is the call's own doing: the
+// part is the gate's and must be adopted (and rolled back), not reported
+// as someone else's.
+type attempts struct{ unsure atomic.Bool }
+
+// mayHaveApplied reports whether an attempt of the call ended without a
+// definite answer, so that the call may have taken effect.
+func (a *attempts) mayHaveApplied() bool { return a.unsure.Load() }
+
+// add is a per-call API option: it watches each attempt, inside the retry loop.
+func (a *attempts) add(s *middleware.Stack) error {
+	return s.Finalize.Insert(middleware.FinalizeMiddlewareFunc("ManualApprovalAttempts",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleFinalize(ctx, in)
+			if err != nil && outcomeUnknown(err) {
+				a.unsure.Store(true)
+			}
+			return out, md, err
+		}), "Retry", middleware.After)
+}
+
+// outcomeUnknown reports whether a failed attempt may have been applied:
+// a 5xx answer, a 2xx answer that could not be read, or no answer at all. A
+// 4xx answer (throttling included) means the call was refused.
+func outcomeUnknown(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode() >= 500 || re.HTTPStatusCode() < 300
+	}
+	var se *smithy.SerializationError
+	return !errors.As(err, &se)
+}
+
+func (a *attempts) iam(o *iam.Options)       { o.APIOptions = append(o.APIOptions, a.add) }
+func (a *attempts) lambda(o *lambda.Options) { o.APIOptions = append(o.APIOptions, a.add) }
+func (a *attempts) apigw(o *apigatewayv2.Options) {
+	o.APIOptions = append(o.APIOptions, a.add)
+}
+func (a *attempts) dynamodb(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, a.add) }
+func (a *attempts) ssm(o *ssm.Options)           { o.APIOptions = append(o.APIOptions, a.add) }
+func (a *attempts) logs(o *cloudwatchlogs.Options) {
+	o.APIOptions = append(o.APIOptions, a.add)
 }

@@ -73,14 +73,24 @@ func (r *run) ensureRole(ctx context.Context, kind string) error {
 		if r.spec.PermissionsBoundaryARN != "" {
 			in.PermissionsBoundary = aws.String(r.spec.PermissionsBoundaryARN)
 		}
-		out, err := c.CreateRole(ctx, in)
-		if err != nil {
+		var tries attempts
+		out, err := c.CreateRole(ctx, in, tries.iam)
+		adopt := hasCode(err, "EntityAlreadyExists") && tries.mayHaveApplied()
+		if err != nil && !adopt {
 			if hasCode(err, "EntityAlreadyExists") {
 				return fmt.Errorf("creating IAM Role (%s): a role with this name already exists; another gate may use the name %q (import it, or choose another name): %w", name, r.spec.Name, err)
 			}
 			return fmt.Errorf("creating IAM Role (%s): %w", name, err)
 		}
 		r.undo.add("IAM Role "+name, func(ctx context.Context) error { return r.deleteRole(ctx, kind) })
+		if adopt {
+			// The first attempt created the role; its answer was lost.
+			got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+			if err != nil {
+				return fmt.Errorf("reading IAM Role (%s) created by an attempt whose answer was lost: %w", name, err)
+			}
+			out = &iam.CreateRoleOutput{Role: got.Role}
+		}
 		r.setRoleARN(kind, aws.ToString(out.Role.Arn))
 	} else {
 		r.setRoleARN(kind, aws.ToString(role.Arn))

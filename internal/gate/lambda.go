@@ -83,13 +83,18 @@ func (r *run) ensureFunction(ctx context.Context, kind string, zip []byte) error
 			Tags:          r.tagsWithGate(),
 		}
 		var out *lambda.CreateFunctionOutput
+		var tries attempts
 		err := retryOn(ctx, iamPropagationTimeout, func(err error) bool { return isIAMPropagation(err) || isUpdateInProgress(err) }, func() error {
 			var err error
-			out, err = c.CreateFunction(ctx, in)
+			out, err = c.CreateFunction(ctx, in, tries.lambda)
 			return err
 		})
+		if err != nil && isFunctionExists(err) && tries.mayHaveApplied() {
+			// An attempt whose answer was lost created the function.
+			err, out = nil, &lambda.CreateFunctionOutput{FunctionArn: aws.String(r.a.function(kind))}
+		}
 		if err != nil {
-			if hasCode(err, "ResourceConflictException") {
+			if isFunctionExists(err) {
 				return fmt.Errorf("creating Lambda Function (%s): a function with this name already exists; another gate may use the name %q: %w", name, r.spec.Name, err)
 			}
 			return fmt.Errorf("creating Lambda Function (%s): %w", name, err)
@@ -162,6 +167,12 @@ func (r *run) functionConfigDiffers(kind string, cfg *lambdatypes.FunctionConfig
 		aws.ToString(cfg.Handler) != "bootstrap" ||
 		aws.ToString(cfg.Description) != r.functionDescription(kind) ||
 		!maps.Equal(env, r.functionEnv(kind))
+}
+
+// isFunctionExists reports CreateFunction's answer when the name is taken
+// (a ResourceConflictException, as is an update in progress).
+func isFunctionExists(err error) bool {
+	return hasCode(err, "ResourceConflictException") && strings.Contains(strings.ToLower(err.Error()), "already exist")
 }
 
 func (r *run) retryFunctionUpdate(ctx context.Context, f func() error) error {

@@ -28,7 +28,11 @@ func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
 		have = groups[name]
 	}
 	if have == nil {
-		if _, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tagsWithGate()}); err != nil {
+		var tries attempts
+		_, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tagsWithGate()}, tries.logs)
+		// Already there after an attempt whose answer was lost: that attempt made it.
+		ours := hasCode(err, "ResourceAlreadyExistsException") && tries.mayHaveApplied()
+		if err != nil && !ours {
 			if hasCode(err, "ResourceAlreadyExistsException") {
 				return fmt.Errorf("creating CloudWatch Logs Log Group (%s): it already exists (a function of this name ran before the gate was created?); delete it or import the gate: %w", name, err)
 			}

@@ -124,14 +124,18 @@ func (r *run) putParam(ctx context.Context, suffix, value string, exists bool) e
 	} else {
 		in.Tags = ssmTags(r.tagsWithGate())
 	}
-	if _, err := r.m.c.SSM.PutParameter(ctx, in); err != nil {
+	var tries attempts
+	_, err := r.m.c.SSM.PutParameter(ctx, in, tries.ssm)
+	// Already there after an attempt whose answer was lost: that attempt wrote it.
+	ours := !exists && hasCode(err, "ParameterAlreadyExists") && tries.mayHaveApplied()
+	if err != nil && !ours {
 		return fmt.Errorf("putting SSM Parameter (%s): %w", name, err)
 	}
 	if !exists {
 		r.undo.add("SSM Parameter "+name, func(ctx context.Context) error { return r.deleteParamNames(ctx, []string{name}) })
 		return nil
 	}
-	_, err := r.m.c.SSM.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{
+	_, err = r.m.c.SSM.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{
 		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name), Tags: ssmTags(r.tagsWithGate()),
 	})
 	return wrapf(err, "tagging SSM Parameter (%s)", name)

@@ -50,6 +50,7 @@ func (r *run) ensureTable(ctx context.Context) error {
 		}
 	}
 	if table == nil {
+		var tries attempts
 		_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
 			TableName:            aws.String(name),
 			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
@@ -57,8 +58,10 @@ func (r *run) ensureTable(ctx context.Context) error {
 			BillingMode:          ddbtypes.BillingModePayPerRequest,
 			SSESpecification:     r.sse(),
 			Tags:                 ddbTags(r.tagsWithGate()),
-		})
-		if err != nil {
+		}, tries.dynamodb)
+		// ResourceInUse after an attempt whose answer was lost: that attempt made the table.
+		ours := hasCode(err, "ResourceInUseException") && tries.mayHaveApplied()
+		if err != nil && !ours {
 			if hasCode(err, "ResourceInUseException") {
 				return fmt.Errorf("creating DynamoDB Table (%s): a table with this name already exists; another gate may use the name %q: %w", name, r.spec.Name, err)
 			}

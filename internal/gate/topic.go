@@ -78,14 +78,18 @@ func (r *run) ensureTopic(ctx context.Context) error {
 	arn := r.a.topic()
 	exists := false
 	var attrs map[string]string
-	if !r.fresh {
-		out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
-		switch {
-		case err == nil:
-			exists, attrs = true, out.Attributes
-		case !hasCode(err, "NotFound"):
-			return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
-		}
+	// Look first, on create too: CreateTopic of an existing name answers
+	// with that topic, so a create could not tell another gate's topic from
+	// its own, and its rollback would delete it.
+	out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
+	switch {
+	case err == nil:
+		exists, attrs = true, out.Attributes
+	case !hasCode(err, "NotFound"):
+		return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
+	}
+	if exists && r.fresh {
+		return fmt.Errorf("creating SNS Topic (%s): a topic with this name already exists; another gate may use the name %q", name, r.spec.Name)
 	}
 	if !exists {
 		in := &sns.CreateTopicInput{Name: aws.String(name), Tags: snsTags(r.tagsWithGate()), Attributes: map[string]string{"DisplayName": "Approvals"}}

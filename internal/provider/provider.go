@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
@@ -287,6 +289,7 @@ func (p *manualapprovalProvider) awsConfig(ctx context.Context, data providerMod
 	if files := stringList(ctx, data.SharedCredentialsFiles, &diags); len(files) > 0 {
 		opts = append(opts, config.WithSharedCredentialsFiles(files))
 	}
+	opts = append(opts, config.WithRetryer(newRetryer))
 	if !data.MaxRetries.IsNull() {
 		// The SDK counts attempts, the first included; 0 would mean "the
 		// SDK's default", so zero retries is one attempt.
@@ -390,6 +393,14 @@ func callerIdentity(ctx context.Context, cfg aws.Config) (account, partition str
 		partition = a.Partition
 	}
 	return account, partition, diags
+}
+
+// newRetryer is the SDK's standard retryer without its client-side retry
+// quota: under sustained throttling across many gates, the token bucket
+// fails calls with "retry quota exceeded" that a retry with backoff would
+// get through (terraform-provider-aws does the same).
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
 }
 
 // partitionOfRegion returns the AWS partition of a region name.

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -227,6 +229,22 @@ func TestEndpointServices(t *testing.T) {
 	}
 	if got := aws.ToString(apigatewayv2.NewFromConfig(cfg).Options().BaseEndpoint); got != "http://apigatewayv2.example" {
 		t.Errorf("apigatewayv2 endpoint = %q", got)
+	}
+}
+
+// TestNewRetryer: hundreds of retries in a row never run out of a retry
+// quota (the standard retryer's token bucket refuses after about 35).
+func TestNewRetryer(t *testing.T) {
+	t.Parallel()
+	r := newRetryer()
+	errThrottled := &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+	for i := range 500 {
+		if !r.IsErrorRetryable(errThrottled) {
+			t.Fatal("throttling is not retryable")
+		}
+		if _, err := r.GetRetryToken(t.Context(), errors.New("500 Internal Server Error")); err != nil {
+			t.Fatalf("retry %d refused: %v", i, err)
+		}
 	}
 }
 
