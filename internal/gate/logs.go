@@ -21,7 +21,7 @@ func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
 	name := r.n.logGroup(kind)
 	var have *logtypes.LogGroup
 	if !r.fresh {
-		groups, err := r.describeLogGroups(ctx)
+		groups, err := r.sharedLogGroups(ctx)
 		if err != nil {
 			return err
 		}
@@ -62,6 +62,13 @@ func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
 		}
 	}
 	return nil
+}
+
+// sharedLogGroups is describeLogGroups once per run: both kinds' log groups
+// come back from the same call.
+func (r *run) sharedLogGroups(ctx context.Context) (map[string]*logtypes.LogGroup, error) {
+	r.logGroupsOnce.Do(func() { r.logGroups, r.logGroupsErr = r.describeLogGroups(ctx) })
+	return r.logGroups, r.logGroupsErr
 }
 
 // describeLogGroups returns the gate's log groups by name, read in one call

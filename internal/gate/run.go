@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/bundle"
 )
@@ -26,10 +28,14 @@ type run struct {
 	fresh bool
 	undo  undoLog
 
-	mu    sync.Mutex
-	st    Status
-	drift []string
-	found bool
+	mu            sync.Mutex
+	st            Status
+	drift         []string
+	found         bool
+	logGroupsOnce sync.Once
+	logGroups     map[string]*logtypes.LogGroup
+	logGroupsErr  error
+
 	// checks compare what one read learned with what others learned; they
 	// run after all reads are done.
 	checks []func()
