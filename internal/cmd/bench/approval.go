@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -72,19 +70,7 @@ func (b *approvalBench) start(ctx context.Context, i int) (string, error) {
 
 // decide POSTs the confirm form of a signed link, as the page's button does.
 func (b *approvalBench) decide(ctx context.Context, link string) error {
-	form := url.Values{"comment": {"bench"}, "name": {"approver"}}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, link, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return err
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("the decision answered %d: %.300s", resp.StatusCode, body)
-	}
-	return nil
+	return acctest.PostDecision(ctx, b.http, link, "bench", "approver")
 }
 
 // sequential runs n executions one after the other: StartExecution → the

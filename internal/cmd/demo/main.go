@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -209,19 +208,7 @@ func decideByLink(ctx context.Context, link string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("the confirm page answered %d", resp.StatusCode)
 	}
-	form := url.Values{"comment": {"decided by make demo"}, "name": {"make demo"}}
-	req, _ = http.NewRequestWithContext(ctx, http.MethodPost, link, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err = c.Do(req)
-	if err != nil {
-		return err
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("the decision answered %d: %s", resp.StatusCode, body)
-	}
-	return nil
+	return acctest.PostDecision(ctx, c, link, "decided by make demo", "make demo")
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
