@@ -12,8 +12,8 @@ import (
 )
 
 // StateMachine builds a definition around a gate's Task state: the Approve
-// state (task_state_json merged with Next and a Catch for rejections and
-// timeouts), then Approved, Rejected and TimedOut pass states that keep
+// state (task_state_json merged with Next, a ResultPath of $.approval unless
+// it has one, and a Catch for rejections and timeouts), then Approved, Rejected and TimedOut pass states that keep
 // what happened in the output.
 func StateMachine(taskStateJSON string, overrides map[string]any) (string, error) {
 	var approve map[string]any
@@ -21,7 +21,9 @@ func StateMachine(taskStateJSON string, overrides map[string]any) (string, error
 		return "", fmt.Errorf("task_state_json is not JSON: %w", err)
 	}
 	approve["Next"] = "Approved"
-	approve["ResultPath"] = "$.approval"
+	if _, ok := approve["ResultPath"]; !ok {
+		approve["ResultPath"] = "$.approval"
+	}
 	approve["Catch"] = []any{
 		map[string]any{"ErrorEquals": []string{"ManualApproval.Rejected"}, "ResultPath": "$.error", "Next": "Rejected"},
 		map[string]any{"ErrorEquals": []string{"States.Timeout"}, "ResultPath": "$.error", "Next": "TimedOut"},

@@ -29,6 +29,7 @@ type world struct {
 	cfg     aws.Config
 	name    string
 	attrs   map[string]string
+	outputs map[string]string // the configuration's string outputs
 	h       *acctest.Handlers
 	sns     *acctest.SNSReader
 	machine int32
@@ -68,7 +69,12 @@ func withGate(t *testing.T, gateConfig string, scenarios []scenario) {
 				if err != nil {
 					return err
 				}
-				w := &world{t: t, ctx: ctx, cfg: cfg, attrs: s.RootModule().Resources["manualapproval_gate.test"].Primary.Attributes}
+				w := &world{t: t, ctx: ctx, cfg: cfg, attrs: s.RootModule().Resources["manualapproval_gate.test"].Primary.Attributes, outputs: map[string]string{}}
+				for k, o := range s.RootModule().Outputs {
+					if v, ok := o.Value.(string); ok {
+						w.outputs[k] = v
+					}
+				}
 				w.name = w.attrs["name"]
 				if w.h, err = acctest.StartHandlers(ctx, cfg, local.Endpoint(), w.name+"-notifier", w.name+"-callback"); err != nil {
 					return err
@@ -108,7 +114,14 @@ type execution struct {
 // overrides of the Approve state) and starts it.
 func (w *world) start(input string, overrides map[string]any) *execution {
 	w.t.Helper()
-	def, err := acctest.StateMachine(w.attrs["task_state_json"], overrides)
+	return w.startWith(w.attrs["task_state_json"], input, overrides)
+}
+
+// startWith is start around another Task state for the gate (e.g. one the
+// task_state function built).
+func (w *world) startWith(taskStateJSON, input string, overrides map[string]any) *execution {
+	w.t.Helper()
+	def, err := acctest.StateMachine(taskStateJSON, overrides)
 	if err != nil {
 		w.t.Fatal(err)
 	}
