@@ -182,9 +182,12 @@ disable_checkpoint = true
 	if err != nil {
 		return err
 	}
-	step("execution %s", d.Status)
 	var pretty map[string]any
-	if d.Output != nil && json.Unmarshal([]byte(*d.Output), &pretty) == nil {
+	if d.Output != nil {
+		_ = json.Unmarshal([]byte(*d.Output), &pretty)
+	}
+	step("execution %s: the state machine took the %q path", d.Status, fmt.Sprint(pretty["outcome"]))
+	if pretty != nil {
 		b, _ := json.MarshalIndent(pretty, "  ", "  ")
 		fmt.Printf("  output: %s\n", b)
 	}
