@@ -181,44 +181,15 @@ func jsonPathTaskState(notifierARN string, o TaskStateOptions, fieldNames []stri
 		}
 		return nil
 	}
-	input := o.Input
-	if input == "" {
-		input = "$"
-	}
-	if err := path("input", input); err != nil {
+	payload, err := buildPayload(o, fieldNames, payloadDialect{
+		input:   "$",
+		context: "$$",
+		ref: func(option, key, p string) (string, any, error) {
+			return key + ".$", p, path(option, p)
+		},
+	})
+	if err != nil {
 		return nil, err
-	}
-	payload := map[string]any{
-		"token.$": "$$.Task.Token",
-		"input.$": input,
-	}
-	if !o.OmitExecutionContext {
-		payload["execution_id.$"] = "$$.Execution.Id"
-		payload["state_machine_id.$"] = "$$.StateMachine.Id"
-		payload["state_name.$"] = "$$.State.Name"
-	}
-	if o.Title != "" {
-		payload["title"] = o.Title
-	}
-	if o.Text != "" {
-		payload["text"] = o.Text
-	}
-	if len(fieldNames) > 0 {
-		fields := make(map[string]any, len(fieldNames))
-		for _, name := range fieldNames {
-			p := o.Fields[name]
-			if err := path("fields."+name, p); err != nil {
-				return nil, err
-			}
-			fields[name+".$"] = p
-		}
-		payload["fields"] = fields
-	}
-	if o.RequestedBy != "" {
-		if err := path("requested_by", o.RequestedBy); err != nil {
-			return nil, err
-		}
-		payload["requested_by.$"] = o.RequestedBy
 	}
 	state := map[string]any{
 		"Parameters": map[string]any{
@@ -243,10 +214,7 @@ func jsonPathTaskState(notifierARN string, o TaskStateOptions, fieldNames []stri
 }
 
 func jsonataTaskState(notifierARN string, o TaskStateOptions, fieldNames []string) (map[string]any, error) {
-	input := o.Input
-	if input == "" {
-		input = "$states.input"
-	}
+	input := "$states.input"
 	expr := func(option, e string) (string, error) {
 		e = strings.TrimSpace(e)
 		if strings.HasPrefix(e, "{%") && strings.HasSuffix(e, "%}") {
@@ -260,42 +228,16 @@ func jsonataTaskState(notifierARN string, o TaskStateOptions, fieldNames []strin
 		}
 		return "{% " + e + " %}", nil
 	}
-	in, err := expr("input", input)
+	payload, err := buildPayload(o, fieldNames, payloadDialect{
+		input:   input,
+		context: "$states.context",
+		ref: func(option, key, e string) (string, any, error) {
+			v, err := expr(option, e)
+			return key, v, err
+		},
+	})
 	if err != nil {
 		return nil, err
-	}
-	payload := map[string]any{
-		"token": "{% $states.context.Task.Token %}",
-		"input": in,
-	}
-	if !o.OmitExecutionContext {
-		payload["execution_id"] = "{% $states.context.Execution.Id %}"
-		payload["state_machine_id"] = "{% $states.context.StateMachine.Id %}"
-		payload["state_name"] = "{% $states.context.State.Name %}"
-	}
-	if o.Title != "" {
-		payload["title"] = o.Title
-	}
-	if o.Text != "" {
-		payload["text"] = o.Text
-	}
-	if len(fieldNames) > 0 {
-		fields := make(map[string]any, len(fieldNames))
-		for _, name := range fieldNames {
-			e, err := expr("fields."+name, o.Fields[name])
-			if err != nil {
-				return nil, err
-			}
-			fields[name] = e
-		}
-		payload["fields"] = fields
-	}
-	if o.RequestedBy != "" {
-		e, err := expr("requested_by", o.RequestedBy)
-		if err != nil {
-			return nil, err
-		}
-		payload["requested_by"] = e
 	}
 	state := map[string]any{
 		"QueryLanguage": QueryLanguageJSONata,
@@ -323,6 +265,67 @@ func jsonataTaskState(notifierARN string, o TaskStateOptions, fieldNames []strin
 		}}
 	}
 	return state, nil
+}
+
+// payloadDialect is how one query language refers to data in a Payload.
+type payloadDialect struct {
+	input   string // the default input expression
+	context string // the context object: "$$" or "$states.context"
+	// ref turns an option's expression into the Payload key and value for
+	// key, or says why the expression is wrong.
+	ref func(option, key, expr string) (string, any, error)
+}
+
+// buildPayload is the notifier's Payload (approval.Payload's keys) in a
+// query language: the task token, the input, the execution context unless
+// omitted, and the per-step options.
+func buildPayload(o TaskStateOptions, fieldNames []string, d payloadDialect) (map[string]any, error) {
+	payload := map[string]any{}
+	add := func(into map[string]any, option, key, expr string) error {
+		k, v, err := d.ref(option, key, expr)
+		if err != nil {
+			return err
+		}
+		into[k] = v
+		return nil
+	}
+	input := o.Input
+	if input == "" {
+		input = d.input
+	}
+	if err := add(payload, "input", "input", input); err != nil {
+		return nil, err
+	}
+	refs := [][2]string{{"token", ".Task.Token"}}
+	if !o.OmitExecutionContext {
+		refs = append(refs, [2]string{"execution_id", ".Execution.Id"}, [2]string{"state_machine_id", ".StateMachine.Id"}, [2]string{"state_name", ".State.Name"})
+	}
+	for _, r := range refs {
+		if err := add(payload, r[0], r[0], d.context+r[1]); err != nil {
+			return nil, err
+		}
+	}
+	if o.Title != "" {
+		payload["title"] = o.Title
+	}
+	if o.Text != "" {
+		payload["text"] = o.Text
+	}
+	if len(fieldNames) > 0 {
+		fields := make(map[string]any, len(fieldNames))
+		for _, name := range fieldNames {
+			if err := add(fields, "fields."+name, name, o.Fields[name]); err != nil {
+				return nil, err
+			}
+		}
+		payload["fields"] = fields
+	}
+	if o.RequestedBy != "" {
+		if err := add(payload, "requested_by", "requested_by", o.RequestedBy); err != nil {
+			return nil, err
+		}
+	}
+	return payload, nil
 }
 
 // partitionOf returns the partition of an ARN ("aws" when it has none).
