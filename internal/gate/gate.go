@@ -43,39 +43,15 @@ type Manager struct {
 func New(c Clients, env Env) *Manager { return &Manager{c: c, env: env} }
 
 // NewFromConfig builds the clients once from cfg. Per-service endpoint
-// overrides are already in cfg (BaseEndpoint or AWS_ENDPOINT_URL_<SERVICE>).
-func NewFromConfig(cfg aws.Config, env Env, optFns ...func(*Options)) *Manager {
-	var o Options
-	for _, f := range optFns {
-		f(&o)
-	}
-	ep := func(service string) *string {
-		if u := o.Endpoints[service]; u != "" {
-			return aws.String(u)
-		}
-		return nil
-	}
+// overrides come with cfg (ServiceOptions, or AWS_ENDPOINT_URL_<SERVICE>).
+func NewFromConfig(cfg aws.Config, env Env) *Manager {
 	return New(Clients{
-		IAM:      iam.NewFromConfig(cfg, func(c *iam.Options) { c.BaseEndpoint = or(ep("iam"), c.BaseEndpoint) }),
-		Lambda:   lambda.NewFromConfig(cfg, func(c *lambda.Options) { c.BaseEndpoint = or(ep("lambda"), c.BaseEndpoint) }),
-		APIGW:    apigatewayv2.NewFromConfig(cfg, func(c *apigatewayv2.Options) { c.BaseEndpoint = or(ep("apigatewayv2"), c.BaseEndpoint) }),
-		SNS:      sns.NewFromConfig(cfg, func(c *sns.Options) { c.BaseEndpoint = or(ep("sns"), c.BaseEndpoint) }),
-		DynamoDB: dynamodb.NewFromConfig(cfg, func(c *dynamodb.Options) { c.BaseEndpoint = or(ep("dynamodb"), c.BaseEndpoint) }),
-		SSM:      ssm.NewFromConfig(cfg, func(c *ssm.Options) { c.BaseEndpoint = or(ep("ssm"), c.BaseEndpoint) }),
-		Logs:     cloudwatchlogs.NewFromConfig(cfg, func(c *cloudwatchlogs.Options) { c.BaseEndpoint = or(ep("logs"), c.BaseEndpoint) }),
+		IAM:      iam.NewFromConfig(cfg),
+		Lambda:   lambda.NewFromConfig(cfg),
+		APIGW:    apigatewayv2.NewFromConfig(cfg),
+		SNS:      sns.NewFromConfig(cfg),
+		DynamoDB: dynamodb.NewFromConfig(cfg),
+		SSM:      ssm.NewFromConfig(cfg),
+		Logs:     cloudwatchlogs.NewFromConfig(cfg),
 	}, env)
-}
-
-// Options tune NewFromConfig.
-type Options struct {
-	// Endpoints maps a service key (iam, lambda, apigatewayv2, sns, dynamodb,
-	// ssm, logs) to a custom endpoint URL; it wins over the environment.
-	Endpoints map[string]string
-}
-
-func or(a, b *string) *string {
-	if a != nil {
-		return a
-	}
-	return b
 }
