@@ -293,6 +293,39 @@ resource "manualapproval_gate" "test" {
 			}
 			figures.Store("ddb", fmt.Sprintf("%v (2 GetItem + 2 UpdateItem faulted, all retried by the SDK)", n))
 		}},
+		{"F3b the vote write applied but its answer lost: recognised, delivered at once, exactly once", func(w *world) {
+			e := w.start(`{"requested_by":"carol","change":"lost answer"}`, nil)
+			approve, _ := w.snsLinks()
+			var mu sync.Mutex
+			updates, sends := 0, 0
+			faults(w.t, func(c acctest.Call) *acctest.Fault {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case isSendTask(c.Op):
+					sends++
+				case c.Op == "dynamodb:UpdateItem" && onTable(w, c):
+					updates++
+					if updates == 1 { // DynamoDB applies the vote; the answer never arrives
+						return &acctest.Fault{Lost: true, Status: 500, Code: "InternalServerError", Msg: "injected after the write"}
+					}
+				}
+				return nil
+			})
+			code, page := post(w.t, approve, url.Values{"name": {"Alice"}})
+			if code != http.StatusOK || !strings.Contains(page, "Approved by Alice") {
+				w.t.Fatalf("decision whose write answer was lost: %d, want 200 at once\n%s", code, page)
+			}
+			if d, out := e.wait(); d.Status != "SUCCEEDED" || out["outcome"] != "approved" {
+				w.t.Fatalf("execution %s %s", d.Status, deref(d.Output))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if sends != 1 {
+				w.t.Errorf("%d SendTask* calls, want exactly 1", sends)
+			}
+			figures.Store("lost", fmt.Sprintf("vote write applied, answer lost: 200 at once, %d UpdateItem, %d SendTask*", updates, sends))
+		}},
 		{"F4 Step Functions failing beyond the retryer: 503, then exactly one delivery", func(w *world) {
 			eA := w.start(`{"requested_by":"carol","change":"five 500s"}`, nil)
 			approveA, _ := w.snsLinks()
