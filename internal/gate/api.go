@@ -132,18 +132,16 @@ func (r *run) ensureAPI(ctx context.Context) error {
 	}
 	id := aws.ToString(api.ApiId)
 	r.setAPI(id, aws.ToString(api.ApiEndpoint))
-	set, remove := tagDiff(api.Tags, r.tagsWithGate())
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &apigatewayv2.TagResourceInput{ResourceArn: aws.String(r.apiARN(id)), Tags: set}); err != nil {
-			return fmt.Errorf("tagging API Gateway v2 API (%s): %w", id, err)
-		}
-	}
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &apigatewayv2.UntagResourceInput{ResourceArn: aws.String(r.apiARN(id)), TagKeys: remove}); err != nil {
-			return fmt.Errorf("untagging API Gateway v2 API (%s): %w", id, err)
-		}
-	}
-	return nil
+	return retag(fmt.Sprintf("API Gateway v2 API (%s)", id), api.Tags, r.tagsWithGate(),
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &apigatewayv2.TagResourceInput{ResourceArn: aws.String(r.apiARN(id)), Tags: set})
+			return err
+		},
+		func(remove []string) error {
+			_, err := c.UntagResource(ctx, &apigatewayv2.UntagResourceInput{ResourceArn: aws.String(r.apiARN(id)), TagKeys: remove})
+			return err
+		},
+	)
 }
 
 // ensureAPIWiring connects the API to the callback function: integration,

@@ -102,16 +102,17 @@ func (r *run) ensureRole(ctx context.Context, kind string) error {
 		if err := r.convergeRoleBoundary(ctx, name, role); err != nil {
 			return err
 		}
-		set, remove := tagDiff(fromIAMTags(role.Tags), r.tagsWithGate())
-		if len(set) > 0 {
-			if _, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(set)}); err != nil {
-				return fmt.Errorf("tagging IAM Role (%s): %w", name, err)
-			}
-		}
-		if len(remove) > 0 {
-			if _, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: remove}); err != nil {
-				return fmt.Errorf("untagging IAM Role (%s): %w", name, err)
-			}
+		if err := retag(fmt.Sprintf("IAM Role (%s)", name), fromIAMTags(role.Tags), r.tagsWithGate(),
+			func(set map[string]string) error {
+				_, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(set)})
+				return err
+			},
+			func(remove []string) error {
+				_, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: remove})
+				return err
+			},
+		); err != nil {
+			return err
 		}
 	}
 	// PutRolePolicy replaces the document: one call creates or repairs it.

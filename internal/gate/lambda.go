@@ -140,18 +140,16 @@ func (r *run) ensureFunction(ctx context.Context, kind string, zip []byte) error
 			return err
 		}
 	}
-	set, remove := tagDiff(cur.Tags, r.tagsWithGate())
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: cfg.FunctionArn, Tags: set}); err != nil {
-			return fmt.Errorf("tagging Lambda Function (%s): %w", name, err)
-		}
-	}
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: cfg.FunctionArn, TagKeys: remove}); err != nil {
-			return fmt.Errorf("untagging Lambda Function (%s): %w", name, err)
-		}
-	}
-	return nil
+	return retag(fmt.Sprintf("Lambda Function (%s)", name), cur.Tags, r.tagsWithGate(),
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: cfg.FunctionArn, Tags: set})
+			return err
+		},
+		func(remove []string) error {
+			_, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: cfg.FunctionArn, TagKeys: remove})
+			return err
+		},
+	)
 }
 
 // functionConfigDiffers reports whether the configuration UpdateFunctionConfiguration sets differs.

@@ -44,16 +44,17 @@ func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
 		if err != nil {
 			return fmt.Errorf("reading CloudWatch Logs Log Group (%s) tags: %w", name, err)
 		}
-		set, remove := tagDiff(tags.Tags, r.tagsWithGate())
-		if len(set) > 0 {
-			if _, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), Tags: set}); err != nil {
-				return fmt.Errorf("tagging CloudWatch Logs Log Group (%s): %w", name, err)
-			}
-		}
-		if len(remove) > 0 {
-			if _, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), TagKeys: remove}); err != nil {
-				return fmt.Errorf("untagging CloudWatch Logs Log Group (%s): %w", name, err)
-			}
+		if err := retag(fmt.Sprintf("CloudWatch Logs Log Group (%s)", name), tags.Tags, r.tagsWithGate(),
+			func(set map[string]string) error {
+				_, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), Tags: set})
+				return err
+			},
+			func(remove []string) error {
+				_, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), TagKeys: remove})
+				return err
+			},
+		); err != nil {
+			return err
 		}
 	}
 	if have == nil || aws.ToInt32(have.RetentionInDays) != r.spec.LogRetentionDays {

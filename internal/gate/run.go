@@ -361,6 +361,23 @@ func tagDiff(have, want map[string]string) (set map[string]string, remove []stri
 	return set, remove
 }
 
+// retag brings a part's tags from have to want with the service's own tag
+// and untag calls, each made only when there is something to do.
+func retag(what string, have, want map[string]string, tag func(set map[string]string) error, untag func(remove []string) error) error {
+	set, remove := tagDiff(have, want)
+	if len(set) > 0 {
+		if err := tag(set); err != nil {
+			return fmt.Errorf("tagging %s: %w", what, err)
+		}
+	}
+	if len(remove) > 0 {
+		if err := untag(remove); err != nil {
+			return fmt.Errorf("untagging %s: %w", what, err)
+		}
+	}
+	return nil
+}
+
 func sameTags(have, want map[string]string) bool {
 	set, remove := tagDiff(have, want)
 	return len(set) == 0 && len(remove) == 0

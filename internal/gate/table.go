@@ -95,18 +95,16 @@ func (r *run) ensureTable(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading DynamoDB Table (%s) tags: %w", name, err)
 	}
-	set, remove := tagDiff(fromDDBTags(tags.Tags), r.tagsWithGate())
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: table.TableArn, Tags: ddbTags(set)}); err != nil {
-			return fmt.Errorf("tagging DynamoDB Table (%s): %w", name, err)
-		}
-	}
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: table.TableArn, TagKeys: remove}); err != nil {
-			return fmt.Errorf("untagging DynamoDB Table (%s): %w", name, err)
-		}
-	}
-	return nil
+	return retag(fmt.Sprintf("DynamoDB Table (%s)", name), fromDDBTags(tags.Tags), r.tagsWithGate(),
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: table.TableArn, Tags: ddbTags(set)})
+			return err
+		},
+		func(remove []string) error {
+			_, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: table.TableArn, TagKeys: remove})
+			return err
+		},
+	)
 }
 
 func fromDDBTags(t []ddbtypes.Tag) map[string]string {

@@ -114,16 +114,17 @@ func (r *run) ensureTopic(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
 		}
-		set, remove := tagDiff(fromSNSTags(tags.Tags), r.tagsWithGate())
-		if len(set) > 0 {
-			if _, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)}); err != nil {
-				return fmt.Errorf("tagging SNS Topic (%s): %w", name, err)
-			}
-		}
-		if len(remove) > 0 {
-			if _, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove}); err != nil {
-				return fmt.Errorf("untagging SNS Topic (%s): %w", name, err)
-			}
+		if err := retag(fmt.Sprintf("SNS Topic (%s)", name), fromSNSTags(tags.Tags), r.tagsWithGate(),
+			func(set map[string]string) error {
+				_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)})
+				return err
+			},
+			func(remove []string) error {
+				_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove})
+				return err
+			},
+		); err != nil {
+			return err
 		}
 	}
 	r.set(func(st *Status) { st.TopicARN = arn })
