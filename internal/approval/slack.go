@@ -102,7 +102,7 @@ type Interaction struct {
 type Action struct {
 	RequestID string
 	Decision  string
-	Vote      Vote // without At; IDs holds the clicking Slack user
+	Vote      Vote   // without At; IDs holds the clicking Slack user
 	UserID    string // the clicking Slack user's id (U…/W…)
 	Channel   string
 	TS        string

@@ -168,7 +168,7 @@ func (c *Callback) formPage(status int, r approval.Request, l approval.Link, nam
 	return html(status, page{
 		Heading: heading, Message: problem, IsError: problem != "",
 		Request: newPageRequest(r),
-		Form: &pageForm{Approve: l.Decision == approval.DecisionApprove, Name: name, Comment: comment},
+		Form:    &pageForm{Approve: l.Decision == approval.DecisionApprove, Name: name, Comment: comment},
 	}, nil)
 }
 

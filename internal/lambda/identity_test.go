@@ -169,7 +169,9 @@ func TestCallback_slackIdentity(t *testing.T) {
 // app, or on another message than the request's own, decide nothing.
 func TestCallback_slackBinding(t *testing.T) {
 	t.Parallel()
-	bind := func(c *approval.Config) { c.SlackTeamID, c.SlackEnterpriseID, c.SlackAppID = "T0GATE", "E0ORG", "A0GATE" }
+	bind := func(c *approval.Config) {
+		c.SlackTeamID, c.SlackEnterpriseID, c.SlackAppID = "T0GATE", "E0ORG", "A0GATE"
+	}
 	click := func(team, enterprise, app, channel, ts string) func(id string) string {
 		return func(id string) string {
 			b, _ := json.Marshal(map[string]any{
