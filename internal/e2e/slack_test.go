@@ -109,10 +109,11 @@ resource "manualapproval_gate" "test" {
     signing_secret = %[2]q
     api_base_url   = %[3]q
     team_id        = %[5]q
+    app_id         = %[6]q
   }
   %[4]s
 }
-`, acctest.RandomName(), appSigningSecret, slack.APIBaseURL(), extra, acctest.DefaultSlackTeamID)
+`, acctest.RandomName(), appSigningSecret, slack.APIBaseURL(), extra, acctest.DefaultSlackTeamID, acctest.DefaultSlackAppID)
 }
 
 // TestE2E_slackApp: interactive buttons signed by Slack.
@@ -186,6 +187,7 @@ func TestE2E_slackApp(t *testing.T) {
 			cb := w.attrs["callback_url"]
 			e := w.start(`{"requested_by":"U0CAROL01"}`, nil)
 			m := nextMessage(w, slack, 2)
+			w.seen = 1 // scenario 3's request was published first
 			approve, _ := w.snsLinks()
 			// A bearer link cannot approve this gate: no form, nothing decided.
 			if code, page := get(w.t, approve); code != http.StatusForbidden || strings.Contains(page, "<form") || !strings.Contains(page, "can only reject") {
@@ -194,11 +196,11 @@ func TestE2E_slackApp(t *testing.T) {
 			if code, page := post(w.t, approve, url.Values{"name": {"U0ALICE01"}}); code != http.StatusForbidden {
 				w.t.Errorf("POST approve link: %d\n%.600s", code, page)
 			}
-			// A click from another workspace, organisation or app: refused
+			// A click from another workspace or app: refused
 			// before anything is read.
 			for _, from := range []struct{ team, enterprise, app string }{
 				{"T0EVIL", "", acctest.DefaultSlackAppID},
-				{acctest.DefaultSlackTeamID, "E0EVIL", acctest.DefaultSlackAppID},
+				{acctest.DefaultSlackTeamID, "", "A0EVIL"},
 			} {
 				slack.TeamID, slack.EnterpriseID, slack.AppID = from.team, from.enterprise, from.app
 				resp, body, err := slack.Click(w.ctx, cb, m, "approve", "U0ALICE01", "alice")
