@@ -103,6 +103,11 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote, check f
 		if err != nil || res == approval.AlreadyCounted {
 			return next, res, err
 		}
+		if res == approval.Decided {
+			// The re-send lease: until then only this request delivers;
+			// after it, a click or the sweep re-sends (due_at in the index).
+			next.DueAt = c.Now().Add(resendAfter)
+		}
 		next.WriteID = newWriteID()
 		switch err := db.update(ctx, next); {
 		case errors.Is(err, errConflict):

@@ -73,6 +73,16 @@ func (s store) update(ctx context.Context, r approval.Request) error {
 		":status": str(r.Status), ":oldversion": num(r.Version), ":newversion": num(r.Version + 1), ":votes": votesAV(r.Votes),
 	}
 	expr := "SET #status = :status, #version = :newversion, #votes = :votes"
+	// due_at follows the status: set while the request is open, removed
+	// once it is final so it leaves the status-due index.
+	names["#due"] = approval.DueAttribute
+	remove := ""
+	if due, ok := approval.NextDue(r, resendAfter); ok {
+		values[":due"] = num(due.Unix())
+		expr += ", #due = :due"
+	} else {
+		remove = " REMOVE #due"
+	}
 	if r.WriteID != "" {
 		names["#writeid"], values[":writeid"] = "write_id", str(r.WriteID)
 		expr += ", #writeid = :writeid"
@@ -85,6 +95,7 @@ func (s store) update(ctx context.Context, r approval.Request) error {
 		names["#outcome"], values[":outcome"] = "outcome", str(string(b))
 		expr += ", #outcome = :outcome"
 	}
+	expr += remove
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       s.key(r.ID),
@@ -157,6 +168,9 @@ func toItem(r approval.Request) map[string]types.AttributeValue {
 		b, _ := json.Marshal(r.Outcome)
 		item["outcome"] = str(string(b))
 	}
+	if due, ok := approval.NextDue(r, resendAfter); ok {
+		item[approval.DueAttribute] = num(due.Unix())
+	}
 	return item
 }
 
@@ -222,6 +236,9 @@ func fromItem(item map[string]types.AttributeValue) (approval.Request, error) {
 		CreatedAt: rd.time("created_at"), ExpiresAt: rd.time("expires_at"),
 		MinApprovals: int(rd.num("min_approvals")), Status: rd.str("status"), Version: rd.num("version"),
 		SlackChannel: rd.str("slack_channel"), SlackTS: rd.str("slack_ts"), WriteID: rd.str("write_id"),
+	}
+	if _, ok := item[approval.DueAttribute]; ok {
+		r.DueAt = rd.time(approval.DueAttribute)
 	}
 	if c := rd.str("context"); c != "" && rd.err == nil {
 		if err := json.Unmarshal([]byte(c), &r.Context); err != nil {
