@@ -673,8 +673,8 @@ func TestCallback_freshDecidingIsNotResent(t *testing.T) {
 		want     int
 		sfnCalls int
 	}{
-		{"the decider, at once", time.Second, "Alice", 503, 0},
-		{"someone else, at once", time.Second, "Bob", 409, 0},
+		{"the decider, at once", time.Second, "Alice", 202, 0},
+		{"someone else, at once", time.Second, "Bob", 202, 0},
 		{"the decider, after the lease", resendAfter + time.Second, "Alice", 200, 1},
 		{"someone else, after the lease", resendAfter + time.Second, "Bob", 409, 1},
 	}

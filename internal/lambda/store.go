@@ -113,6 +113,35 @@ func (s store) update(ctx context.Context, r approval.Request) error {
 	return nil
 }
 
+// claim takes the re-send lease of a deciding request: due_at moves to
+// until and the version is bumped, if the item is still deciding at
+// r.Version (errConflict otherwise). Whoever claims re-sends; the others see
+// "being delivered" until the lease runs out.
+func (s store) claim(ctx context.Context, r approval.Request, until time.Time) (approval.Request, error) {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.table),
+		Key:                 s.key(r.ID),
+		UpdateExpression:    aws.String("SET #due = :due, #version = :newversion"),
+		ConditionExpression: aws.String("#status = :deciding AND #version = :oldversion"),
+		ExpressionAttributeNames: map[string]string{
+			"#due": approval.DueAttribute, "#version": "version", "#status": "status",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":due": num(until.Unix()), ":newversion": num(r.Version + 1), ":oldversion": num(r.Version),
+			":deciding": str(approval.StatusDeciding),
+		},
+	})
+	if isConditionFailed(err) {
+		return r, errConflict
+	}
+	if err != nil {
+		return r, fmt.Errorf("claiming the re-send of request %s: %w", r.ID, err)
+	}
+	r.Version++
+	r.DueAt = until.UTC().Truncate(time.Second)
+	return r, nil
+}
+
 // setSlackMessage remembers where the Slack app message of a request is.
 func (s store) setSlackMessage(ctx context.Context, id, channel, ts string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
