@@ -44,3 +44,7 @@ func NextDue(r Request, lease time.Duration) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// SweepInput is the constant input of the gate's schedule target: the
+// callback function runs its sweep when invoked with it.
+const SweepInput = `{"manualapproval":"sweep"}`

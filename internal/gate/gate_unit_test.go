@@ -34,6 +34,19 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 					"arn:aws:states:eu-west-1:111122223333:stateMachine:*",
 				}
 				own = append(own, spec.AllowedStateMachineARNs...)
+				if kind == kindCallback {
+					// The sweep's index, the executions of the allowed state
+					// machines (all of the account's when none are named), and
+					// the callback itself (its Slack hand-over).
+					own = append(own, "arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests/index/status-due",
+						"arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-callback")
+					if len(spec.AllowedStateMachineARNs) == 0 {
+						own = append(own, "arn:aws:states:eu-west-1:111122223333:execution:*")
+					}
+					for _, sm := range spec.AllowedStateMachineARNs {
+						own = append(own, strings.Replace(sm, ":stateMachine:", ":execution:", 1)+":*")
+					}
+				}
 				if spec.KMSKeyARN != "" {
 					own = append(own, spec.KMSKeyARN)
 				}
@@ -67,7 +80,11 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 				if kind == kindNotifier && (actions["states:SendTaskSuccess"] || actions["dynamodb:DeleteItem"]) {
 					t.Error("the notifier may not complete tasks or delete requests")
 				}
-				if kind == kindCallback && (actions["sns:Publish"] || !actions["states:SendTaskSuccess"] || !actions["states:SendTaskFailure"]) {
+				if kind == kindNotifier && (actions["lambda:InvokeFunction"] || actions["dynamodb:Query"]) {
+					t.Error("the notifier may not invoke functions or query the table")
+				}
+				if kind == kindCallback && (actions["sns:Publish"] || !actions["states:SendTaskSuccess"] || !actions["states:SendTaskFailure"] ||
+					!actions["dynamodb:Query"] || !actions["states:GetExecutionHistory"]) {
 					t.Errorf("callback actions wrong: %v", actions)
 				}
 			})

@@ -28,6 +28,11 @@ type Callback struct {
 	Base
 	DB  DynamoDB
 	SFN StepFunctions
+	// Lambda and FunctionName, when set, let the callback hand a verified
+	// Slack interaction to itself (InvocationType Event) and answer Slack
+	// at once; without them it decides within Slack's three seconds.
+	Lambda       LambdaInvoker
+	FunctionName string
 
 	once sync.Once
 }
@@ -279,10 +284,20 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case err != nil:
 		return text(http.StatusBadRequest, "bad request\n"), ""
 	}
+	// Acknowledge at once and decide after the answer (slackjob.go); only
+	// if the hand-over fails is the click handled here, within Slack's 3 s.
+	if c.enqueueSlack(ctx, sec, b) {
+		return text(http.StatusOK, ""), act.RequestID
+	}
+	c.slackDecide(ctx, sec, act)
+	return text(http.StatusOK, ""), act.RequestID
+}
+
+// slackDecide records a verified Slack click and answers in Slack.
+func (c *Callback) slackDecide(ctx context.Context, sec *Secrets, act approval.Action) {
 	act.Vote.At = c.Now()
 	r, res, err := c.vote(ctx, act.RequestID, act.Vote, nil)
 	c.slackReply(ctx, sec, act, r, res, err)
-	return text(http.StatusOK, ""), act.RequestID
 }
 
 // slackReply updates the message in place once the request is final, and

@@ -180,10 +180,12 @@ func castDecidingVote(r approval.Request, v approval.Vote) bool {
 	return false
 }
 
-// deliver sends r's outcome to Step Functions and records that it did. first
-// says whether this is the first attempt: then a closed token means the
-// decision came too late (status expired, errTaskClosed); on a retry it means
-// an earlier attempt got through (status decided).
+// deliver sends r's outcome to Step Functions and records that it did. A
+// closed token is judged by the execution's history (history.go): delivered
+// by an earlier attempt (status decided) or closed without it (status
+// expired, errTaskClosed). When the history cannot tell, first decides: on
+// a first attempt the decision came too late (expired); on a re-send an
+// earlier attempt most likely got through (decided).
 func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) (approval.Request, error) {
 	o := r.Outcome
 	if o == nil {
@@ -203,13 +205,24 @@ func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) 
 		})
 	}
 	var result error
+	verdict := deliveryUnknown
+	if err != nil && taskClosed(err) {
+		// Closed: by our own earlier attempt, or without the decision?
+		// The execution's history says, where it can (history.go).
+		verdict = c.deliveryPerHistory(ctx, r)
+	}
 	switch {
 	case err == nil:
 		r.Status = approval.StatusDecided
-	case taskClosed(err) && first:
+	case taskClosed(err) && verdict == deliveryProven:
+		r.Status = approval.StatusDecided
+	case taskClosed(err) && (first || verdict == deliveryMissed):
 		r.Status, result = approval.StatusExpired, errTaskClosed
 	case taskClosed(err):
+		// A re-send, and the history cannot tell: an earlier attempt
+		// most likely got through (the rule before the history check).
 		r.Status = approval.StatusDecided
+		c.Log.Warn("delivery not verified", "request_id", r.ID, "history", verdict.String())
 	default:
 		c.Log.Error("step functions call failed", "request_id", r.ID, "decision", o.Decision, "error", err.Error())
 		return r, fmt.Errorf("%w: %w", errStepFunctions, err)
