@@ -265,6 +265,13 @@ func (s *Slack) WaitUpdate(ctx context.Context, ts string) (map[string]any, erro
 }
 
 // wait waits until cond (called with s.mu held) holds.
+// WaitEphemerals waits until at least n ephemeral notes have been posted
+// and returns them all.
+func (s *Slack) WaitEphemerals(ctx context.Context, n int) ([]map[string]any, error) {
+	err := s.wait(ctx, func() bool { return len(s.ephemerals) >= n })
+	return s.Ephemerals(), err
+}
+
 func (s *Slack) wait(ctx context.Context, cond func() bool) error {
 	for {
 		s.mu.Lock()

@@ -482,6 +482,17 @@ func checkLeastPrivilege(w *world, allowed []string) {
 			}
 			for _, sm := range allowed {
 				allowedRes[sm] = true
+				if kind == "callback" { // its executions' history (a re-send's check)
+					allowedRes[strings.Replace(sm, ":stateMachine:", ":execution:", 1)+":*"] = true
+				}
+			}
+			if kind == "callback" {
+				// The sweep's index, and the callback itself (the Slack hand-over).
+				allowedRes[own("dynamodb", "table/"+w.attrs["table_name"]+"/index/status-due")] = true
+				allowedRes[own("lambda", "function:"+w.name+"-callback")] = true
+				if len(allowed) == 0 {
+					allowedRes[own("states", "execution:*")] = true
+				}
 			}
 			for _, st := range pd.Statement {
 				checked++

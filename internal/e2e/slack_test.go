@@ -149,12 +149,15 @@ func TestE2E_slackApp(t *testing.T) {
 			if resp, body, err = slack.Click(w.ctx, cb, m, "approve", "U0CAROL01", "carol"); err != nil || resp.StatusCode != http.StatusOK {
 				w.t.Errorf("self-approval click: %v %v %s", err, status(resp), body)
 			}
-			time.Sleep(100 * time.Millisecond)
+			// Clicks are acknowledged at once and finished after the answer:
+			// wait for both notes, then nothing may have been decided.
+			ectx, ecancel := context.WithTimeout(w.ctx, time.Minute)
+			defer ecancel()
+			if notes, err := slack.WaitEphemerals(ectx, 2); err != nil {
+				w.t.Errorf("%d ephemeral notes (%v), want one for the non-approver and one for self-approval", len(notes), err)
+			}
 			if s := e.status(); s != "RUNNING" {
 				w.t.Fatalf("a refused click decided: %s", s)
-			}
-			if n := len(slack.Ephemerals()); n < 2 {
-				w.t.Errorf("%d ephemeral notes, want one for the non-approver and one for self-approval", n)
 			}
 			// An approver decides; the message is updated in place.
 			if resp, body, err = slack.Click(w.ctx, cb, m, "approve", "U0ALICE01", "alice"); err != nil || resp.StatusCode != http.StatusOK {
@@ -168,7 +171,7 @@ func TestE2E_slackApp(t *testing.T) {
 			if len(approvers) != 1 || path(approvers[0], "id") != "U0ALICE01" || path(approvers[0], "via") != "slack" {
 				w.t.Errorf("approvers %v", approvers)
 			}
-			ctx, cancel := context.WithTimeout(w.ctx, 5*time.Second)
+			ctx, cancel := context.WithTimeout(w.ctx, time.Minute)
 			defer cancel()
 			upd, err := slack.WaitUpdate(ctx, m.TS)
 			if err != nil {
@@ -195,7 +198,13 @@ func TestE2E_quorum(t *testing.T) {
 					w.t.Fatalf("click %d: %v %v %s", i, err, status(resp), body)
 				}
 			}
-			time.Sleep(100 * time.Millisecond)
+			// Both clicks are finished once both notes ("recorded", "already
+			// recorded") are out: then the request must still wait.
+			ectx, ecancel := context.WithTimeout(w.ctx, time.Minute)
+			defer ecancel()
+			if notes, err := slack.WaitEphemerals(ectx, 2); err != nil {
+				w.t.Fatalf("%d ephemeral notes (%v), want 2", len(notes), err)
+			}
 			if s := e.status(); s != "RUNNING" {
 				w.t.Fatalf("one approver decided a quorum of two: %s", s)
 			}
