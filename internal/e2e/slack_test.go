@@ -54,7 +54,9 @@ resource "manualapproval_gate" "test" {
 			if m.Kind != acctest.KindWebhook || m.ApproveURL == "" || m.RejectURL == "" {
 				w.t.Fatalf("message: %+v", m)
 			}
-			time.Sleep(200 * time.Millisecond) // a duplicate would arrive now
+			// The notifier logs its "request" line once it has stopped
+			// sending: a duplicate would have arrived by then.
+			waitLog(w, w.name+"-notifier", `"msg":"request"`)
 			if got := len(slack.Messages()); got != 1 {
 				w.t.Errorf("%d messages arrived, want exactly 1", got)
 			}
@@ -275,4 +277,18 @@ func status(r *http.Response) int {
 	}
 	r.Body.Close()
 	return r.StatusCode
+}
+
+// waitLog waits until the handler of fn has written a line containing s.
+func waitLog(w *world, fn, s string) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(w.ctx, time.Minute)
+	defer cancel()
+	for !strings.Contains(w.h.Output(fn), s) {
+		select {
+		case <-ctx.Done():
+			w.t.Fatalf("%s never logged %s:\n%s", fn, s, w.h.Output(fn))
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

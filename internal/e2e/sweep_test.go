@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
 )
@@ -64,13 +59,7 @@ func TestE2E_sweep(t *testing.T) {
 			// Nobody clicks again. The lease runs out (the test moves due_at
 			// instead of waiting 15 s) and the schedule fires.
 			failing.Store(false)
-			expire := strconv.FormatInt(time.Now().Add(-time.Second).Unix(), 10)
-			if _, err := w.ddb().UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: aws.String(w.attrs["table_name"]), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: id}},
-				UpdateExpression: aws.String("SET due_at = :d"), ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":d": &ddbtypes.AttributeValueMemberN{Value: expire}},
-			}); err != nil {
-				w.t.Fatal(err)
-			}
+			endLease(w, id)
 			res, err := acctest.Tick(ctx, w.direct(), w.name)
 			if err != nil {
 				w.t.Fatal(err)
