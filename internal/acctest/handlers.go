@@ -132,11 +132,16 @@ func StartHandlers(ctx context.Context, cfg aws.Config, endpoint string, functio
 	return h, nil
 }
 
+// handlerStartTimeout bounds a handler's start. A bound for a broken start,
+// not a latency expectation: the handler starts in milliseconds on a quiet
+// machine and in seconds on a loaded one (issue 14 §6).
+const handlerStartTimeout = time.Minute
+
 // waitPolling invokes fn with a harmless probe until kumo hands it to the
 // handler: before the handler's first poll, kumo answers "no runtime
 // handler".
 func waitPolling(ctx context.Context, lc *lambda.Client, fn string, probe []byte, p *handlerProc) error {
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(handlerStartTimeout)
 	for {
 		select {
 		case <-p.done:
@@ -151,7 +156,7 @@ func waitPolling(ctx context.Context, lc *lambda.Client, fn string, probe []byte
 			return fmt.Errorf("probing the handler of %s: %w", fn, err)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the handler of %s did not poll within 10s; its output:\n%s", fn, p.out.String())
+			return fmt.Errorf("the handler of %s did not poll within %s; its output:\n%s", fn, handlerStartTimeout, p.out.String())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -119,21 +119,28 @@ func StartKumo() (*Kumo, error) {
 		return nil, fmt.Errorf("starting kumo (%s): %w", bin, err)
 	}
 	k.cmd, k.Owned = cmd, true
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(kumoStartTimeout)
 	for !isKumo() {
 		if time.Now().After(deadline) {
 			k.Stop()
-			return nil, fmt.Errorf("kumo did not answer on %s within 15s; its log: %s", Addr, k.log.Name())
+			return nil, fmt.Errorf("kumo did not answer on %s within %s; its log: %s", Addr, kumoStartTimeout, k.log.Name())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return k, nil
 }
 
-// lockLocalAWS takes the machine-wide lock that serialises the users of the
-// local AWS (test packages run in parallel; kumo's port is fixed).
+// kumoStartTimeout bounds kumo's start (about 100 ms on a quiet machine;
+// seconds when the machine is busy).
+const kumoStartTimeout = time.Minute
+
+// lockLocalAWS takes the lock that serialises the users of the local AWS
+// (test packages run in parallel; kumo's port is fixed). The port is fixed
+// per network namespace, not per machine: runs in separate namespaces
+// (`unshare -n`) each have their own 127.0.0.1:4566 and must not queue
+// behind each other, so the lock file is named after the namespace.
 func lockLocalAWS() (*os.File, error) {
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "manualapproval-kumo.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), lockFileName()), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -144,10 +151,33 @@ func lockLocalAWS() (*os.File, error) {
 	return lock, nil
 }
 
+// lockFileName is the lock file of this network namespace:
+// manualapproval-kumo-net<inode>.lock, the inode of /proc/self/ns/net
+// (which names the namespace); manualapproval-kumo.lock where that cannot
+// be read (not Linux).
+func lockFileName() string {
+	if ino, ok := netNamespace(); ok {
+		return fmt.Sprintf("manualapproval-kumo-net%d.lock", ino)
+	}
+	return "manualapproval-kumo.lock"
+}
+
+// netNamespace returns the inode of this process's network namespace.
+func netNamespace() (uint64, bool) {
+	var st syscall.Stat_t
+	if err := syscall.Stat("/proc/self/ns/net", &st); err != nil {
+		return 0, false
+	}
+	return st.Ino, true
+}
+
 // kumoListening reports whether kumo already listens on Addr, and fails
 // with a clear message when something else holds the port.
 func kumoListening() (bool, error) {
-	c, err := net.DialTimeout("tcp", Addr, 200*time.Millisecond)
+	// A refused connection answers at once; the bound only matters on a
+	// machine so busy that accepting takes long, which must not read as
+	// "nothing listens" (kumo would then fail to bind).
+	c, err := net.DialTimeout("tcp", Addr, 5*time.Second)
 	if err != nil {
 		return false, nil //nolint:nilerr // nothing listens: the port is free for kumo
 	}
@@ -161,7 +191,7 @@ func kumoListening() (bool, error) {
 // isKumo reports whether what listens on Addr is kumo: a healthy /health
 // and kumo's own inspection endpoint.
 func isKumo() bool {
-	c := &http.Client{Timeout: time.Second}
+	c := &http.Client{Timeout: 10 * time.Second}
 	get := func(path string) (int, string) {
 		resp, err := c.Get(Endpoint + path)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -90,6 +91,13 @@ func GateParts(ctx context.Context, cfg aws.Config, name string) ([]string, erro
 	}
 	for _, g := range groups.LogGroups {
 		add("log-group", aws.ToString(g.LogGroupName))
+	}
+	rules, err := eventbridge.NewFromConfig(cfg).ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("listing EventBridge rules: %w", err)
+	}
+	for _, r := range rules.Rules {
+		add("eventbridge-rule", aws.ToString(r.Name))
 	}
 	sort.Strings(parts)
 	return parts, nil

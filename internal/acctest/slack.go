@@ -312,6 +312,13 @@ func (s *Slack) WaitUpdate(ctx context.Context, ts string) (map[string]any, erro
 }
 
 // wait waits until cond (called with s.mu held) holds.
+// WaitEphemerals waits until at least n ephemeral notes have been posted
+// and returns them all.
+func (s *Slack) WaitEphemerals(ctx context.Context, n int) ([]map[string]any, error) {
+	err := s.wait(ctx, func() bool { return len(s.ephemerals) >= n })
+	return s.Ephemerals(), err
+}
+
 func (s *Slack) wait(ctx context.Context, cond func() bool) error {
 	for {
 		s.mu.Lock()
@@ -1081,11 +1088,13 @@ func checkText(v any, typ string, limit int) error {
 // "localhost" and any host ending in ".localhost" (execute-api URLs look
 // like http://<apiId>.execute-api.localhost:<port>/, and *.localhost does
 // not resolve everywhere), keeping the Host header; it uses no proxy,
-// follows no redirect and gives up after 10 s.
+// follows no redirect and gives up after a minute (a bound for a hung
+// request on a busy machine; a test that needs Slack's 3 s passes a context
+// with that deadline).
 func HTTPClient() *http.Client {
 	return &http.Client{
 		Transport:     localTransport(),
-		Timeout:       10 * time.Second,
+		Timeout:       time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

@@ -178,7 +178,10 @@ func (w *world) snsLinks() (approve, reject string) {
 func httpClient() *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	return &http.Client{
-		Timeout: 20 * time.Second,
+		// A bound for a hung request, not a latency expectation: on a busy
+		// machine a decision (up to 10 s of Step Functions retries) through
+		// the local API Gateway may take long.
+		Timeout: time.Minute,
 		Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			host, port, _ := net.SplitHostPort(addr)
 			if strings.HasSuffix(host, ".localhost") || host == "localhost" {

@@ -55,7 +55,9 @@ resource "manualapproval_gate" "test" {
 			if m.Kind != acctest.KindWebhook || m.ApproveURL == "" || m.RejectURL == "" {
 				w.t.Fatalf("message: %+v", m)
 			}
-			time.Sleep(200 * time.Millisecond) // a duplicate would arrive now
+			// The notifier logs its "request" line once it has stopped
+			// sending: a duplicate would have arrived by then.
+			waitLog(w, w.name+"-notifier", `"msg":"request"`)
 			if got := len(slack.Messages()); got != 1 {
 				w.t.Errorf("%d messages arrived, want exactly 1", got)
 			}
@@ -154,12 +156,15 @@ func TestE2E_slackApp(t *testing.T) {
 			if resp, body, err = slack.Click(w.ctx, cb, m, "approve", "U0CAROL01", "carol"); err != nil || resp.StatusCode != http.StatusOK {
 				w.t.Errorf("self-approval click: %v %v %s", err, status(resp), body)
 			}
-			time.Sleep(100 * time.Millisecond)
+			// Clicks are acknowledged at once and finished after the answer:
+			// wait for both notes, then nothing may have been decided.
+			ectx, ecancel := context.WithTimeout(w.ctx, time.Minute)
+			defer ecancel()
+			if notes, err := slack.WaitEphemerals(ectx, 2); err != nil {
+				w.t.Errorf("%d ephemeral notes (%v), want one for the non-approver and one for self-approval", len(notes), err)
+			}
 			if s := e.status(); s != "RUNNING" {
 				w.t.Fatalf("a refused click decided: %s", s)
-			}
-			if n := len(slack.Ephemerals()); n < 2 {
-				w.t.Errorf("%d ephemeral notes, want one for the non-approver and one for self-approval", n)
 			}
 			// An approver decides; the message is updated in place.
 			if resp, body, err = slack.Click(w.ctx, cb, m, "approve", "U0ALICE01", "alice"); err != nil || resp.StatusCode != http.StatusOK {
@@ -173,7 +178,7 @@ func TestE2E_slackApp(t *testing.T) {
 			if len(approvers) != 1 || path(approvers[0], "id") != "slack:U0ALICE01" || path(approvers[0], "via") != "slack" {
 				w.t.Errorf("approvers %v", approvers)
 			}
-			ctx, cancel := context.WithTimeout(w.ctx, 5*time.Second)
+			ctx, cancel := context.WithTimeout(w.ctx, time.Minute)
 			defer cancel()
 			upd, err := slack.WaitUpdate(ctx, m.TS)
 			if err != nil {
@@ -250,7 +255,13 @@ func TestE2E_quorum(t *testing.T) {
 			if code, page := post(w.t, approve, url.Values{"name": {"Bob"}}); code != http.StatusForbidden {
 				w.t.Errorf("link approval towards a quorum: %d\n%.600s", code, page)
 			}
-			time.Sleep(100 * time.Millisecond)
+			// Both clicks are finished once both notes ("recorded", "already
+			// recorded") are out: then the request must still wait.
+			ectx, ecancel := context.WithTimeout(w.ctx, time.Minute)
+			defer ecancel()
+			if notes, err := slack.WaitEphemerals(ectx, 2); err != nil {
+				w.t.Fatalf("%d ephemeral notes (%v), want 2", len(notes), err)
+			}
 			if s := e.status(); s != "RUNNING" {
 				w.t.Fatalf("one approver decided a quorum of two: %s", s)
 			}
@@ -322,4 +333,18 @@ func status(r *http.Response) int {
 	}
 	r.Body.Close()
 	return r.StatusCode
+}
+
+// waitLog waits until the handler of fn has written a line containing s.
+func waitLog(w *world, fn, s string) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(w.ctx, time.Minute)
+	defer cancel()
+	for !strings.Contains(w.h.Output(fn), s) {
+		select {
+		case <-ctx.Done():
+			w.t.Fatalf("%s never logged %s:\n%s", fn, s, w.h.Output(fn))
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -20,6 +21,7 @@ type Clients struct {
 	DynamoDB *dynamodb.Client
 	SSM      *ssm.Client
 	Logs     *cloudwatchlogs.Client
+	Events   *eventbridge.Client
 }
 
 // Env is where the gate lives.
@@ -53,5 +55,6 @@ func NewFromConfig(cfg aws.Config, env Env) *Manager {
 		DynamoDB: dynamodb.NewFromConfig(cfg),
 		SSM:      ssm.NewFromConfig(cfg),
 		Logs:     cloudwatchlogs.NewFromConfig(cfg),
+		Events:   eventbridge.NewFromConfig(cfg),
 	}, env)
 }

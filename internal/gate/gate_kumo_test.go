@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -97,9 +99,10 @@ func TestGate_lifecycle(t *testing.T) {
 
 	parts := mustParts(t, cfg, name)
 	// 2 roles, 2 functions, 1 API, 1 table, 1 topic, 3 parameters (signing
-	// key, Slack webhook, webhook secret), 2 log groups.
-	if len(parts) != 12 {
-		t.Errorf("parts after create = %d, want 12:\n%s", len(parts), strings.Join(parts, "\n"))
+	// key, Slack webhook, webhook secret), 2 log groups, 1 EventBridge rule
+	// (the sweep's schedule).
+	if len(parts) != 13 {
+		t.Errorf("parts after create = %d, want 13:\n%s", len(parts), strings.Join(parts, "\n"))
 	}
 	if !strings.HasPrefix(st.CallbackURL, "http://"+st.APIID+".execute-api.localhost:") {
 		t.Errorf("callback URL %q is not the local execute-api form", st.CallbackURL)
@@ -196,16 +199,42 @@ func TestGate_lifecycle(t *testing.T) {
 			_, err := lambda.NewFromConfig(cfg).DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(name + "-callback")})
 			return err
 		},
+		"schedule": func() error {
+			_, err := eventbridge.NewFromConfig(cfg).PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(name + "-sweep"), ScheduleExpression: aws.String("rate(1 hour)"), State: ebtypes.RuleStateDisabled})
+			return err
+		},
+		"schedule target": func() error {
+			_, err := eventbridge.NewFromConfig(cfg).PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name + "-sweep"), Targets: []ebtypes.Target{
+				{Id: aws.String("callback-sweep"), Arn: aws.String(st.NotifierFunctionARN), Input: aws.String(`{}`)},
+			}})
+			return err
+		},
+		"schedule rule": func() error {
+			c := eventbridge.NewFromConfig(cfg)
+			if _, err := c.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String(name + "-sweep"), Ids: []string{"callback-sweep"}}); err != nil {
+				return err
+			}
+			_, err := c.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String(name + "-sweep")})
+			return err
+		},
+		"schedule permission": func() error {
+			_, err := lambda.NewFromConfig(cfg).RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(name + "-callback"), StatementId: aws.String("AllowExecutionFromEventBridgeSweep")})
+			return err
+		},
 	}
 	wantDrift := map[string]string{
-		"role policy":  "IAM role policy " + name + "-callback/manualapproval-gate: document differs",
-		"function env": "Lambda function " + name + "-notifier: environment differs",
-		"route":        `API Gateway v2 route ` + st.APIID + ` "POST /r/{id}": missing`,
-		"retention":    "CloudWatch Logs log group /aws/lambda/" + name + "-callback: retention is 1 days",
-		"subscription": "SNS subscription email oncall@example.com: missing",
-		"table":        "DynamoDB table " + name + "-requests: missing",
-		"parameter":    "SSM parameter /manualapproval/" + name + "/webhook-secret: missing",
-		"function":     "Lambda function " + name + "-callback: missing",
+		"role policy":         "IAM role policy " + name + "-callback/manualapproval-gate: document differs",
+		"function env":        "Lambda function " + name + "-notifier: environment differs",
+		"route":               `API Gateway v2 route ` + st.APIID + ` "POST /r/{id}": missing`,
+		"retention":           "CloudWatch Logs log group /aws/lambda/" + name + "-callback: retention is 1 days",
+		"subscription":        "SNS subscription email oncall@example.com: missing",
+		"table":               "DynamoDB table " + name + "-requests: missing",
+		"parameter":           "SSM parameter /manualapproval/" + name + "/webhook-secret: missing",
+		"function":            "Lambda function " + name + "-callback: missing",
+		"schedule":            "EventBridge rule " + name + "-sweep: schedule is \"rate(1 hour)\"",
+		"schedule target":     "EventBridge rule " + name + "-sweep: target invokes " + st.NotifierFunctionARN,
+		"schedule rule":       "EventBridge rule " + name + "-sweep: missing",
+		"schedule permission": "Lambda permission " + name + "-callback/AllowExecutionFromEventBridgeSweep: missing",
 	}
 	for what, f := range damage {
 		t.Run(what, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -32,6 +34,19 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 					"arn:aws:states:eu-west-1:111122223333:stateMachine:*",
 				}
 				own = append(own, spec.AllowedStateMachineARNs...)
+				if kind == kindCallback {
+					// The sweep's index, the executions of the allowed state
+					// machines (all of the account's when none are named), and
+					// the callback itself (its Slack hand-over).
+					own = append(own, "arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests/index/status-due",
+						"arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-callback")
+					if len(spec.AllowedStateMachineARNs) == 0 {
+						own = append(own, "arn:aws:states:eu-west-1:111122223333:execution:*")
+					}
+					for _, sm := range spec.AllowedStateMachineARNs {
+						own = append(own, strings.Replace(sm, ":stateMachine:", ":execution:", 1)+":*")
+					}
+				}
 				if spec.KMSKeyARN != "" {
 					own = append(own, spec.KMSKeyARN)
 				}
@@ -65,7 +80,11 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 				if kind == kindNotifier && (actions["states:SendTaskSuccess"] || actions["dynamodb:DeleteItem"]) {
 					t.Error("the notifier may not complete tasks or delete requests")
 				}
-				if kind == kindCallback && (actions["sns:Publish"] || !actions["states:SendTaskSuccess"] || !actions["states:SendTaskFailure"]) {
+				if kind == kindNotifier && (actions["lambda:InvokeFunction"] || actions["dynamodb:Query"]) {
+					t.Error("the notifier may not invoke functions or query the table")
+				}
+				if kind == kindCallback && (actions["sns:Publish"] || !actions["states:SendTaskSuccess"] || !actions["states:SendTaskFailure"] ||
+					!actions["dynamodb:Query"] || !actions["states:GetExecutionHistory"]) {
 					t.Errorf("callback actions wrong: %v", actions)
 				}
 			})
@@ -215,3 +234,42 @@ var errTest = &testError{}
 type testError struct{}
 
 func (*testError) Error() string { return "test" }
+
+func TestDueIndexDrift(t *testing.T) {
+	t.Parallel()
+	good := dueIndex()
+	desc := func(mut func(*ddbtypes.GlobalSecondaryIndexDescription)) *ddbtypes.TableDescription {
+		ix := ddbtypes.GlobalSecondaryIndexDescription{IndexName: good.IndexName, KeySchema: good.KeySchema, Projection: good.Projection}
+		if mut != nil {
+			mut(&ix)
+		}
+		return &ddbtypes.TableDescription{GlobalSecondaryIndexes: []ddbtypes.GlobalSecondaryIndexDescription{ix}}
+	}
+	tests := []struct {
+		name  string
+		table *ddbtypes.TableDescription
+		want  string
+	}{
+		{"as created", desc(nil), ""},
+		{"missing", &ddbtypes.TableDescription{}, "index status-due is missing"},
+		{"other index only", desc(func(ix *ddbtypes.GlobalSecondaryIndexDescription) { ix.IndexName = aws.String("by-owner") }), "index status-due is missing"},
+		{"hash key only", desc(func(ix *ddbtypes.GlobalSecondaryIndexDescription) { ix.KeySchema = ix.KeySchema[:1] }), "index status-due has other keys"},
+		{"keys swapped", desc(func(ix *ddbtypes.GlobalSecondaryIndexDescription) {
+			ix.KeySchema = []ddbtypes.KeySchemaElement{
+				{AttributeName: aws.String("due_at"), KeyType: ddbtypes.KeyTypeHash},
+				{AttributeName: aws.String("status"), KeyType: ddbtypes.KeyTypeRange},
+			}
+		}), "index status-due has other keys"},
+		{"keys only", desc(func(ix *ddbtypes.GlobalSecondaryIndexDescription) {
+			ix.Projection = &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionTypeKeysOnly}
+		}), "index status-due does not project all attributes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := dueIndexDrift(tt.table); got != tt.want {
+				t.Errorf("dueIndexDrift = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

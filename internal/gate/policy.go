@@ -3,6 +3,7 @@ package gate
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
@@ -73,12 +74,41 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 		st = append(st,
 			allow("DecideRequests", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, a.table()),
 			allow("CompleteTasks", []string{"states:SendTaskFailure", "states:SendTaskSuccess"}, sms...),
+			// The sweep reads only due requests, through the index.
+			allow("SweepDueRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+dueIndexName),
+			// A re-send that finds the token closed checks the history of
+			// the execution before claiming delivery (executions of the
+			// allowed state machines only).
+			allow("VerifyDelivery", []string{"states:GetExecutionHistory"}, executionsOf(sms)...),
+			// A Slack click is acknowledged at once and finished by an
+			// asynchronous invocation of this function, and only this one.
+			allow("FinishSlackClicks", []string{"lambda:InvokeFunction"}, a.function(kindCallback)),
 		)
 	}
 	if spec.KMSKeyARN != "" {
 		st = append(st, allow("UseGateKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, spec.KMSKeyARN))
 	}
 	return PolicyDocument{Version: "2012-10-17", Statement: st}
+}
+
+// executionsOf turns state machine ARNs
+// (arn:…:states:<region>:<account>:stateMachine:<name>, or <name> = *) into
+// the ARNs of their executions (…:execution:<name>:*).
+func executionsOf(stateMachines []string) []string {
+	out := make([]string, 0, len(stateMachines))
+	for _, sm := range stateMachines {
+		i := strings.LastIndex(sm, ":stateMachine:")
+		if i < 0 {
+			continue
+		}
+		name := sm[i+len(":stateMachine:"):]
+		if name == "*" {
+			out = append(out, sm[:i]+":execution:*")
+			continue
+		}
+		out = append(out, sm[:i]+":execution:"+name+":*")
+	}
+	return out
 }
 
 // StateMachinePolicy is the least policy a state machine's role needs to use

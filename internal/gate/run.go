@@ -171,8 +171,8 @@ func (r *run) converge(ctx context.Context) error {
 	); err != nil {
 		return err
 	}
-	// Phase 3: wire the API to the callback function.
-	if err := r.ensureAPIWiring(ctx); err != nil {
+	// Phase 3: wire the API and the sweep's schedule to the callback function.
+	if err := parallel(ctx, r.ensureAPIWiring, r.ensureSchedule); err != nil {
 		return err
 	}
 	r.finish()
@@ -240,6 +240,7 @@ func (m *Manager) Read(ctx context.Context, spec Spec) (Status, error) {
 		r.readParams,
 		r.readLogGroups,
 		r.readAPI,
+		r.readSchedule,
 		func(ctx context.Context) error { return r.readFunction(ctx, kindNotifier) },
 		func(ctx context.Context) error { return r.readFunction(ctx, kindCallback) },
 	); err != nil {
@@ -256,9 +257,11 @@ func (m *Manager) Read(ctx context.Context, spec Spec) (Status, error) {
 // are already gone.
 func (m *Manager) Delete(ctx context.Context, name string) error {
 	r := m.newRun(Spec{Name: name}, false)
-	// The API and functions first, so nothing runs while the rest goes.
+	// The API, the schedule and the functions first, so nothing runs while
+	// the rest goes.
 	if err := parallel(ctx,
 		r.deleteAPI,
+		r.deleteSchedule,
 		func(ctx context.Context) error { return r.deleteFunction(ctx, kindNotifier) },
 		func(ctx context.Context) error { return r.deleteFunction(ctx, kindCallback) },
 	); err != nil {

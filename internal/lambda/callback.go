@@ -28,6 +28,11 @@ type Callback struct {
 	Base
 	DB  DynamoDB
 	SFN StepFunctions
+	// Lambda and FunctionName, when set, let the callback hand a verified
+	// Slack interaction to itself (InvocationType Event) and answer Slack
+	// at once; without them it decides within Slack's three seconds.
+	Lambda       LambdaInvoker
+	FunctionName string
 
 	once sync.Once
 }
@@ -139,6 +144,9 @@ func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if !linkMatches(l, r) {
 		return invalidLink()
 	}
+	if r.Status == approval.StatusDeciding {
+		return c.deliveringPage(http.StatusOK, r, l)
+	}
 	if r.Status != approval.StatusPending {
 		return c.votePage(r, 0, approval.ErrAlreadyDecided)
 	}
@@ -194,6 +202,9 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 		}
 		return nil
 	})
+	if errors.Is(err, errBeingDelivered) {
+		return c.deliveringPage(deliveringStatus, r, l)
+	}
 	return c.votePage(r, res, err)
 }
 
@@ -238,8 +249,10 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 			"This request does not say who asked for it, so the rule that nobody approves their own request cannot be checked, and nobody can approve it. Reject it and start it again with requested_by set.")
 	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover):
 		return result(http.StatusForbidden, "Not allowed", capitalize(err.Error())+".")
+	case errors.Is(err, errBeingDelivered):
+		return result(deliveringStatus, "Being delivered", beingDeliveredText(r))
 	case errors.Is(err, errStepFunctions):
-		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. Submit the form again in a moment.")
+		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. It is re-sent automatically; you may also submit the form again in a moment.")
 	}
 	c.Log.Error("vote failed", "request_id", r.ID, "error", fmt.Sprint(err))
 	return internalError()
@@ -288,6 +301,17 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			"app", act.AppID, "error", err.Error())
 		return text(http.StatusForbidden, "forbidden\n"), act.RequestID
 	}
+	// Acknowledge at once and decide after the answer (slackjob.go); only
+	// if the hand-over fails is the click handled here, within Slack's 3 s.
+	if c.enqueueSlack(ctx, sec, b) {
+		return text(http.StatusOK, ""), act.RequestID
+	}
+	c.slackDecide(ctx, sec, act)
+	return text(http.StatusOK, ""), act.RequestID
+}
+
+// slackDecide records a verified Slack click and answers in Slack.
+func (c *Callback) slackDecide(ctx context.Context, sec *Secrets, act approval.Action) {
 	if e := c.slackEmailIdentity(ctx, sec.SlackBotToken, act); e != "" {
 		act.Vote.IDs = append(act.Vote.IDs, e)
 	}
@@ -296,7 +320,6 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return approval.CheckSlackMessage(act, r)
 	})
 	c.slackReply(ctx, sec, act, r, res, err)
-	return text(http.StatusOK, ""), act.RequestID
 }
 
 // slackReply updates the message in place once the request is final, and
@@ -330,8 +353,10 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 			r.Outcome = nil
 		}
 		note = "Already decided: " + approval.SlackStatusText(r.Outcome)
+	case errors.Is(err, errBeingDelivered):
+		note = slackBeingDelivered(r)
 	case errors.Is(err, errStepFunctions):
-		note = "Your decision is recorded but the workflow could not be told yet. Click again in a moment."
+		note = "Your decision is recorded but the workflow could not be told yet. It is re-sent automatically; you may also click again in a moment."
 	default:
 		c.Log.Error("slack vote failed", "request_id", act.RequestID, "error", fmt.Sprint(err))
 		note = "Something went wrong. Try again in a moment."

@@ -36,8 +36,10 @@ var (
 	// errTaskClosed: Step Functions no longer waits for the token (timed out,
 	// stopped, or unknown), so the decision came too late.
 	errTaskClosed = errors.New("the workflow no longer waits for this request")
-	// errInFlight: the decision is being delivered by another request.
-	errInFlight = fmt.Errorf("%w (a delivery is in progress)", errStepFunctions)
+	// errBeingDelivered: the request is deciding and its re-send lease has
+	// not run out: the request that decided (or the sweep) may still be
+	// delivering it. It is not decided yet, for anyone.
+	errBeingDelivered = errors.New("the decision is being delivered to the workflow")
 )
 
 // taskClosed reports whether err is Step Functions saying the token is no
@@ -84,14 +86,18 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote, check f
 			}
 		}
 		if r.Status == approval.StatusDeciding {
-			if c.Now().Before(decidedAt(r).Add(resendAfter)) {
-				if castDecidingVote(r, v) {
-					return r, 0, errInFlight
-				}
-				return r, 0, approval.ErrAlreadyDecided
+			if c.Now().Before(leaseEnd(r)) {
+				return r, 0, errBeingDelivered
 			}
-			var err error
-			if r, err = c.deliver(ctx, r, false); err != nil {
+			claimed, err := db.claim(ctx, r, c.Now().Add(resendAfter))
+			if errors.Is(err, errConflict) {
+				seen = nil // someone else re-sends or voted: read again
+				continue
+			}
+			if err != nil {
+				return r, 0, err
+			}
+			if r, err = c.deliver(ctx, claimed, false); err != nil {
 				return r, 0, err
 			}
 			if castDecidingVote(r, v) {
@@ -102,6 +108,11 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote, check f
 		next, res, err := approval.Apply(r, approval.PolicyFromConfig(c.Config), v)
 		if err != nil || res == approval.AlreadyCounted {
 			return next, res, err
+		}
+		if res == approval.Decided {
+			// The re-send lease: until then only this request delivers;
+			// after it, a click or the sweep re-sends (due_at in the index).
+			next.DueAt = c.Now().Add(resendAfter)
 		}
 		next.WriteID = newWriteID()
 		switch err := db.update(ctx, next); {
@@ -131,6 +142,12 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote, check f
 		return next, res, err
 	}
 	return approval.Request{}, 0, fmt.Errorf("request %s: too many concurrent votes, try again", id)
+}
+
+// leaseEnd is when the re-send lease of a deciding request runs out.
+func leaseEnd(r approval.Request) time.Time {
+	t, _ := approval.NextDue(r, resendAfter)
+	return t
 }
 
 // newWriteID returns a random id for one conditional write.
@@ -169,10 +186,12 @@ func castDecidingVote(r approval.Request, v approval.Vote) bool {
 	return false
 }
 
-// deliver sends r's outcome to Step Functions and records that it did. first
-// says whether this is the first attempt: then a closed token means the
-// decision came too late (status expired, errTaskClosed); on a retry it means
-// an earlier attempt got through (status decided).
+// deliver sends r's outcome to Step Functions and records that it did. A
+// closed token is judged by the execution's history (history.go): delivered
+// by an earlier attempt (status decided) or closed without it (status
+// expired, errTaskClosed). When the history cannot tell, first decides: on
+// a first attempt the decision came too late (expired); on a re-send an
+// earlier attempt most likely got through (decided).
 func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) (approval.Request, error) {
 	o := r.Outcome
 	if o == nil {
@@ -192,13 +211,24 @@ func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) 
 		})
 	}
 	var result error
+	verdict := deliveryUnknown
+	if err != nil && taskClosed(err) {
+		// Closed: by our own earlier attempt, or without the decision?
+		// The execution's history says, where it can (history.go).
+		verdict = c.deliveryPerHistory(ctx, r)
+	}
 	switch {
 	case err == nil:
 		r.Status = approval.StatusDecided
-	case taskClosed(err) && first:
+	case taskClosed(err) && verdict == deliveryProven:
+		r.Status = approval.StatusDecided
+	case taskClosed(err) && (first || verdict == deliveryMissed):
 		r.Status, result = approval.StatusExpired, errTaskClosed
 	case taskClosed(err):
+		// A re-send, and the history cannot tell: an earlier attempt
+		// most likely got through (the rule before the history check).
 		r.Status = approval.StatusDecided
+		c.Log.Warn("delivery not verified", "request_id", r.ID, "history", verdict.String())
 	default:
 		c.Log.Error("step functions call failed", "request_id", r.ID, "decision", o.Decision, "error", err.Error())
 		return r, fmt.Errorf("%w: %w", errStepFunctions, err)

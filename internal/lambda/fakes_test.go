@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,9 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
@@ -26,7 +30,7 @@ import (
 // memTable is a fake DynamoDB table with conditional semantics for the
 // expressions the store uses: conditions are "AND"-joined
 // attribute_exists(x), attribute_not_exists(x) and "x = :v"; updates are
-// "SET x = :v, …". Anything else fails the test.
+// "SET x = :v, … [REMOVE y, …]". Anything else fails the test.
 type memTable struct {
 	t     testing.TB
 	mu    sync.Mutex
@@ -36,6 +40,7 @@ type memTable struct {
 	afterGet func()
 	puts     int
 	updates  int
+	queries  int
 }
 
 func newMemTable(t testing.TB) *memTable {
@@ -111,6 +116,12 @@ func (m *memTable) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _
 	set, ok := strings.CutPrefix(aws.ToString(in.UpdateExpression), "SET ")
 	if !ok {
 		m.t.Fatalf("unsupported update %q", aws.ToString(in.UpdateExpression))
+	}
+	set, remove, _ := strings.Cut(set, " REMOVE ")
+	for _, a := range strings.Split(remove, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			delete(item, name(a, in.ExpressionAttributeNames))
+		}
 	}
 	for _, a := range strings.Split(set, ",") {
 		lhs, rhs, ok := strings.Cut(strings.TrimSpace(a), " = ")
@@ -200,6 +211,9 @@ type sfnFake struct {
 	mu    sync.Mutex
 	calls []sfnCall
 	fail  func(n int) error
+	// history is what GetExecutionHistory answers (nil: AccessDenied).
+	history      []sfntypes.HistoryEvent
+	historyCalls int
 }
 
 type sfnCall struct {
@@ -353,4 +367,69 @@ func (s *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
 	defer s.mu.Unlock()
 	s.sleeps = append(s.sleeps, d)
 	return ctx.Err()
+}
+
+// Query supports the sweep's query of the status-due index:
+// "#st = :st AND #due <= :now", items in due_at order, Limit and
+// ExclusiveStartKey (by id). queries counts the calls.
+func (m *memTable) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.checkPlaceholders(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	m.queries++
+	if aws.ToString(in.IndexName) != approval.DueIndexName || aws.ToString(in.KeyConditionExpression) != "#st = :st AND #due <= :now" {
+		m.t.Fatalf("unsupported query %s on %q", aws.ToString(in.KeyConditionExpression), aws.ToString(in.IndexName))
+	}
+	status := in.ExpressionAttributeValues[":st"].(*types.AttributeValueMemberS).Value //nolint:forcetypeassert // the store writes them
+	now, _ := strconv.ParseInt(in.ExpressionAttributeValues[":now"].(*types.AttributeValueMemberN).Value, 10, 64)
+	type hit struct {
+		id  string
+		due int64
+	}
+	var hits []hit
+	for id, item := range m.items {
+		st, _ := item["status"].(*types.AttributeValueMemberS)
+		d, ok := item[approval.DueAttribute].(*types.AttributeValueMemberN)
+		if st == nil || st.Value != status || !ok {
+			continue
+		}
+		due, _ := strconv.ParseInt(d.Value, 10, 64)
+		if due <= now {
+			hits = append(hits, hit{id, due})
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].due != hits[j].due {
+			return hits[i].due < hits[j].due
+		}
+		return hits[i].id < hits[j].id
+	})
+	if k, ok := in.ExclusiveStartKey["id"].(*types.AttributeValueMemberS); ok {
+		for i, h := range hits {
+			if h.id == k.Value {
+				hits = hits[i+1:]
+				break
+			}
+		}
+	}
+	out := &dynamodb.QueryOutput{}
+	for i, h := range hits {
+		if in.Limit != nil && int32(i) == *in.Limit {
+			out.LastEvaluatedKey = map[string]types.AttributeValue{"id": str(hits[i-1].id)}
+			break
+		}
+		out.Items = append(out.Items, cloneItem(m.items[h.id]))
+	}
+	return out, nil
+}
+
+// GetExecutionHistory answers with history, if set, else AccessDenied.
+func (f *sfnFake) GetExecutionHistory(_ context.Context, in *sfn.GetExecutionHistoryInput, _ ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.historyCalls++
+	if f.history == nil {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}
+	}
+	return &sfn.GetExecutionHistoryOutput{Events: f.history}, nil
 }

@@ -127,7 +127,7 @@ func TestAccGate_basic(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					// 2 roles, 2 functions, 2 log groups, API, table, topic,
 					// 3 parameters (signing key, Slack webhook, webhook secret).
-					testAccCheckGateParts(t, rName, 12),
+					testAccCheckGateParts(t, rName, 13),
 					testAccCheckNoSecretInEnvironment(t, rName, "hooks/T000/B000/XXXX", "0123456789abcdef0123"),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -233,8 +233,8 @@ func TestAccGate_update(t *testing.T) {
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					// The webhook and its secret are gone: 11 parts.
-					testAccCheckGateParts(t, rName, 11),
+					// The webhook and its secret are gone: 12 parts.
+					testAccCheckGateParts(t, rName, 12),
 					func(s *terraform.State) error {
 						if got := s.RootModule().Resources["manualapproval_gate.test"].Primary.Attributes["api_id"]; got != apiID {
 							return fmt.Errorf("the API was replaced (%s → %s) by an in-place update", apiID, got)
@@ -324,7 +324,7 @@ func TestAccGate_disappears(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionCreate)},
 				},
-				Check: testAccCheckGateParts(t, rName, 12),
+				Check: testAccCheckGateParts(t, rName, 13),
 			},
 		},
 	})
@@ -447,7 +447,7 @@ func TestAccGate_repair(t *testing.T) {
 					callbackURLCheck(d.what == "API"),
 				},
 			},
-			Check: testAccCheckGateParts(t, rName, 12),
+			Check: testAccCheckGateParts(t, rName, 13),
 		})
 	}
 	resource.Test(t, resource.TestCase{

@@ -1,6 +1,6 @@
 // Command bootstrap is the one binary of a gate's two Lambda functions
 // (runtime provided.al2023). MANUALAPPROVAL_ROLE chooses the handler:
-// "notifier" or "callback"; the rest of the configuration comes from the
+// "notifier" or "callback" (which also serves the schedule's sweep); the rest of the configuration comes from the
 // environment (see approval.ConfigFromEnv).
 //
 // The AWS configuration is built by hand from the environment Lambda sets
@@ -23,6 +23,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -58,8 +59,11 @@ func main() {
 	case approval.RoleCallback:
 		h := &lambda.Callback{Base: base, DB: db, SFN: sfn.NewFromConfig(awsCfg, func(o *sfn.Options) {
 			o.BaseEndpoint = endpoint(os.Getenv, "SFN", o.BaseEndpoint)
-		})}
-		awslambda.Start(h.Handle)
+		}), Lambda: lambdasvc.NewFromConfig(awsCfg, func(o *lambdasvc.Options) {
+			o.BaseEndpoint = endpoint(os.Getenv, "LAMBDA", o.BaseEndpoint)
+		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME")}
+		// HTTP requests, the schedule's sweep and its own Slack hand-over.
+		awslambda.Start(h.Invoke)
 	}
 }
 

@@ -1,0 +1,38 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Invoke is the callback function's entry point. One function serves three
+// kinds of invocation, told apart by their shape:
+//
+//   - the gate's schedule: approval.SweepInput ({"manualapproval":"sweep"}) or an
+//     EventBridge "Scheduled Event": Sweep;
+//   - its own asynchronous hand-over of a verified Slack click
+//     ({"manualapproval":"slack-interaction", …}): runSlackJob;
+//   - anything else is an HTTP API request (payload format 2.0): Handle.
+func (c *Callback) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
+	c.once.Do(c.init)
+	var kind struct {
+		Manualapproval string `json:"manualapproval"`
+		Source         string `json:"source"`
+		DetailType     string `json:"detail-type"`
+	}
+	_ = json.Unmarshal(raw, &kind)
+	switch {
+	case kind.Manualapproval == "sweep", kind.Source == "aws.events" && kind.DetailType == "Scheduled Event":
+		return c.Sweep(ctx)
+	case kind.Manualapproval == jobSlack:
+		c.runSlackJob(ctx, raw)
+		return struct{}{}, nil
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return errorPage(400, "Bad request", "The request could not be read."), nil
+	}
+	return c.Handle(ctx, req)
+}

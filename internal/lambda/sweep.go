@@ -1,0 +1,233 @@
+package lambda
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+)
+
+// The sweep is the callback function's third entry point (DESIGN.md §8 "The
+// clock"): the gate's schedule invokes it every minute. It reads only what
+// is due, through the status-due index (never a scan), and
+//
+//   - re-sends every deciding request whose re-send lease ran out (its first
+//     delivery failed and nobody clicked again), claiming a new lease first
+//     so a click or an overlapping sweep does not send it at the same time;
+//   - marks pending requests past their expiry as expired (they leave the
+//     index) and, with the Slack app, updates their message.
+//
+// It is bounded in time: it takes no new request once less than
+// sweepReserve is left before the function's deadline, and the rest waits
+// for the next tick (due items stay due). Reminders and escalation (the
+// reminders issue) hook into sweepPending: a pending request due before its
+// expiry.
+
+const (
+	// sweepReserve is the time kept free before the function's deadline:
+	// no new request is started after it.
+	sweepReserve = 2 * time.Second
+	// sweepDefaultBudget bounds a sweep without a deadline (tests, a manual
+	// invoke).
+	sweepDefaultBudget = 10 * time.Second
+	// sweepPage is the Query page size.
+	sweepPage = 100
+	// sweepWorkers is how many requests one sweep handles at once.
+	sweepWorkers = 8
+)
+
+// SweepResult counts what one sweep did.
+type SweepResult struct {
+	Due     int  `json:"due"`     // due items the index returned
+	Resent  int  `json:"resent"`  // deciding requests delivered by this sweep
+	Expired int  `json:"expired"` // requests marked expired (pending past expiry, or a re-send the workflow no longer waited for)
+	Skipped int  `json:"skipped"` // no longer due when re-read (a click, another sweep, a stale index)
+	Failed  int  `json:"failed"`  // still not delivered (retried next tick)
+	More    bool `json:"more"`    // stopped for time with due items left
+}
+
+// Sweep handles every due request it can within its time.
+func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
+	c.once.Do(c.init)
+	start := c.Now()
+	budget := sweepDefaultBudget
+	if dl, ok := ctx.Deadline(); ok {
+		budget = time.Until(dl) - sweepReserve
+	}
+	stop := start.Add(budget) // on c.Now's clock
+	var (
+		mu  sync.Mutex
+		res SweepResult
+	)
+	count := func(f func(*SweepResult)) { mu.Lock(); f(&res); mu.Unlock() }
+	var firstErr error
+	for _, status := range []string{approval.StatusDeciding, approval.StatusPending} {
+		var startKey map[string]types.AttributeValue
+		for {
+			if !c.Now().Before(stop) {
+				res.More = true
+				break
+			}
+			out, err := c.DB.Query(ctx, &dynamodb.QueryInput{
+				TableName: aws.String(c.Config.TableName), IndexName: aws.String(approval.DueIndexName),
+				KeyConditionExpression:   aws.String("#st = :st AND #due <= :now"),
+				ExpressionAttributeNames: map[string]string{"#st": "status", "#due": approval.DueAttribute},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":st": str(status), ":now": num(c.Now().Unix()),
+				},
+				Limit: aws.Int32(sweepPage), ExclusiveStartKey: startKey,
+			})
+			if err != nil {
+				c.Log.Error("sweep query failed", "status", status, "error", err.Error())
+				firstErr = err
+				break
+			}
+			res.Due += len(out.Items)
+			ids := make(chan string)
+			var wg sync.WaitGroup
+			for range min(sweepWorkers, len(out.Items)) {
+				wg.Go(func() {
+					for id := range ids {
+						c.sweepOne(ctx, id, status, stop, count)
+					}
+				})
+			}
+			for _, it := range out.Items {
+				if !c.Now().Before(stop) {
+					count(func(r *SweepResult) { r.More = true })
+					break
+				}
+				if id, ok := it["id"].(*types.AttributeValueMemberS); ok {
+					ids <- id.Value
+				}
+			}
+			close(ids)
+			wg.Wait()
+			if res.More || len(out.LastEvaluatedKey) == 0 {
+				break
+			}
+			startKey = out.LastEvaluatedKey
+		}
+	}
+	c.Log.Info("sweep", "due", res.Due, "resent", res.Resent, "expired", res.Expired, "skipped", res.Skipped,
+		"failed", res.Failed, "more", res.More, "duration_ms", c.Now().Sub(start).Milliseconds())
+	return res, firstErr
+}
+
+// sweepOne re-reads one due request (the index is eventually consistent)
+// and handles it if it is still due.
+func (c *Callback) sweepOne(ctx context.Context, id, status string, stop time.Time, count func(func(*SweepResult))) {
+	db := c.store()
+	r, err := db.get(ctx, id)
+	if err != nil {
+		if !errors.Is(err, errNotFound) {
+			c.Log.Warn("sweep read failed", "request_id", id, "error", err.Error())
+			count(func(s *SweepResult) { s.Failed++ })
+			return
+		}
+		count(func(s *SweepResult) { s.Skipped++ })
+		return
+	}
+	due, open := approval.NextDue(r, resendAfter)
+	if !open || r.Status != status || due.After(c.Now()) {
+		count(func(s *SweepResult) { s.Skipped++ })
+		return
+	}
+	switch r.Status {
+	case approval.StatusDeciding:
+		c.sweepDeciding(ctx, r, stop, count)
+	case approval.StatusPending:
+		c.sweepPending(ctx, r, count)
+	}
+}
+
+// sweepDeciding re-sends a deciding request whose lease ran out.
+func (c *Callback) sweepDeciding(ctx context.Context, r approval.Request, stop time.Time, count func(func(*SweepResult))) {
+	claimed, err := c.store().claim(ctx, r, c.Now().Add(resendAfter))
+	if errors.Is(err, errConflict) {
+		count(func(s *SweepResult) { s.Skipped++ })
+		return
+	}
+	if err != nil {
+		c.Log.Warn("sweep claim failed", "request_id", r.ID, "error", err.Error())
+		count(func(s *SweepResult) { s.Failed++ })
+		return
+	}
+	// The delivery may use the time up to the function's deadline (not
+	// only up to stop): cut short, it stays deciding and is re-sent later.
+	dctx, cancel := context.WithTimeout(ctx, stop.Sub(c.Now())+sweepReserve/2)
+	defer cancel()
+	final, err := c.deliver(dctx, claimed, false)
+	switch {
+	case errors.Is(err, errTaskClosed):
+		count(func(s *SweepResult) { s.Expired++ })
+	case err != nil:
+		count(func(s *SweepResult) { s.Failed++ })
+		return
+	default:
+		count(func(s *SweepResult) { s.Resent++ })
+	}
+	c.Log.Info("sweep re-sent", "request_id", r.ID, "status", final.Status)
+	if final.Status == approval.StatusExpired {
+		final.Outcome = nil
+	}
+	c.updateSlackMessage(ctx, final)
+}
+
+// sweepPending handles a pending request that is due: past its expiry it
+// is marked expired (it leaves the index). Before the expiry nothing is due
+// yet in this version (reminders will be): due_at is moved to the expiry.
+func (c *Callback) sweepPending(ctx context.Context, r approval.Request, count func(func(*SweepResult))) {
+	if c.Now().Before(r.ExpiresAt) {
+		r.DueAt = r.ExpiresAt
+	} else {
+		r.Status = approval.StatusExpired
+	}
+	r.WriteID = ""
+	if err := c.store().update(ctx, r); err != nil {
+		if errors.Is(err, errConflict) {
+			count(func(s *SweepResult) { s.Skipped++ })
+			return
+		}
+		c.Log.Warn("sweep update failed", "request_id", r.ID, "error", err.Error())
+		count(func(s *SweepResult) { s.Failed++ })
+		return
+	}
+	if r.Status != approval.StatusExpired {
+		count(func(s *SweepResult) { s.Skipped++ })
+		return
+	}
+	count(func(s *SweepResult) { s.Expired++ })
+	c.Log.Info("expired", "request_id", r.ID, "expires_at", strconv.FormatInt(r.ExpiresAt.Unix(), 10))
+	c.updateSlackMessage(ctx, r)
+}
+
+// updateSlackMessage shows a final request's state in its Slack app message
+// (without buttons). Nothing to do without the Slack app or its message.
+func (c *Callback) updateSlackMessage(ctx context.Context, r approval.Request) {
+	if c.Config.SlackFormat != approval.SlackFormatApp || r.SlackChannel == "" || r.SlackTS == "" {
+		return
+	}
+	if r.Status != approval.StatusDecided && r.Status != approval.StatusExpired {
+		return
+	}
+	sec, err := c.loadSecrets(ctx)
+	if err != nil {
+		c.Log.Warn("slack message not updated", "request_id", r.ID, "error", err.Error())
+		return
+	}
+	body, err := approval.SlackUpdateMessage(approval.NewMessage(r, c.Config.GateName, "", ""), r.SlackChannel, r.SlackTS, r.Outcome)
+	if err == nil {
+		_, err = c.slackAPI(ctx, sec.SlackBotToken, "chat.update", body)
+	}
+	if err != nil {
+		c.Log.Warn("slack message not updated", "request_id", r.ID, "error", err.Error())
+	}
+}
