@@ -178,7 +178,13 @@ func TestCallbackURL(t *testing.T) {
 		{"", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
 		{"http://127.0.0.1:4566", "", "http://abc123.execute-api.localhost:4566"},
 		{"http://localhost:4566/", "", "http://abc123.execute-api.localhost:4566"},
-		{"https://aws.internal.example:8443", "", "https://abc123.execute-api.aws.internal.example:8443"},
+		{"http://[::1]:4566", "", "http://abc123.execute-api.localhost:4566"},
+		// A custom endpoint that is not this machine is AWS behind another
+		// name: people call the API at its ApiEndpoint.
+		{"https://aws.internal.example:8443", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
+		{"https://vpce-0123456789abcdef0-abcdefgh.apigateway.eu-west-1.vpce.amazonaws.com", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
+		{"https://apigateway-fips.us-gov-west-1.amazonaws.com", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
+		{"http://10.0.0.8:4566", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
 		{"http://127.0.0.1:4566", "https://approvals.example.com/", "https://approvals.example.com"},
 	}
 	for _, c := range cases {

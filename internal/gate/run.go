@@ -312,26 +312,45 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 }
 
 // callbackURL is where people reach the callback API: the custom base URL
-// if set; on a custom (local) endpoint, the execute-api virtual host on it;
-// else the API's endpoint.
+// if set; on a loopback endpoint (a local AWS), the execute-api virtual host
+// on it; else the API's own endpoint as AWS reports it. Only a local AWS
+// serves the API under the control endpoint's host: a custom apigatewayv2
+// endpoint on AWS (an interface VPC endpoint, a FIPS endpoint, a proxy) is
+// where the provider manages APIs, not where people call them, and the API
+// is invoked at its ApiEndpoint (API Gateway Developer Guide, "Invoking an
+// HTTP API": https://{api-id}.execute-api.{region}.amazonaws.com).
 func (r *run) callbackURL(apiID, apiEndpoint string) string {
 	if r.spec.CallbackBaseURL != "" {
 		return strings.TrimRight(r.spec.CallbackBaseURL, "/")
 	}
-	if ep := r.m.env.APIGatewayEndpoint; ep != "" {
-		if u, err := url.Parse(ep); err == nil && u.Host != "" {
-			host := u.Hostname()
-			if ip := net.ParseIP(host); ip != nil || host == "localhost" {
-				host = "localhost"
-			}
-			h := apiID + ".execute-api." + host
-			if p := u.Port(); p != "" {
-				h += ":" + p
-			}
-			return u.Scheme + "://" + h
+	if u := loopbackEndpoint(r.m.env.APIGatewayEndpoint); u != nil {
+		h := apiID + ".execute-api.localhost"
+		if p := u.Port(); p != "" {
+			h += ":" + p
 		}
+		return u.Scheme + "://" + h
 	}
 	return strings.TrimRight(apiEndpoint, "/")
+}
+
+// loopbackEndpoint parses ep when it is a URL on this machine (localhost or
+// a loopback address), else returns nil.
+func loopbackEndpoint(ep string) *url.URL {
+	if ep == "" {
+		return nil
+	}
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return u
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return u
+	}
+	return nil
 }
 
 // tagsWithGate is the Spec's tags plus the tag that marks the gate's parts.
