@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestFunctionDescription_characters: Lambda limits a description to 256
@@ -161,5 +162,229 @@ func TestReadTable_tagPages(t *testing.T) {
 		if op == "TagResource" || op == "UntagResource" {
 			t.Errorf("converging a table whose tags span two pages called %s", op)
 		}
+	}
+}
+
+// TestLogGroups_kmsKey: kms_key_arn encrypts the log groups too. A new log
+// group is created with KmsKeyId; an existing one gets the key with
+// AssociateKmsKey or loses it with DisassociateKmsKey (CloudWatch Logs API
+// Reference: CreateLogGroup, AssociateKmsKey, DisassociateKmsKey), and a
+// refresh shows a different key as drift.
+func TestLogGroups_kmsKey(t *testing.T) {
+	t.Parallel()
+	const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	const other = "arn:aws:kms:eu-west-1:111122223333:key/9999"
+	cases := []struct {
+		name      string
+		specKey   string
+		haveKey   string // the key the log groups have; "-" for no log groups
+		wantCalls []string
+		wantDrift bool
+		createKey string // KmsKeyId of CreateLogGroup
+		assocKey  string // KmsKeyId of AssociateKmsKey
+	}{
+		{name: "create with key", specKey: key, haveKey: "-", wantCalls: []string{"CreateLogGroup", "PutRetentionPolicy"}, createKey: key},
+		{name: "key added", specKey: key, haveKey: "", wantCalls: []string{"AssociateKmsKey"}, wantDrift: true, assocKey: key},
+		{name: "key changed", specKey: key, haveKey: other, wantCalls: []string{"AssociateKmsKey"}, wantDrift: true, assocKey: key},
+		{name: "key removed", specKey: "", haveKey: key, wantCalls: []string{"DisassociateKmsKey"}, wantDrift: true},
+		{name: "same key", specKey: key, haveKey: key},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			spec := Spec{Name: "g", KMSKeyARN: c.specKey, LogRetentionDays: 30}
+			var mu sync.Mutex
+			var createKey, assocKey string
+			f := &fakeAWS{answer: func(op string, body map[string]any) (int, any) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch op {
+				case "DescribeLogGroups":
+					if c.haveKey == "-" {
+						return 200, map[string]any{"logGroups": []any{}}
+					}
+					var groups []any
+					for _, kind := range kinds {
+						g := map[string]any{"logGroupName": "/aws/lambda/g-" + kind, "retentionInDays": 30}
+						if c.haveKey != "" {
+							g["kmsKeyId"] = c.haveKey
+						}
+						groups = append(groups, g)
+					}
+					return 200, map[string]any{"logGroups": groups}
+				case "ListTagsForResource":
+					return 200, map[string]any{"tags": map[string]string{tagGate: "g"}}
+				case "CreateLogGroup":
+					createKey, _ = body["kmsKeyId"].(string)
+					return 200, map[string]any{}
+				case "AssociateKmsKey":
+					assocKey, _ = body["kmsKeyId"].(string)
+					return 200, map[string]any{}
+				case "DisassociateKmsKey", "PutRetentionPolicy":
+					return 200, map[string]any{}
+				}
+				return 0, nil
+			}}
+			m := f.start(t)
+			if c.haveKey != "-" {
+				r := m.newRun(spec, false)
+				if err := r.readLogGroups(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				if drift := r.status().Drift; (len(drift) == 2) != c.wantDrift || (len(drift) != 0 && len(drift) != 2) {
+					t.Errorf("drift = %q, want one entry per log group: %v", drift, c.wantDrift)
+				}
+			}
+			before := len(f.called())
+			r := m.newRun(spec, c.haveKey == "-")
+			if err := r.ensureLogGroup(t.Context(), kindNotifier); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, op := range f.called()[before:] {
+				if op != "DescribeLogGroups" && op != "ListTagsForResource" {
+					got = append(got, op)
+				}
+			}
+			if diff := cmp.Diff(c.wantCalls, got); diff != "" {
+				t.Errorf("writes (-want +got):\n%s", diff)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if createKey != c.createKey || assocKey != c.assocKey {
+				t.Errorf("CreateLogGroup key %q, AssociateKmsKey key %q; want %q, %q", createKey, assocKey, c.createKey, c.assocKey)
+			}
+		})
+	}
+}
+
+// fakeAPI answers the calls that read and wire the gate's HTTP API "abc":
+// its integration and routes as the gate makes them, the invoke
+// permission, and the given $default stage (nil: none). CreateStage of an
+// existing stage fails with ConflictException, as on AWS (API Gateway v2 API
+// Reference, CreateStage). It records the stage written.
+func fakeAPI(stage map[string]any) (*fakeAWS, func() map[string]any) {
+	const fn = "arn:aws:lambda:eu-west-1:111122223333:function:g-callback"
+	var mu sync.Mutex
+	var written map[string]any
+	f := &fakeAWS{answer: func(op string, body map[string]any) (int, any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch op {
+		case "GET /v2/apis":
+			return 200, map[string]any{"items": []any{map[string]any{"apiId": "abc", "name": "g-callback", "protocolType": "HTTP",
+				"apiEndpoint": "https://abc.execute-api.eu-west-1.amazonaws.com", "tags": map[string]string{tagGate: "g"}}}}
+		case "GET /v2/apis/abc/integrations":
+			return 200, map[string]any{"items": []any{map[string]any{"integrationId": "i1", "integrationType": "AWS_PROXY", "integrationUri": fn, "payloadFormatVersion": "2.0"}}}
+		case "GET /v2/apis/abc/routes":
+			var items []any
+			for _, k := range routeKeys {
+				items = append(items, map[string]any{"routeId": k, "routeKey": k, "target": "integrations/i1"})
+			}
+			return 200, map[string]any{"items": items}
+		case "GET /v2/apis/abc/stages":
+			if stage == nil {
+				return 200, map[string]any{"items": []any{}}
+			}
+			return 200, map[string]any{"items": []any{stage}}
+		case "GET /2015-03-31/functions/g-callback/policy":
+			pol, _ := json.Marshal(map[string]any{"Statement": []any{map[string]any{"Sid": permissionID,
+				"Condition": map[string]any{"ArnLike": map[string]string{"AWS:SourceArn": "arn:aws:execute-api:eu-west-1:111122223333:abc/*/*"}}}}})
+			return 200, map[string]any{"Policy": string(pol)}
+		case "POST /v2/apis/abc/stages":
+			if stage != nil {
+				return 409, map[string]any{"__type": "ConflictException", "message": "Stage already exists"}
+			}
+			written = body
+			return 201, body
+		case "PATCH /v2/apis/abc/stages/$default":
+			written = body
+			return 200, body
+		}
+		return 0, nil
+	}}
+	return f, func() map[string]any { mu.Lock(); defer mu.Unlock(); return written }
+}
+
+func throttling(burst, rate int) map[string]any {
+	return map[string]any{"throttlingBurstLimit": burst, "throttlingRateLimit": rate}
+}
+
+// TestEnsureStage: a $default stage that exists but differs (auto-deploy
+// off, other throttling) is updated in place, not created again (which
+// AWS refuses with ConflictException on every apply); refresh reports it.
+// The stage also throttles the Slack route apart from the links.
+func TestEnsureStage(t *testing.T) {
+	t.Parallel()
+	good := func() map[string]any {
+		rs := map[string]any{}
+		for _, k := range routeKeys {
+			rs[k] = throttling(20, 10)
+		}
+		return map[string]any{"stageName": "$default", "autoDeploy": true, "defaultRouteSettings": throttling(apiBurstLimit, apiRateLimit), "routeSettings": rs}
+	}
+	autoDeployOff := good()
+	autoDeployOff["autoDeploy"] = false
+	otherThrottling := good()
+	otherThrottling["defaultRouteSettings"] = throttling(5000, 10000)
+	noRouteSettings := good()
+	delete(noRouteSettings, "routeSettings")
+	cases := []struct {
+		name  string
+		stage map[string]any
+		write string // "", "create", "update"
+	}{
+		{"missing", nil, "create"},
+		{"as wanted", good(), ""},
+		{"auto-deploy off", autoDeployOff, "update"},
+		{"other throttling", otherThrottling, "update"},
+		{"no route throttling", noRouteSettings, "update"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f, written := fakeAPI(c.stage)
+			m := f.start(t)
+			r := m.newRun(Spec{Name: "g"}, false)
+			if err := r.readAPI(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if drift := r.status().Drift; (len(drift) != 0) != (c.write != "") {
+				t.Errorf("drift = %q", drift)
+			}
+			r.set(func(st *Status) { st.CallbackFunctionARN = "arn:aws:lambda:eu-west-1:111122223333:function:g-callback" })
+			if err := r.ensureAPIWiring(t.Context()); err != nil {
+				t.Fatalf("converging the stage: %v", err)
+			}
+			var writes []string
+			for _, op := range f.called() {
+				switch op {
+				case "POST /v2/apis/abc/stages":
+					writes = append(writes, "create")
+				case "PATCH /v2/apis/abc/stages/$default":
+					writes = append(writes, "update")
+				}
+			}
+			if want := []string{c.write}; c.write == "" && len(writes) != 0 || c.write != "" && !slices.Equal(writes, want) {
+				t.Fatalf("stage writes = %v, want %q", writes, c.write)
+			}
+			if c.write == "" {
+				return
+			}
+			w := written()
+			if w["autoDeploy"] != true {
+				t.Errorf("stage written without auto-deploy: %v", w)
+			}
+			rs, _ := w["routeSettings"].(map[string]any)
+			slack, _ := rs[slackRouteKey].(map[string]any)
+			if slack == nil || slack["throttlingRateLimit"] == nil {
+				t.Errorf("the Slack route has no throttling of its own: %v", w["routeSettings"])
+			}
+			for _, k := range routeKeys {
+				if rs[k] == nil {
+					t.Errorf("route %q has no throttling of its own", k)
+				}
+			}
+		})
 	}
 }
