@@ -254,7 +254,6 @@ func (r *run) dropLostIntegrations(ctx context.Context, apiID, keep string) erro
 	return nil
 }
 
-
 // functionPolicy returns the callback function's resource policy, or "".
 func (r *run) functionPolicy(ctx context.Context) (string, error) {
 	name := r.n.function(kindCallback)
