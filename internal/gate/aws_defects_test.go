@@ -388,3 +388,66 @@ func TestEnsureStage(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretsPerFunction: each function's role may read exactly the
+// parameters its environment names, and each names only its own: the
+// notifier never the Slack signing secret, the callback never the Slack
+// webhook URL or the webhook secret. A policy naming the parameter prefix
+// (.../deploy-prod/*) lets either function read every secret of the gate.
+func TestSecretsPerFunction(t *testing.T) {
+	t.Parallel()
+	specs := map[string]Spec{
+		"none":          {Name: "deploy-prod"},
+		"slack webhook": {Name: "deploy-prod", Slack: &SlackSpec{Format: "blocks"}},
+		"slack workflow and webhook": {Name: "deploy-prod", Slack: &SlackSpec{Format: "workflow"},
+			Webhook: &WebhookSpec{URL: "https://hooks.example.com/a"}},
+		"slack app and webhook": {Name: "deploy-prod", Slack: &SlackSpec{Format: "app"},
+			Webhook: &WebhookSpec{URL: "https://hooks.example.com/a"}},
+	}
+	forbidden := map[string][]string{
+		kindNotifier: {paramSlackSigning},
+		kindCallback: {paramSlackWebhook, paramWebhookSecret},
+	}
+	for name, spec := range specs {
+		for _, kind := range kinds {
+			t.Run(name+"/"+kind, func(t *testing.T) {
+				t.Parallel()
+				r := New(Clients{}, testEnv).newRun(spec, false)
+				c := r.handlerConfig(kind, "arn:topic", "https://cb")
+				var named []string
+				for _, p := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret} {
+					if p != "" {
+						named = append(named, "arn:aws:ssm:eu-west-1:111122223333:parameter"+p)
+					}
+				}
+				slices.Sort(named)
+				var readable []string
+				for _, st := range rolePolicy(testEnv, spec, kind).Statement {
+					if slices.Contains(st.Action, "ssm:GetParameters") || slices.Contains(st.Action, "ssm:GetParameter") {
+						readable = append(readable, st.Resource...)
+					}
+				}
+				slices.Sort(readable)
+				if diff := cmp.Diff(named, readable); diff != "" {
+					t.Errorf("parameters the role may read differ from those the function reads (-env +policy):\n%s", diff)
+				}
+				for _, p := range readable {
+					if strings.Contains(p, "*") {
+						t.Errorf("the role may read every parameter matching %s", p)
+					}
+					for _, f := range forbidden[kind] {
+						if strings.HasSuffix(p, "/"+f) {
+							t.Errorf("the %s may read %s", kind, f)
+						}
+					}
+				}
+				if !slices.Contains(named, "arn:aws:ssm:eu-west-1:111122223333:parameter/manualapproval/deploy-prod/signing-key") {
+					t.Errorf("the %s cannot read the link-signing key", kind)
+				}
+				if spec.Slack != nil && spec.Slack.Format == "app" && c.ParamSlackBotToken == "" {
+					t.Errorf("the %s of a Slack app cannot read the bot token (it posts or updates messages)", kind)
+				}
+			})
+		}
+	}
+}

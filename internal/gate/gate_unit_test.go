@@ -18,7 +18,18 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 		"default":      {Name: "deploy-prod"},
 		"scoped":       {Name: "deploy-prod", AllowedStateMachineARNs: []string{"arn:aws:states:eu-west-1:111122223333:stateMachine:b", "arn:aws:states:eu-west-1:111122223333:stateMachine:a"}},
 		"with kms key": {Name: "deploy-prod", KMSKeyARN: "arn:aws:kms:eu-west-1:111122223333:key/1234"},
+		"slack app and webhook": {Name: "deploy-prod",
+			Slack:   &SlackSpec{Format: "app", BotToken: "xoxb-1", SigningSecret: "s"},
+			Webhook: &WebhookSpec{URL: "https://hooks.example.com/a", Secret: "0123456789abcdef0123"}},
+		"slack webhook": {Name: "deploy-prod", Slack: &SlackSpec{Format: "blocks", WebhookURL: "https://hooks.slack.com/services/T/B/x"}},
 	}
+	// Each function reads only its own secrets: the notifier the posting
+	// ones, the callback the ones that verify and answer.
+	param := func(s string) string {
+		return "arn:aws:ssm:eu-west-1:111122223333:parameter/manualapproval/deploy-prod/" + s
+	}
+	notifierOnly := []string{param("slack-webhook-url"), param("webhook-secret")}
+	callbackOnly := []string{param("slack-signing-secret")}
 	for name, spec := range specs {
 		for _, kind := range kinds {
 			t.Run(name+"/"+kind, func(t *testing.T) {
@@ -27,11 +38,16 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 				own := []string{
 					"arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests",
 					"arn:aws:sns:eu-west-1:111122223333:deploy-prod-approvals",
-					"arn:aws:ssm:eu-west-1:111122223333:parameter/manualapproval/deploy-prod/*",
+					param("signing-key"), param("slack-bot-token"),
 					"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/deploy-prod-" + kind + ":*",
 					"arn:aws:states:eu-west-1:111122223333:stateMachine:*",
 				}
 				own = append(own, spec.AllowedStateMachineARNs...)
+				if kind == kindNotifier {
+					own = append(own, notifierOnly...)
+				} else {
+					own = append(own, callbackOnly...)
+				}
 				if spec.KMSKeyARN != "" {
 					own = append(own, spec.KMSKeyARN)
 				}
