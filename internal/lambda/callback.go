@@ -227,6 +227,8 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return result(http.StatusConflict, "Already decided", describeOutcome(r.Outcome)+".")
 	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover):
 		return result(http.StatusForbidden, "Not allowed", capitalize(err.Error())+".")
+	case errors.Is(err, errNotAllowed):
+		return result(http.StatusInternalServerError, "Not allowed to resume the workflow", notAllowedHelp)
 	case errors.Is(err, errStepFunctions):
 		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. Submit the form again in a moment.")
 	}
@@ -304,6 +306,8 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 			r.Outcome = nil
 		}
 		note = "Already decided: " + approval.SlackStatusText(r.Outcome)
+	case errors.Is(err, errNotAllowed):
+		note = notAllowedHelp
 	case errors.Is(err, errStepFunctions):
 		note = "Your decision is recorded but the workflow could not be told yet. Click again in a moment."
 	default:

@@ -193,6 +193,10 @@ func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) 
 		r.Status, result = approval.StatusExpired, errTaskClosed
 	case taskClosed(err):
 		r.Status = approval.StatusDecided
+	case sfnAccessDenied(err):
+		c.Log.Error("configuration error: step functions refused the callback; add the request's state machine to allowed_state_machine_arns",
+			"request_id", r.ID, "state_machine", r.StateMachineID, "setting", "allowed_state_machine_arns", "error", err.Error())
+		return r, fmt.Errorf("%w: %w", errNotAllowed, err)
 	default:
 		c.Log.Error("step functions call failed", "request_id", r.ID, "decision", o.Decision, "error", err.Error())
 		return r, fmt.Errorf("%w: %w", errStepFunctions, err)
