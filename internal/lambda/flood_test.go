@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // countingDB counts the DynamoDB calls of the handler under test.
@@ -54,13 +54,19 @@ func TestCallback_floodCostsNoAWSCalls(t *testing.T) {
 		func() events.APIGatewayV2HTTPRequest { return httpEvent("GET", "/wp-login.php", "", "", nil) },
 		func() events.APIGatewayV2HTTPRequest { return httpEvent("DELETE", "/r/"+id, good, "", nil) },
 		func() events.APIGatewayV2HTTPRequest { return httpEvent("GET", "/r/"+id, "", "", nil) },
-		func() events.APIGatewayV2HTTPRequest { return httpEvent("GET", "/r/"+id, "d=approve&exp=1&sig=AAAA", "", nil) },
+		func() events.APIGatewayV2HTTPRequest {
+			return httpEvent("GET", "/r/"+id, "d=approve&exp=1&sig=AAAA", "", nil)
+		},
 		func() events.APIGatewayV2HTTPRequest { return httpEvent("GET", "/r/"+id, good[:len(good)-3], "", nil) },
 		func() events.APIGatewayV2HTTPRequest { return httpEvent("GET", "/r/"+reqID(2), good, "", nil) },
-		func() events.APIGatewayV2HTTPRequest { return httpEvent("POST", "/r/"+id, strings.Replace(good, "approve", "reject", 1), "", nil) },
+		func() events.APIGatewayV2HTTPRequest {
+			return httpEvent("POST", "/r/"+id, strings.Replace(good, "approve", "reject", 1), "", nil)
+		},
 		func() events.APIGatewayV2HTTPRequest { return httpEvent("POST", "/r/"+id, good, big, nil) },
 		func() events.APIGatewayV2HTTPRequest { return httpEvent("GET", "/slack/interactions", "", "", nil) },
-		func() events.APIGatewayV2HTTPRequest { return httpEvent("POST", "/slack/interactions", "", "payload=%7B%7D", nil) },
+		func() events.APIGatewayV2HTTPRequest {
+			return httpEvent("POST", "/slack/interactions", "", "payload=%7B%7D", nil)
+		},
 		func() events.APIGatewayV2HTTPRequest { return httpEvent("POST", "/slack/interactions", "", big, nil) },
 		func() events.APIGatewayV2HTTPRequest {
 			ev := h.slackEvent(blockActionsPayload("UBOB", "bob", "approve", id), h.now, nil)
