@@ -1,7 +1,9 @@
 package gate
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -449,5 +451,51 @@ func TestSecretsPerFunction(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRollbackError: a failed create says whether its rollback succeeded,
+// and when it did not, which parts are left in AWS.
+func TestRollbackError(t *testing.T) {
+	t.Parallel()
+	errCreate := errors.New("creating Lambda Function (g-callback): boom")
+	errDelete := errors.New("AccessDenied")
+	ok := func(context.Context) error { return nil }
+	fail := func(context.Context) error { return errDelete }
+	cases := []struct {
+		name  string
+		steps map[string]func(context.Context) error
+		want  []string
+		not   []string
+	}{
+		{"nothing created", nil, []string{"Nothing had been created yet"}, []string{"succeeded", "failed"}},
+		{"all removed", map[string]func(context.Context) error{"IAM Role g-notifier": ok, "DynamoDB Table g-requests": ok},
+			[]string{"The rollback succeeded: the 2 parts already created were removed"}, []string{"left in AWS:"}},
+		{"some left", map[string]func(context.Context) error{"IAM Role g-notifier": ok, "DynamoDB Table g-requests": fail, "SNS Topic g-approvals": fail},
+			[]string{"Rolling back the parts already created also failed; left in AWS: ", "DynamoDB Table g-requests", "SNS Topic g-approvals", "AccessDenied"},
+			[]string{"IAM Role g-notifier", "succeeded"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var u undoLog
+			for what, f := range c.steps {
+				u.add(what, f)
+			}
+			err := u.rollback(t.Context(), errCreate)
+			if !errors.Is(err, errCreate) {
+				t.Errorf("the create's error is lost: %v", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("error has %q:\n%v", w, err)
+				}
+			}
+		})
 	}
 }

@@ -123,18 +123,36 @@ func (u *undoLog) add(what string, f func(context.Context) error) {
 	u.steps = append(u.steps, undoStep{what, f})
 }
 
-// run removes the recorded parts, last created first.
-func (u *undoLog) run(ctx context.Context) error {
+// run removes the recorded parts, last created first. It returns how many
+// parts there were, the parts it could not remove and why.
+func (u *undoLog) run(ctx context.Context) (parts int, left []string, err error) {
 	u.mu.Lock()
 	steps := append([]undoStep(nil), u.steps...)
 	u.mu.Unlock()
 	var errs []error
 	for i := len(steps) - 1; i >= 0; i-- {
 		if err := steps[i].f(ctx); err != nil {
+			left = append(left, steps[i].what)
 			errs = append(errs, fmt.Errorf("removing %s: %w", steps[i].what, err))
 		}
 	}
-	return errors.Join(errs...)
+	return len(steps), left, errors.Join(errs...)
+}
+
+// rollback removes what a failed create made and says, after err, whether
+// that succeeded: every part removed, or which parts are left in AWS.
+func (u *undoLog) rollback(ctx context.Context, err error) error {
+	parts, left, rbErr := u.run(ctx)
+	switch {
+	case rbErr != nil:
+		return fmt.Errorf("%w\n\nRolling back the parts already created also failed; left in AWS: %s. "+
+			"Remove them by hand, or import the gate (terraform import ADDRESS NAME) and destroy it: %w",
+			err, strings.Join(left, ", "), rbErr)
+	case parts == 0:
+		return fmt.Errorf("%w\n\nNothing had been created yet, so nothing is left in AWS", err)
+	default:
+		return fmt.Errorf("%w\n\nThe rollback succeeded: the %d parts already created were removed, so nothing of the gate is left in AWS", err, parts)
+	}
 }
 
 // converge makes every part match the Spec: in dependency order, independent
@@ -205,10 +223,7 @@ func (r *run) status() Status {
 func (m *Manager) Create(ctx context.Context, spec Spec) (Status, error) {
 	r := m.newRun(spec, true)
 	if err := r.converge(ctx); err != nil {
-		if rbErr := r.undo.run(context.WithoutCancel(ctx)); rbErr != nil {
-			return Status{}, fmt.Errorf("%w\n\nRolling back the parts already created also failed; remove them by hand or run destroy: %w", err, rbErr)
-		}
-		return Status{}, err
+		return Status{}, r.undo.rollback(context.WithoutCancel(ctx), err)
 	}
 	st := r.status()
 	st.Found = true
