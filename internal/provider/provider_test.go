@@ -72,6 +72,7 @@ terraform {
 provider "manualapproval" {
   region                      = "us-east-1"
   skip_credentials_validation = true
+  account_id                  = "123456789012"
   endpoints {
     apigatewayv2 = %[1]q
     dynamodb     = %[1]q

@@ -3,6 +3,7 @@
 provider "manualapproval" {
   region                      = "us-east-1"
   skip_credentials_validation = true
+  account_id                  = "123456789012"
   endpoints {
     apigatewayv2 = "http://127.0.0.1:9"
     dynamodb     = "http://127.0.0.1:9"
