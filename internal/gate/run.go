@@ -160,7 +160,7 @@ func (u *undoLog) rollback(ctx context.Context, err error) error {
 func (r *run) converge(ctx context.Context) error {
 	if r.m.env.AccountID == "" {
 		return errors.New("the AWS account id is not known, so the gate's IAM policies cannot name its own resources: " +
-			"remove skip_credentials_validation from the provider configuration so it can ask STS")
+			"set account_id in the provider configuration, or let the provider ask STS (remove skip_credentials_validation)")
 	}
 	zip, err := bundle.Zip(r.spec.Architecture)
 	if err != nil {
