@@ -79,7 +79,6 @@ provider "manualapproval" {
     iam          = %[1]q
     lambda       = %[1]q
     logs         = %[1]q
-    sfn          = %[1]q
     sns          = %[1]q
     ssm          = %[1]q
     sts          = %[1]q

@@ -10,7 +10,6 @@ provider "manualapproval" {
     iam          = "http://127.0.0.1:9"
     lambda       = "http://127.0.0.1:9"
     logs         = "http://127.0.0.1:9"
-    sfn          = "http://127.0.0.1:9"
     sns          = "http://127.0.0.1:9"
     ssm          = "http://127.0.0.1:9"
     sts          = "http://127.0.0.1:9"
