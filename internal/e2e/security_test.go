@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -463,6 +464,13 @@ func TestE2E_leastPrivilegeAllowedMachines(t *testing.T) {
 	})
 }
 
+// ownParams are the parameters each function of a Slack app gate with a
+// webhook may read.
+var ownParams = map[string][]string{
+	"notifier": {"signing-key", "slack-bot-token", "webhook-secret"},
+	"callback": {"signing-key", "slack-bot-token", "slack-signing-secret"},
+}
+
 // checkLeastPrivilege reads back both roles' inline policies and both
 // functions' environments.
 func checkLeastPrivilege(w *world, allowed []string) {
@@ -510,8 +518,13 @@ func checkLeastPrivilege(w *world, allowed []string) {
 			allowedRes := map[string]bool{
 				own("dynamodb", "table/"+w.attrs["table_name"]):            true,
 				w.attrs["topic_arn"]:                                       true,
-				own("ssm", "parameter/manualapproval/"+w.name+"/*"):        true,
 				own("logs", "log-group:/aws/lambda/"+w.name+"-"+kind+":*"): true,
+			}
+			// Each function reads only its own secrets (a Slack app gate
+			// with a webhook): the notifier the posting ones, the callback
+			// the ones that verify and answer.
+			for _, p := range ownParams[kind] {
+				allowedRes[own("ssm", "parameter/manualapproval/"+w.name+"/"+p)] = true
 			}
 			for _, sm := range allowed {
 				allowedRes[sm] = true
@@ -555,6 +568,16 @@ func checkLeastPrivilege(w *world, allowed []string) {
 		conf, err := lambda.NewFromConfig(direct).GetFunctionConfiguration(w.ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(w.name + "-" + kind)})
 		if err != nil {
 			w.t.Fatal(err)
+		}
+		var named []string
+		for k, v := range conf.Environment.Variables {
+			if strings.HasPrefix(k, "MANUALAPPROVAL_PARAM_") {
+				named = append(named, strings.TrimPrefix(v, "/manualapproval/"+w.name+"/"))
+			}
+		}
+		slices.Sort(named)
+		if want := slices.Sorted(slices.Values(ownParams[kind])); !slices.Equal(named, want) {
+			w.t.Errorf("%s: its environment names the parameters %v, want exactly its own %v", kind, named, want)
 		}
 		secrets := []string{appSigningSecret, "xoxb-e2e-token", "e2e-webhook-secret-0123456789"}
 		for k, v := range conf.Environment.Variables {

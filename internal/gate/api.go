@@ -228,24 +228,14 @@ func (r *run) ensureAPIWiring(ctx context.Context) error {
 			})
 		}
 	}
-	if !hasDefaultStage(stages) {
-		steps = append(steps, func(ctx context.Context) error {
-			var tries attempts
-			_, err := c.CreateStage(ctx, &apigatewayv2.CreateStageInput{
-				ApiId: aws.String(id), StageName: aws.String(apiStageName), AutoDeploy: aws.Bool(true),
-				DefaultRouteSettings: &apitypes.RouteSettings{ThrottlingBurstLimit: aws.Int32(apiBurstLimit), ThrottlingRateLimit: aws.Float64(apiRateLimit)},
-				Tags:                 r.tagsWithGate(),
-			}, tries.apigw)
-			if hasCode(err, "ConflictException") && tries.mayHaveApplied() {
-				return nil // an attempt whose answer was lost made it
-			}
-			return wrapf(err, "creating API Gateway v2 stage (%s/%s)", id, apiStageName)
-		})
-	}
 	if src := r.a.executeAPI(id); !hasPermission(policy, src) {
 		steps = append(steps, func(ctx context.Context) error { return r.putPermission(ctx, policy != "", src) })
 	}
-	return parallel(ctx, steps...)
+	if err := parallel(ctx, steps...); err != nil {
+		return err
+	}
+	// The stage last: its route settings name the routes, which must exist.
+	return r.ensureStage(ctx, defaultStage(stages))
 }
 
 func (r *run) dropLostIntegrations(ctx context.Context, apiID, keep string) error {
@@ -262,15 +252,6 @@ func (r *run) dropLostIntegrations(ctx context.Context, apiID, keep string) erro
 		}
 	}
 	return nil
-}
-
-func hasDefaultStage(stages []apitypes.Stage) bool {
-	for _, s := range stages {
-		if aws.ToString(s.StageName) == apiStageName && aws.ToBool(s.AutoDeploy) {
-			return true
-		}
-	}
-	return false
 }
 
 // functionPolicy returns the callback function's resource policy, or "".
@@ -366,8 +347,11 @@ func (r *run) readAPI(ctx context.Context) error {
 			r.drifted("API Gateway v2 route %s %q: missing", id, key)
 		}
 	}
-	if !hasDefaultStage(stages) {
+	switch st := defaultStage(stages); {
+	case st == nil:
 		r.drifted("API Gateway v2 stage %s/%s: missing", id, apiStageName)
+	case stageDiffers(st):
+		r.drifted("API Gateway v2 stage %s/%s: auto-deploy or throttling differs", id, apiStageName)
 	}
 	if !hasPermission(policy, r.a.executeAPI(id)) {
 		r.drifted("Lambda permission %s/%s: missing", r.n.function(kindCallback), permissionID)

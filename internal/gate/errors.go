@@ -54,11 +54,33 @@ func hasCode(err error, codes ...string) bool {
 	return false
 }
 
-// isIAMPropagation reports AWS's "role not assumable yet" error on
-// CreateFunction/UpdateFunctionConfiguration right after the role was made.
+// iamPropagationMessages are the InvalidParameterValueException messages
+// Lambda gives while a new role, or its inline policy, has not reached every
+// part of AWS: the role cannot be assumed yet, its permissions are not seen
+// yet, or Lambda cannot make the KMS grant for the environment variables
+// because the role is not yet a valid grantee. terraform-provider-aws retries
+// CreateFunction and UpdateFunctionConfiguration on the same three texts
+// (hashicorp/terraform-provider-aws, internal/service/lambda/function.go,
+// retryFunctionOp).
+var iamPropagationMessages = []string{
+	"The role defined for the function cannot be assumed by Lambda",
+	"The provided execution role does not have permissions",
+	"Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant",
+}
+
+// isIAMPropagation reports Lambda's errors on CreateFunction and
+// UpdateFunctionConfiguration while a role made just before has not
+// propagated (iamPropagationMessages).
 func isIAMPropagation(err error) bool {
-	return hasCode(err, "InvalidParameterValueException") &&
-		strings.Contains(err.Error(), "cannot be assumed by Lambda")
+	if !hasCode(err, "InvalidParameterValueException") {
+		return false
+	}
+	for _, m := range iamPropagationMessages {
+		if strings.Contains(err.Error(), m) {
+			return true
+		}
+	}
+	return false
 }
 
 // isUpdateInProgress reports Lambda's conflict while a previous update of

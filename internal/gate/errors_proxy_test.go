@@ -90,6 +90,9 @@ func TestFaultErrorShapes(t *testing.T) {
 		check     func(error) bool
 	}{
 		{"lambda", acctest.Fault{Status: 400, Code: "InvalidParameterValueException", Msg: "The role defined for the function cannot be assumed by Lambda."}, false, isIAMPropagation},
+		// The two other texts terraform-provider-aws retries on (retryFunctionOp).
+		{"lambda", acctest.Fault{Status: 400, Code: "InvalidParameterValueException", Msg: "The provided execution role does not have permissions to call CreateNetworkInterface on EC2"}, false, isIAMPropagation},
+		{"lambda-update", acctest.Fault{Status: 400, Code: "InvalidParameterValueException", Msg: "Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant. Please check your KMS key settings. KMS Exception: InvalidArnException KMS Message: ARN does not refer to a valid principal: arn:aws:iam::111122223333:role/manualapproval/g-notifier"}, false, isIAMPropagation},
 		{"lambda-update", acctest.Fault{Status: 409, Code: "ResourceConflictException", Msg: "The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:000000000000:function:f"}, false, isUpdateInProgress},
 		{"lambda", acctest.Fault{Status: 429, Code: "TooManyRequestsException", Msg: "Rate exceeded"}, true, nil},
 		{"lambda", acctest.Fault{Status: 500, Code: "ServiceException", Msg: "internal"}, true, nil},

@@ -30,8 +30,10 @@ type Env struct {
 	Region    string
 	AccountID string
 	// APIGatewayEndpoint is the custom apigatewayv2 endpoint the provider was
-	// configured with ("" for AWS). With a custom endpoint (a local AWS) the
-	// callback URL is http://<apiId>.execute-api.<host>:<port>.
+	// configured with ("" for AWS). With a loopback endpoint (a local AWS) the
+	// callback URL is http://<apiId>.execute-api.localhost:<port>; any other
+	// custom endpoint (VPC endpoint, FIPS, proxy) is AWS under another name,
+	// and the callback URL is the API's ApiEndpoint.
 	APIGatewayEndpoint string
 }
 

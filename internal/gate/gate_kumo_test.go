@@ -324,6 +324,9 @@ func TestGate_createRollback(t *testing.T) {
 	if !strings.Contains(err.Error(), "creating CloudWatch Logs Log Group (/aws/lambda/"+name+"-callback): it already exists") {
 		t.Errorf("error does not say what failed: %v", err)
 	}
+	if !strings.Contains(err.Error(), "The rollback succeeded") {
+		t.Errorf("error does not say the rollback succeeded: %v", err)
+	}
 	parts := mustParts(t, cfg, name)
 	if d := slices.Compare(parts, []string{"log-group /aws/lambda/" + name + "-callback"}); d != 0 {
 		t.Errorf("after the failed create, want only the pre-existing log group, got:\n%s", strings.Join(parts, "\n"))

@@ -20,7 +20,18 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 		"default":      {Name: "deploy-prod"},
 		"scoped":       {Name: "deploy-prod", AllowedStateMachineARNs: []string{"arn:aws:states:eu-west-1:111122223333:stateMachine:b", "arn:aws:states:eu-west-1:111122223333:stateMachine:a"}},
 		"with kms key": {Name: "deploy-prod", KMSKeyARN: "arn:aws:kms:eu-west-1:111122223333:key/1234"},
+		"slack app and webhook": {Name: "deploy-prod",
+			Slack:   &SlackSpec{Format: "app", BotToken: "xoxb-1", SigningSecret: "s"},
+			Webhook: &WebhookSpec{URL: "https://hooks.example.com/a", Secret: "0123456789abcdef0123"}},
+		"slack webhook": {Name: "deploy-prod", Slack: &SlackSpec{Format: "blocks", WebhookURL: "https://hooks.slack.com/services/T/B/x"}},
 	}
+	// Each function reads only its own secrets: the notifier the posting
+	// ones, the callback the ones that verify and answer.
+	param := func(s string) string {
+		return "arn:aws:ssm:eu-west-1:111122223333:parameter/manualapproval/deploy-prod/" + s
+	}
+	notifierOnly := []string{param("slack-webhook-url"), param("webhook-secret")}
+	callbackOnly := []string{param("slack-signing-secret")}
 	for name, spec := range specs {
 		for _, kind := range kinds {
 			t.Run(name+"/"+kind, func(t *testing.T) {
@@ -29,12 +40,15 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 				own := []string{
 					"arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests",
 					"arn:aws:sns:eu-west-1:111122223333:deploy-prod-approvals",
-					"arn:aws:ssm:eu-west-1:111122223333:parameter/manualapproval/deploy-prod/*",
+					param("signing-key"), param("slack-bot-token"),
 					"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/deploy-prod-" + kind + ":*",
 					"arn:aws:states:eu-west-1:111122223333:stateMachine:*",
 				}
 				own = append(own, spec.AllowedStateMachineARNs...)
-				if kind == kindCallback {
+				if kind == kindNotifier {
+					own = append(own, notifierOnly...)
+				} else {
+					own = append(own, callbackOnly...)
 					// The sweep's index, the executions of the allowed state
 					// machines (all of the account's when none are named), and
 					// the callback itself (its Slack hand-over).
@@ -197,7 +211,13 @@ func TestCallbackURL(t *testing.T) {
 		{"", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
 		{"http://127.0.0.1:4566", "", "http://abc123.execute-api.localhost:4566"},
 		{"http://localhost:4566/", "", "http://abc123.execute-api.localhost:4566"},
-		{"https://aws.internal.example:8443", "", "https://abc123.execute-api.aws.internal.example:8443"},
+		{"http://[::1]:4566", "", "http://abc123.execute-api.localhost:4566"},
+		// A custom endpoint that is not this machine is AWS behind another
+		// name: people call the API at its ApiEndpoint.
+		{"https://aws.internal.example:8443", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
+		{"https://vpce-0123456789abcdef0-abcdefgh.apigateway.eu-west-1.vpce.amazonaws.com", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
+		{"https://apigateway-fips.us-gov-west-1.amazonaws.com", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
+		{"http://10.0.0.8:4566", "", "https://abc123.execute-api.eu-west-1.amazonaws.com"},
 		{"http://127.0.0.1:4566", "https://approvals.example.com/", "https://approvals.example.com"},
 	}
 	for _, c := range cases {

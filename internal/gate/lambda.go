@@ -45,10 +45,27 @@ func (r *run) functionDescription(kind string) string {
 	if r.spec.Description != "" {
 		d += ". " + r.spec.Description
 	}
-	if len(d) > 256 {
-		d = d[:256]
+	return truncateRunes(d, functionDescriptionMax)
+}
+
+// functionDescriptionMax is Lambda's limit on a function's description: 256
+// characters ("Length Constraints: Minimum length of 0. Maximum length of
+// 256." in the Lambda API Reference, CreateFunction, Description). It counts
+// characters, not bytes: a description cut inside a UTF-8 sequence is
+// stored with the broken character replaced and never equals the one
+// computed here, so every plan would show a change.
+const functionDescriptionMax = 256
+
+// truncateRunes cuts s to at most n characters, never inside one.
+func truncateRunes(s string, n int) string {
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
 	}
-	return d
+	return s
 }
 
 // ensureFunction creates or converges one function: configuration, code and

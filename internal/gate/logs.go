@@ -29,7 +29,11 @@ func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
 	}
 	if have == nil {
 		var tries attempts
-		_, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tagsWithGate()}, tries.logs)
+		in := &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tagsWithGate()}
+		if r.spec.KMSKeyARN != "" {
+			in.KmsKeyId = aws.String(r.spec.KMSKeyARN)
+		}
+		_, err := c.CreateLogGroup(ctx, in, tries.logs)
 		// Already there after an attempt whose answer was lost: that attempt made it.
 		ours := hasCode(err, "ResourceAlreadyExistsException") && tries.mayHaveApplied()
 		if err != nil && !ours {
@@ -54,6 +58,11 @@ func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
 				return err
 			},
 		); err != nil {
+			return err
+		}
+	}
+	if have != nil && aws.ToString(have.KmsKeyId) != r.spec.KMSKeyARN {
+		if err := r.convergeLogGroupKey(ctx, name); err != nil {
 			return err
 		}
 	}
@@ -107,6 +116,9 @@ func (r *run) readLogGroups(ctx context.Context) error {
 		if d := aws.ToInt32(g.RetentionInDays); d != r.spec.LogRetentionDays {
 			r.drifted("CloudWatch Logs log group %s: retention is %d days", name, d)
 		}
+		if k := aws.ToString(g.KmsKeyId); k != r.spec.KMSKeyARN {
+			r.drifted("CloudWatch Logs log group %s: encryption key is %q", name, k)
+		}
 	}
 	return nil
 }
@@ -118,4 +130,22 @@ func (r *run) deleteLogGroup(ctx context.Context, kind string) error {
 		return fmt.Errorf("deleting CloudWatch Logs Log Group (%s): %w", name, err)
 	}
 	return nil
+}
+
+// convergeLogGroupKey makes kms_key_arn the log group's key: AssociateKmsKey
+// with a key (it replaces any other), DisassociateKmsKey without one. Only
+// events ingested afterwards use the new key; CloudWatch Logs keeps using
+// the old one to read older events, and the association takes up to five
+// minutes to act (CloudWatch Logs API Reference, AssociateKmsKey).
+// CloudWatch Logs itself uses the key, so its key policy must let
+// logs.<region>.amazonaws.com use it for these log groups (see the security
+// model guide); without that, the call fails with AccessDeniedException.
+func (r *run) convergeLogGroupKey(ctx context.Context, name string) error {
+	c := r.m.c.Logs
+	if r.spec.KMSKeyARN == "" {
+		_, err := c.DisassociateKmsKey(ctx, &cloudwatchlogs.DisassociateKmsKeyInput{LogGroupName: aws.String(name)})
+		return wrapf(err, "removing CloudWatch Logs Log Group (%s) encryption key", name)
+	}
+	_, err := c.AssociateKmsKey(ctx, &cloudwatchlogs.AssociateKmsKeyInput{LogGroupName: aws.String(name), KmsKeyId: aws.String(r.spec.KMSKeyARN)})
+	return wrapf(err, "setting CloudWatch Logs Log Group (%s) encryption key (the key policy must allow logs.%s.amazonaws.com to use it)", name, r.m.env.Region)
 }

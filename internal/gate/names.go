@@ -2,7 +2,6 @@ package gate
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Kinds of function. Each gate has one function, role and log group per kind.
@@ -57,9 +56,6 @@ func (a arns) base(service string) string {
 }
 func (a arns) table() string { return a.base("dynamodb") + "table/" + a.n.table() }
 func (a arns) topic() string { return a.base("sns") + a.n.topic() }
-func (a arns) params() string {
-	return a.base("ssm") + "parameter" + strings.TrimSuffix(a.n.paramPrefix(), "/") + "/*"
-}
 func (a arns) logGroup(kind string) string {
 	return a.base("logs") + "log-group:" + a.n.logGroup(kind) + ":*"
 }

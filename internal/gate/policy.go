@@ -57,7 +57,7 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 	a := arns{env: env, n: names{spec.Name}}
 	st := []Statement{
 		allow("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, a.logGroup(kind)),
-		allow("ReadGateSecrets", []string{"ssm:GetParameters"}, a.params()),
+		allow("ReadOwnSecrets", []string{"ssm:GetParameters"}, a.paramARNs(spec, kind)...),
 	}
 	switch kind {
 	case kindNotifier:

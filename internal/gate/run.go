@@ -123,18 +123,36 @@ func (u *undoLog) add(what string, f func(context.Context) error) {
 	u.steps = append(u.steps, undoStep{what, f})
 }
 
-// run removes the recorded parts, last created first.
-func (u *undoLog) run(ctx context.Context) error {
+// run removes the recorded parts, last created first. It returns how many
+// parts there were, the parts it could not remove and why.
+func (u *undoLog) run(ctx context.Context) (parts int, left []string, err error) {
 	u.mu.Lock()
 	steps := append([]undoStep(nil), u.steps...)
 	u.mu.Unlock()
 	var errs []error
 	for i := len(steps) - 1; i >= 0; i-- {
 		if err := steps[i].f(ctx); err != nil {
+			left = append(left, steps[i].what)
 			errs = append(errs, fmt.Errorf("removing %s: %w", steps[i].what, err))
 		}
 	}
-	return errors.Join(errs...)
+	return len(steps), left, errors.Join(errs...)
+}
+
+// rollback removes what a failed create made and says, after err, whether
+// that succeeded: every part removed, or which parts are left in AWS.
+func (u *undoLog) rollback(ctx context.Context, err error) error {
+	parts, left, rbErr := u.run(ctx)
+	switch {
+	case rbErr != nil:
+		return fmt.Errorf("%w\n\nRolling back the parts already created also failed; left in AWS: %s. "+
+			"Remove them by hand, or import the gate (terraform import ADDRESS NAME) and destroy it: %w",
+			err, strings.Join(left, ", "), rbErr)
+	case parts == 0:
+		return fmt.Errorf("%w\n\nNothing had been created yet, so nothing is left in AWS", err)
+	default:
+		return fmt.Errorf("%w\n\nThe rollback succeeded: the %d parts already created were removed, so nothing of the gate is left in AWS", err, parts)
+	}
 }
 
 // converge makes every part match the Spec: in dependency order, independent
@@ -142,7 +160,7 @@ func (u *undoLog) run(ctx context.Context) error {
 func (r *run) converge(ctx context.Context) error {
 	if r.m.env.AccountID == "" {
 		return errors.New("the AWS account id is not known, so the gate's IAM policies cannot name its own resources: " +
-			"remove skip_credentials_validation from the provider configuration so it can ask STS")
+			"set account_id in the provider configuration, or let the provider ask STS (remove skip_credentials_validation)")
 	}
 	zip, err := bundle.Zip(r.spec.Architecture)
 	if err != nil {
@@ -205,10 +223,7 @@ func (r *run) status() Status {
 func (m *Manager) Create(ctx context.Context, spec Spec) (Status, error) {
 	r := m.newRun(spec, true)
 	if err := r.converge(ctx); err != nil {
-		if rbErr := r.undo.run(context.WithoutCancel(ctx)); rbErr != nil {
-			return Status{}, fmt.Errorf("%w\n\nRolling back the parts already created also failed; remove them by hand or run destroy: %w", err, rbErr)
-		}
-		return Status{}, err
+		return Status{}, r.undo.rollback(context.WithoutCancel(ctx), err)
 	}
 	st := r.status()
 	st.Found = true
@@ -314,30 +329,50 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		c.WebhookURL = w.URL
 		c.ParamWebhookSecret = r.n.param(paramWebhookSecret)
 	}
+	scopeSecrets(s, kind, &c)
 	return c
 }
 
 // callbackURL is where people reach the callback API: the custom base URL
-// if set; on a custom (local) endpoint, the execute-api virtual host on it;
-// else the API's endpoint.
+// if set; on a loopback endpoint (a local AWS), the execute-api virtual host
+// on it; else the API's own endpoint as AWS reports it. Only a local AWS
+// serves the API under the control endpoint's host: a custom apigatewayv2
+// endpoint on AWS (an interface VPC endpoint, a FIPS endpoint, a proxy) is
+// where the provider manages APIs, not where people call them, and the API
+// is invoked at its ApiEndpoint (API Gateway Developer Guide, "Invoking an
+// HTTP API": https://{api-id}.execute-api.{region}.amazonaws.com).
 func (r *run) callbackURL(apiID, apiEndpoint string) string {
 	if r.spec.CallbackBaseURL != "" {
 		return strings.TrimRight(r.spec.CallbackBaseURL, "/")
 	}
-	if ep := r.m.env.APIGatewayEndpoint; ep != "" {
-		if u, err := url.Parse(ep); err == nil && u.Host != "" {
-			host := u.Hostname()
-			if ip := net.ParseIP(host); ip != nil || host == "localhost" {
-				host = "localhost"
-			}
-			h := apiID + ".execute-api." + host
-			if p := u.Port(); p != "" {
-				h += ":" + p
-			}
-			return u.Scheme + "://" + h
+	if u := loopbackEndpoint(r.m.env.APIGatewayEndpoint); u != nil {
+		h := apiID + ".execute-api.localhost"
+		if p := u.Port(); p != "" {
+			h += ":" + p
 		}
+		return u.Scheme + "://" + h
 	}
 	return strings.TrimRight(apiEndpoint, "/")
+}
+
+// loopbackEndpoint parses ep when it is a URL on this machine (localhost or
+// a loopback address), else returns nil.
+func loopbackEndpoint(ep string) *url.URL {
+	if ep == "" {
+		return nil
+	}
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return u
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return u
+	}
+	return nil
 }
 
 // tagsWithGate is the Spec's tags plus the tag that marks the gate's parts.

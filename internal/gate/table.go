@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -95,11 +96,11 @@ func (r *run) ensureTable(ctx context.Context) error {
 			return err
 		}
 	}
-	tags, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: table.TableArn})
+	tags, err := r.tableTags(ctx, table.TableArn)
 	if err != nil {
-		return fmt.Errorf("reading DynamoDB Table (%s) tags: %w", name, err)
+		return err
 	}
-	return retag(fmt.Sprintf("DynamoDB Table (%s)", name), fromDDBTags(tags.Tags), r.tagsWithGate(),
+	return retag(fmt.Sprintf("DynamoDB Table (%s)", name), tags, r.tagsWithGate(),
 		func(set map[string]string) error {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: table.TableArn, Tags: ddbTags(set)})
 			return err
@@ -109,6 +110,25 @@ func (r *run) ensureTable(ctx context.Context) error {
 			return err
 		},
 	)
+}
+
+// tableTags reads every tag of the table. ListTagsOfResource answers at
+// most 10 tags a call and a NextToken while there are more (DynamoDB API
+// Reference, ListTagsOfResource): a gate with default_tags has more than 10.
+func (r *run) tableTags(ctx context.Context, arn *string) (map[string]string, error) {
+	tags := map[string]string{}
+	in := &dynamodb.ListTagsOfResourceInput{ResourceArn: arn}
+	for {
+		out, err := r.m.c.DynamoDB.ListTagsOfResource(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("reading DynamoDB Table (%s) tags: %w", r.n.table(), err)
+		}
+		maps.Copy(tags, fromDDBTags(out.Tags))
+		if aws.ToString(out.NextToken) == "" {
+			return tags, nil
+		}
+		in.NextToken = out.NextToken
+	}
 }
 
 func fromDDBTags(t []ddbtypes.Tag) map[string]string {
@@ -165,11 +185,11 @@ func (r *run) readTable(ctx context.Context) error {
 			return nil
 		},
 		func(ctx context.Context) error {
-			tags, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: out.Table.TableArn})
+			tags, err := r.tableTags(ctx, out.Table.TableArn)
 			if err != nil {
-				return fmt.Errorf("reading DynamoDB Table (%s) tags: %w", name, err)
+				return err
 			}
-			if !sameTags(fromDDBTags(tags.Tags), r.tagsWithGate()) {
+			if !sameTags(tags, r.tagsWithGate()) {
 				r.drifted("DynamoDB table %s: tags differ", name)
 			}
 			return nil

@@ -251,6 +251,8 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return result(http.StatusForbidden, "Not allowed", capitalize(err.Error())+".")
 	case errors.Is(err, errBeingDelivered):
 		return result(deliveringStatus, "Being delivered", beingDeliveredText(r))
+	case errors.Is(err, errNotAllowed):
+		return result(http.StatusInternalServerError, "Not allowed to resume the workflow", notAllowedHelp)
 	case errors.Is(err, errStepFunctions):
 		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. It is re-sent automatically; you may also submit the form again in a moment.")
 	}
@@ -355,6 +357,8 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = "Already decided: " + approval.SlackStatusText(r.Outcome)
 	case errors.Is(err, errBeingDelivered):
 		note = slackBeingDelivered(r)
+	case errors.Is(err, errNotAllowed):
+		note = notAllowedHelp
 	case errors.Is(err, errStepFunctions):
 		note = "Your decision is recorded but the workflow could not be told yet. It is re-sent automatically; you may also click again in a moment."
 	default:

@@ -229,6 +229,10 @@ func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) 
 		// most likely got through (the rule before the history check).
 		r.Status = approval.StatusDecided
 		c.Log.Warn("delivery not verified", "request_id", r.ID, "history", verdict.String())
+	case sfnAccessDenied(err):
+		c.Log.Error("configuration error: step functions refused the callback; add the request's state machine to allowed_state_machine_arns",
+			"request_id", r.ID, "state_machine", r.StateMachineID, "setting", "allowed_state_machine_arns", "error", err.Error())
+		return r, fmt.Errorf("%w: %w", errNotAllowed, err)
 	default:
 		c.Log.Error("step functions call failed", "request_id", r.ID, "decision", o.Decision, "error", err.Error())
 		return r, fmt.Errorf("%w: %w", errStepFunctions, err)

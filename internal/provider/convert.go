@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -33,8 +32,6 @@ func setBaseEndpoint(options any, endpoint string) {
 	case *iam.Options:
 		o.BaseEndpoint = ep
 	case *lambda.Options:
-		o.BaseEndpoint = ep
-	case *sfn.Options:
 		o.BaseEndpoint = ep
 	case *sns.Options:
 		o.BaseEndpoint = ep

@@ -507,6 +507,9 @@ func (r *gateResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or validation without a configured provider
 	}
+	if refuseUnknownAccount(r.data, &resp.Diagnostics) {
+		return
+	}
 	var plan gateResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -61,7 +62,10 @@ type providerData struct {
 	// known only after apply.
 	DefaultTagsUnknown bool
 	// Region is the AWS region the gates live in.
-	Region string
+	// AccountID is the AWS account of the gates ("" when unknown: planning
+	// a gate then fails, see refuseUnknownAccount).
+	AccountID string
+	Region    string
 	// ConfigUnknown is true when the provider configuration depends on values
 	// known only after apply and Terraform cannot defer: the resources can be
 	// planned but not refreshed.
@@ -119,7 +123,6 @@ var endpointServices = []struct {
 	{"iam", "IAM", "IAM"},
 	{"lambda", "Lambda", "LAMBDA"},
 	{"logs", "CloudWatch Logs", "CLOUDWATCH_LOGS"},
-	{"sfn", "SFN", "SFN"},
 	{"sns", "SNS", "SNS"},
 	{"ssm", "SSM", "SSM"},
 	{"sts", "STS", "STS"},
@@ -139,6 +142,14 @@ func (p *manualapprovalProvider) Schema(_ context.Context, _ provider.SchemaRequ
 			Optional:   true,
 			Validators: []validator.String{urlValidator{allowAnyHTTP: true}},
 		}
+	}
+	endpointAttrs[unusedSFNEndpoint.Attr] = schema.StringAttribute{
+		MarkdownDescription: "Has no effect, and is deprecated: the provider makes no Step Functions call (the gate's functions " +
+			"call Step Functions from inside AWS, at its regional endpoint). Accepted so that existing configurations keep working; " +
+			"it will be removed.",
+		DeprecationMessage: "endpoints.sfn has no effect: the provider makes no Step Functions call. Remove it.",
+		Optional:           true,
+		Validators:         []validator.String{urlValidator{allowAnyHTTP: true}},
 	}
 
 	resp.Schema = schema.Schema{
@@ -177,10 +188,18 @@ func (p *manualapprovalProvider) Schema(_ context.Context, _ provider.SchemaRequ
 				Validators: []validator.Int64{int64validator.AtLeast(0)},
 			},
 			"skip_credentials_validation": schema.BoolAttribute{
-				MarkdownDescription: "Skip the STS `GetCallerIdentity` call that validates the credentials when the provider is configured. " +
-					"Useful with a local AWS. The account id is then unknown to the provider and the partition is derived from the region. " +
-					"Defaults to `false`.",
+				MarkdownDescription: "Do not fail when the STS `GetCallerIdentity` call that validates the credentials fails. " +
+					"Useful with a local AWS. The gates' IAM policies name the account's own resources, so the provider still needs " +
+					"the account id: from `account_id` when set (then STS is not called), else from that STS call, which is still made; " +
+					"when neither gives it, planning a gate fails with an error that says so. Defaults to `false`.",
 				Optional: true,
+			},
+			"account_id": schema.StringAttribute{
+				MarkdownDescription: "The AWS account id (12 digits) the gates are created in, used only with " +
+					"`skip_credentials_validation = true`, instead of asking STS. Without `skip_credentials_validation` the " +
+					"account id comes from STS `GetCallerIdentity`, and this must be unset or equal to it.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.RegexMatches(accountIDRegexp, "must be a 12-digit AWS account id")},
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -263,6 +282,7 @@ func (p *manualapprovalProvider) Configure(ctx context.Context, req provider.Con
 
 	pd := &providerData{
 		Manager:      p.newManager(cfg, env),
+		AccountID:    env.AccountID,
 		Region:       cfg.Region,
 		BundleSHA256: p.bundleSHA256,
 	}
@@ -289,7 +309,8 @@ func (p *manualapprovalProvider) awsConfig(ctx context.Context, data providerMod
 	if files := stringList(ctx, data.SharedCredentialsFiles, &diags); len(files) > 0 {
 		opts = append(opts, config.WithSharedCredentialsFiles(files))
 	}
-	opts = append(opts, config.WithRetryer(newRetryer))
+	opts = append(opts, config.WithRetryer(newRetryer), config.WithHTTPClient(newHTTPClient()),
+		config.WithAPIOptions([]func(*middleware.Stack) error{addCallDeadline}))
 	if !data.MaxRetries.IsNull() {
 		// The SDK counts attempts, the first included; 0 would mean "the
 		// SDK's default", so zero retries is one attempt.
@@ -359,7 +380,15 @@ func (p *manualapprovalProvider) awsConfig(ctx context.Context, data providerMod
 		if diags.HasError() {
 			return aws.Config{}, gate.Env{}, diags
 		}
+		if v := data.AccountID.ValueString(); v != "" && v != account {
+			diags.AddAttributeError(path.Root("account_id"), "Account ID Does Not Match the Credentials",
+				fmt.Sprintf("account_id is %s, but the credentials belong to account %s (STS GetCallerIdentity). "+
+					"Remove account_id, or use credentials of account %s.", v, account, v))
+			return aws.Config{}, gate.Env{}, diags
+		}
 		env.AccountID, env.Partition = account, partition
+	} else {
+		env.AccountID, env.Partition = accountWithoutValidation(ctx, cfg, data.AccountID.ValueString(), env.Partition)
 	}
 	return cfg, env, diags
 }
@@ -511,6 +540,7 @@ type providerModel struct {
 	SharedCredentialsFiles    types.List   `tfsdk:"shared_credentials_files"`
 	MaxRetries                types.Int64  `tfsdk:"max_retries"`
 	SkipCredentialsValidation types.Bool   `tfsdk:"skip_credentials_validation"`
+	AccountID                 types.String `tfsdk:"account_id"`
 	AssumeRole                types.Object `tfsdk:"assume_role"`
 	DefaultTags               types.Object `tfsdk:"default_tags"`
 	Endpoints                 types.Object `tfsdk:"endpoints"`

@@ -72,13 +72,13 @@ terraform {
 provider "manualapproval" {
   region                      = "us-east-1"
   skip_credentials_validation = true
+  account_id                  = "123456789012"
   endpoints {
     apigatewayv2 = %[1]q
     dynamodb     = %[1]q
     iam          = %[1]q
     lambda       = %[1]q
     logs         = %[1]q
-    sfn          = %[1]q
     sns          = %[1]q
     ssm          = %[1]q
     sts          = %[1]q

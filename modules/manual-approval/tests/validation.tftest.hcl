@@ -3,13 +3,13 @@
 provider "manualapproval" {
   region                      = "us-east-1"
   skip_credentials_validation = true
+  account_id                  = "123456789012"
   endpoints {
     apigatewayv2 = "http://127.0.0.1:9"
     dynamodb     = "http://127.0.0.1:9"
     iam          = "http://127.0.0.1:9"
     lambda       = "http://127.0.0.1:9"
     logs         = "http://127.0.0.1:9"
-    sfn          = "http://127.0.0.1:9"
     sns          = "http://127.0.0.1:9"
     ssm          = "http://127.0.0.1:9"
     sts          = "http://127.0.0.1:9"
