@@ -576,7 +576,11 @@ func checkLeastPrivilege(w *world, allowed []string) {
 			}
 		}
 		slices.Sort(named)
-		if want := slices.Sorted(slices.Values(ownParams[kind])); !slices.Equal(named, want) {
+		want := slices.Sorted(slices.Values(ownParams[kind]))
+		if _, err := ssm.NewFromConfig(direct).GetParameter(w.ctx, &ssm.GetParameterInput{Name: aws.String("/manualapproval/" + w.name + "/webhook-secret")}); err != nil {
+			want = slices.DeleteFunc(want, func(p string) bool { return p == "webhook-secret" }) // a gate without webhook
+		}
+		if !slices.Equal(named, want) {
 			w.t.Errorf("%s: its environment names the parameters %v, want exactly its own %v", kind, named, want)
 		}
 		secrets := []string{appSigningSecret, "xoxb-e2e-token", "e2e-webhook-secret-0123456789"}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -170,6 +171,16 @@ func TestGate_lifecycle(t *testing.T) {
 			}
 			return err
 		},
+		// Auto-deploy turned off and the stage's throttling changed: kumo,
+		// like AWS, refuses CreateStage of an existing stage
+		// (ConflictException), so the repair must update it in place.
+		"stage": func() error {
+			_, err := apigatewayv2.NewFromConfig(cfg).UpdateStage(ctx, &apigatewayv2.UpdateStageInput{
+				ApiId: aws.String(st.APIID), StageName: aws.String("$default"), AutoDeploy: aws.Bool(false),
+				DefaultRouteSettings: &apitypes.RouteSettings{ThrottlingBurstLimit: aws.Int32(5000), ThrottlingRateLimit: aws.Float64(10000)},
+			})
+			return err
+		},
 		"retention": func() error {
 			_, err := cloudwatchlogs.NewFromConfig(cfg).PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("/aws/lambda/" + name + "-callback"), RetentionInDays: aws.Int32(1)})
 			return err
@@ -226,6 +237,7 @@ func TestGate_lifecycle(t *testing.T) {
 		"role policy":         "IAM role policy " + name + "-callback/manualapproval-gate: document differs",
 		"function env":        "Lambda function " + name + "-notifier: environment differs",
 		"route":               `API Gateway v2 route ` + st.APIID + ` "POST /r/{id}": missing`,
+		"stage":               "API Gateway v2 stage " + st.APIID + "/$default: auto-deploy or throttling differs",
 		"retention":           "CloudWatch Logs log group /aws/lambda/" + name + "-callback: retention is 1 days",
 		"subscription":        "SNS subscription email oncall@example.com: missing",
 		"table":               "DynamoDB table " + name + "-requests: missing",
