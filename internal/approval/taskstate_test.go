@@ -11,7 +11,8 @@ import (
 
 const testNotifierARN = "arn:aws:lambda:eu-west-1:123456789012:function:deploy-prod-notifier"
 
-const testRetry = `"Retry":[{"BackoffRate":2,"ErrorEquals":["Lambda.ServiceException","Lambda.AWSLambdaException","Lambda.SdkClientException","Lambda.TooManyRequestsException"],"IntervalSeconds":1,"JitterStrategy":"FULL","MaxAttempts":3}]`
+const testRetry = `"Retry":[{"BackoffRate":2,"ErrorEquals":["Lambda.ClientExecutionTimeoutException","Lambda.ServiceException","Lambda.AWSLambdaException","Lambda.SdkClientException","Lambda.TooManyRequestsException"],"IntervalSeconds":2,"JitterStrategy":"FULL","MaxAttempts":6},` +
+	`{"BackoffRate":3,"ErrorEquals":["ManualApproval.NotifyFailed"],"IntervalSeconds":10,"JitterStrategy":"FULL","MaxAttempts":3}]`
 
 func TestTaskState(t *testing.T) {
 	t.Parallel()
@@ -37,7 +38,7 @@ func TestTaskState(t *testing.T) {
 			      "state_name.$": "$$.State.Name"
 			    }
 			  },
-			  "TimeoutSeconds": 3600,
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
 			  ` + testRetry + `
 			}`,
 		},
@@ -70,7 +71,7 @@ func TestTaskState(t *testing.T) {
 			      "requested_by.$": "$.requested_by"
 			    }
 			  },
-			  "TimeoutSeconds": 600,
+			  "HeartbeatSeconds": 600, "TimeoutSeconds": 900,
 			  "ResultPath": "$.approval",
 			  "Catch": [{"ErrorEquals": ["ManualApproval.Rejected"], "Next": "Rejected", "ResultPath": "$.approval_error"}],
 			  "Next": "Deploy",
@@ -95,7 +96,7 @@ func TestTaskState(t *testing.T) {
 			      "state_name": "{% $states.context.State.Name %}"
 			    }
 			  },
-			  "TimeoutSeconds": 3600,
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
 			  ` + testRetry + `
 			}`,
 		},
@@ -132,7 +133,7 @@ func TestTaskState(t *testing.T) {
 			      "requested_by": "{% $states.input.requested_by %}"
 			    }
 			  },
-			  "TimeoutSeconds": 3600,
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
 			  "Output": "{% $merge([$states.input, {'approval': $states.result}]) %}",
 			  "Catch": [{"ErrorEquals": ["ManualApproval.Rejected"], "Next": "Rejected",
 			             "Output": "{% $merge([$states.input, {'approval_error': $states.errorOutput}]) %}"}],
@@ -152,7 +153,7 @@ func TestTaskState(t *testing.T) {
 			    "FunctionName": "` + testNotifierARN + `",
 			    "Payload": {"token": "{% $states.context.Task.Token %}", "input": "{% $states.input %}"}
 			  },
-			  "TimeoutSeconds": 3600,
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
 			  ` + testRetry + `
 			}`,
 		},

@@ -3,6 +3,7 @@ package gate
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
@@ -58,18 +59,24 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 		allow("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, a.logGroup(kind)),
 		allow("ReadGateSecrets", []string{"ssm:GetParameters"}, a.params()),
 	}
+	sms := append([]string(nil), spec.AllowedStateMachineARNs...)
+	sort.Strings(sms)
+	if len(sms) == 0 {
+		sms = []string{a.anyStateMachine()}
+	}
 	switch kind {
 	case kindNotifier:
+		// The notifier proves each invocation (internal/lambda/proof.go): a
+		// heartbeat on the task token, which AWS evaluates against the task's
+		// state machine, so it succeeds only for the allowed ones; and, with
+		// execution context, the execution's status and history.
 		st = append(st,
 			allow("StoreRequests", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, a.table()),
-			allow("NotifyTopic", []string{"sns:Publish"}, a.topic()),
+			allow("NotifyTopic", []string{"sns:ListSubscriptionsByTopic", "sns:Publish"}, a.topic()),
+			allow("ProveTasks", []string{"states:SendTaskHeartbeat"}, sms...),
+			allow("ReadCallerExecutions", []string{"states:DescribeExecution", "states:GetExecutionHistory"}, executionsOf(sms)...),
 		)
 	case kindCallback:
-		sms := append([]string(nil), spec.AllowedStateMachineARNs...)
-		sort.Strings(sms)
-		if len(sms) == 0 {
-			sms = []string{a.anyStateMachine()}
-		}
 		st = append(st,
 			allow("DecideRequests", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, a.table()),
 			allow("CompleteTasks", []string{"states:SendTaskFailure", "states:SendTaskSuccess"}, sms...),
@@ -79,6 +86,25 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 		st = append(st, allow("UseGateKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, spec.KMSKeyARN))
 	}
 	return PolicyDocument{Version: "2012-10-17", Statement: st}
+}
+
+// executionsOf returns the ARN patterns of the executions of the given state
+// machines ("arn:…:stateMachine:deploy" → "arn:…:execution:deploy:*"; the
+// wildcard "stateMachine:*" → "execution:*").
+func executionsOf(sms []string) []string {
+	out := make([]string, 0, len(sms))
+	for _, sm := range sms {
+		prefix, name, ok := strings.Cut(sm, ":stateMachine:")
+		switch {
+		case !ok:
+			continue
+		case name == "*":
+			out = append(out, prefix+":execution:*")
+		default:
+			out = append(out, prefix+":execution:"+name+":*")
+		}
+	}
+	return out
 }
 
 // StateMachinePolicy is the least policy a state machine's role needs to use

@@ -31,6 +31,8 @@ type Notifier struct {
 	Base
 	DB  DynamoDB
 	SNS SNS
+	// SFN proves each invocation's task token (see prove).
+	SFN NotifierSFN
 	// Rand is the source of request ids; nil means crypto/rand.
 	Rand io.Reader
 
@@ -45,29 +47,43 @@ type NotifyResult struct {
 	Failed    []string `json:"failed,omitempty"`
 }
 
-// Handle processes one invocation. It fails (so the Task's Retry applies)
-// when the payload is refused, the request cannot be stored or every
+// Handle processes one invocation. It fails with a function error Step
+// Functions can Retry and Catch by name: approval.ErrorInvalidRequest when
+// the payload is refused (nobody is notified), approval.ErrorNotifyFailed
+// when the secrets cannot be read, the request cannot be stored or every
 // channel failed.
 func (n *Notifier) Handle(ctx context.Context, raw json.RawMessage) (NotifyResult, error) {
+	res, err := n.handle(ctx, raw)
+	if err != nil {
+		n.Log.Error("notifier failed", "error_type", ErrorType(err), "error", err.Error())
+	}
+	return res, functionError(err)
+}
+
+func (n *Notifier) handle(ctx context.Context, raw json.RawMessage) (NotifyResult, error) {
 	n.once.Do(n.init)
 	p, err := n.parsePayload(raw)
 	if err != nil {
-		n.Log.Error("payload refused", "error", err.Error())
+		return NotifyResult{}, invalidRequest(err)
+	}
+	p, pr, err := n.prove(ctx, p)
+	n.Log.Info("proof", "calls", pr.calls, "duration_ms", pr.duration.Milliseconds(), "from_history", pr.fromHistory, "ok", err == nil)
+	if err != nil {
 		return NotifyResult{}, err
 	}
 	sec, err := n.loadSecrets(ctx)
 	if err != nil {
-		return NotifyResult{}, err
+		return NotifyResult{}, notifyFailed(err)
 	}
 	r, err := n.store(ctx, p)
 	if err != nil {
-		return NotifyResult{}, err
+		return NotifyResult{}, notifyFailed(err)
 	}
 	res := n.notify(ctx, sec, r)
 	n.Log.Info("request", "request_id", r.ID, "execution", r.ExecutionID, "expires_at", r.ExpiresAt.Format(time.RFC3339),
 		"sent", res.Sent, "failed", res.Failed)
 	if len(res.Sent) == 0 {
-		return res, fmt.Errorf("request %s: every notification channel failed (%s)", r.ID, strings.Join(res.Failed, "; "))
+		return res, notifyFailed(fmt.Errorf("request %s: every notification channel failed (%s)", r.ID, strings.Join(res.Failed, "; ")))
 	}
 	return res, nil
 }

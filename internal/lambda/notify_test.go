@@ -28,6 +28,7 @@ type ntHarness struct {
 	hook   *fakeServer
 	sleeps *sleepRecorder
 	logs   *syncBuffer
+	sfn    *proofFake
 	n      *Notifier
 
 	mu        sync.Mutex
@@ -39,7 +40,7 @@ type reply = func(n int, r recorded) (int, map[string]string, string)
 
 func newNotifier(t *testing.T, format string, slackReply, hookReply reply, mutate func(*approval.Config)) *ntHarness {
 	t.Helper()
-	h := &ntHarness{t: t, db: newMemTable(t), sleeps: &sleepRecorder{}}
+	h := &ntHarness{t: t, db: newMemTable(t), sleeps: &sleepRecorder{}, sfn: newProofFake()}
 	h.slack = newFakeServer(t, slackReply)
 	h.hook = newFakeServer(t, hookReply)
 	h.ssm = newSSM(h.slack.URL + "/services/T000/B000/SECRET")
@@ -60,8 +61,10 @@ func newNotifier(t *testing.T, format string, slackReply, hookReply reply, mutat
 			h.published = append(h.published, in)
 			return &sns.PublishOutput{MessageId: aws.String("m-1")}, h.snsErr
 		}),
+		SFN:  h.sfn,
 		Rand: bytes.NewReader(bytes.Repeat([]byte{7}, 1024)),
 	}
+	h.sfn.addExecution(basicPayload(), "Approve", 0)
 	t.Cleanup(func() { assertNoSecrets(t, buf.String()) })
 	return h
 }
@@ -153,6 +156,7 @@ func TestNotifier_storesRequest(t *testing.T) {
 			if tt.p != nil {
 				tt.p(&p)
 			}
+			h.sfn.addExecution(p, "Approve", 0) // what Step Functions recorded
 			res, err := h.n.Handle(context.Background(), payload(t, p))
 			if err != nil {
 				t.Fatal(err)

@@ -387,7 +387,7 @@ func TestAccGate_fakeLifecycle(t *testing.T) {
 						"team": knownvalue.StringExact("core"),
 					})),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"TimeoutSeconds":3600`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"HeartbeatSeconds":3600`))),
 				},
 			},
 			{
@@ -416,7 +416,7 @@ func TestAccGate_fakeLifecycle(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"TimeoutSeconds":7200`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"HeartbeatSeconds":7200`))),
 				},
 			},
 			{

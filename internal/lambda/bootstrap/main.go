@@ -49,16 +49,17 @@ func main() {
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "DYNAMODB", o.BaseEndpoint)
 	})
+	sfnClient := sfn.NewFromConfig(awsCfg, func(o *sfn.Options) {
+		o.BaseEndpoint = endpoint(os.Getenv, "SFN", o.BaseEndpoint)
+	})
 	switch cfg.Role {
 	case approval.RoleNotifier:
-		h := &lambda.Notifier{Base: base, DB: db, SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+		h := &lambda.Notifier{Base: base, DB: db, SFN: sfnClient, SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
 			o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
 		})}
 		awslambda.Start(h.Handle)
 	case approval.RoleCallback:
-		h := &lambda.Callback{Base: base, DB: db, SFN: sfn.NewFromConfig(awsCfg, func(o *sfn.Options) {
-			o.BaseEndpoint = endpoint(os.Getenv, "SFN", o.BaseEndpoint)
-		})}
+		h := &lambda.Callback{Base: base, DB: db, SFN: sfnClient}
 		awslambda.Start(h.Handle)
 	}
 }
