@@ -68,6 +68,7 @@ const (
 // approval approves. When the vote decides, the result has status deciding
 // and its Outcome set.
 func Apply(r Request, p Policy, v Vote) (Request, Result, error) {
+	orig := r
 	switch {
 	case r.Status != StatusPending:
 		return r, 0, ErrAlreadyDecided
@@ -104,6 +105,9 @@ func Apply(r Request, p Policy, v Vote) (Request, Result, error) {
 	case len(approvals) >= need:
 		decision, deciders = OutcomeApproved, approvals
 	default:
+		if len(r.Votes) > MaxVotes {
+			return orig, 0, ErrTooManyVotes
+		}
 		return r, Counted, nil
 	}
 	o := Outcome{

@@ -127,3 +127,23 @@ func TaskState(notifierARN string, timeoutSeconds int64, includeExecutionContext
 	}
 	return s
 }
+
+// worstCaseEnv stands for the account and region a gate will live in when
+// they are not known yet (plan time): the longest partition and a region
+// name longer than any AWS has, so a size computed with it is an upper bound.
+var worstCaseEnv = Env{Partition: "aws-us-gov", Region: "xx-xxxxxxxxxx-99", AccountID: "123456789012"}
+
+// LargestRolePolicy returns the kind ("notifier" or "callback") and size in
+// characters of the larger of the gate's two inline policies, computed for
+// the longest partition and region name. IAM limits a role's inline policies
+// to approval.MaxPolicyChars characters in all (white space not counted; the
+// documents have none); allowed_state_machine_arns and kms_key_arn make them
+// grow.
+func LargestRolePolicy(spec Spec) (kind string, chars int) {
+	for _, k := range kinds {
+		if n := len(rolePolicy(worstCaseEnv, spec, k).String()); n > chars {
+			kind, chars = k, n
+		}
+	}
+	return kind, chars
+}

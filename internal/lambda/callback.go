@@ -227,6 +227,8 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return result(http.StatusConflict, "Already decided", describeOutcome(r.Outcome)+".")
 	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover):
 		return result(http.StatusForbidden, "Not allowed", capitalize(err.Error())+".")
+	case errors.Is(err, approval.ErrTooManyVotes):
+		return result(http.StatusConflict, "Too many votes", capitalize(err.Error())+".")
 	case errors.Is(err, errStepFunctions):
 		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. Submit the form again in a moment.")
 	}
@@ -293,6 +295,8 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = "You are not an approver of this request."
 	case errors.Is(err, approval.ErrSelfApproval):
 		note = "You cannot approve your own request."
+	case errors.Is(err, approval.ErrTooManyVotes):
+		note = capitalize(err.Error()) + "."
 	case errors.Is(err, errNotFound):
 		note = "This approval request no longer exists."
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed):

@@ -175,11 +175,11 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"min_approvals": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Number of distinct approvals that approve a request; one rejection rejects it. Defaults to `%d`; "+
-					"at least `1`, and at most the number of `approvers` when they are set.", defaultMinApprovals),
+					"between `1` and `%d`, and at most the number of `approvers` when they are set.", defaultMinApprovals, approval.MaxMinApprovals),
 				Optional:   true,
 				Computed:   true,
 				Default:    int64default.StaticInt64(defaultMinApprovals),
-				Validators: []validator.Int64{int64validator.AtLeast(1)},
+				Validators: []validator.Int64{int64validator.Between(1, approval.MaxMinApprovals)},
 			},
 			"allow_self_approval": schema.BoolAttribute{
 				MarkdownDescription: "Whether the person who requested the approval (read at `requester_path`) may approve it. Defaults to `false`.",
@@ -398,6 +398,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 					"Lower min_approvals, add approvers, or remove approvers to let anyone decide.", minApprovals, n))
 		}
 	}
+	validatePolicySize(ctx, cfg, &resp.Diagnostics)
 }
 
 // validateSlack checks the combination of the slack attributes. Unknown
