@@ -363,7 +363,7 @@ func TestE2E_badInput(t *testing.T) {
 			}
 		}},
 		{"B2 long and non-UTF-8 context through the notifier", func(w *world) {
-			tok := "e2e-utf8-token-" + acctest.RandomName()
+			tok := w.liveToken()
 			raw := []byte("{\"token\":\"" + tok + "\",\"title\":\"bad \xff\xfe title <b>x</b>\",\"text\":\"\xc3\x28 text\"," +
 				"\"fields\":{\"k\xffey\":\"v\xc3\x28alue <script>\",\"long\":\"" + strings.Repeat("é", 60000) + "\"," +
 				`"surrogate":"\ud800 lone"},"input":{"requested_by":"dave\u0000"}}`)

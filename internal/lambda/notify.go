@@ -66,8 +66,9 @@ func (n *Notifier) handle(ctx context.Context, raw json.RawMessage) (NotifyResul
 	if err != nil {
 		return NotifyResult{}, invalidRequest(err)
 	}
+	start := time.Now()
 	p, pr, err := n.prove(ctx, p)
-	n.Log.Info("proof", "calls", pr.calls, "duration_ms", pr.duration.Milliseconds(), "from_history", pr.fromHistory, "ok", err == nil)
+	n.Log.Info("proof", "calls", pr.calls, "duration_ms", float64(time.Since(start).Microseconds())/1000, "from_history", pr.fromHistory, "ok", err == nil)
 	if err != nil {
 		return NotifyResult{}, err
 	}

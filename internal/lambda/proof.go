@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -40,8 +39,7 @@ const (
 
 // proof is what proving an invocation cost, for the logs.
 type proof struct {
-	calls    int
-	duration time.Duration
+	calls int
 	// fromHistory: the payload was replaced by the one Step Functions
 	// recorded in the execution's history.
 	fromHistory bool
@@ -70,8 +68,6 @@ type proof struct {
 //     execution's own, whoever invoked the function.
 func (n *Notifier) prove(ctx context.Context, p approval.Payload) (approval.Payload, proof, error) {
 	var pr proof
-	start := n.Now()
-	defer func() { pr.duration = n.Now().Sub(start) }()
 	if n.SFN == nil {
 		return p, pr, notifyFailed(errors.New("the notifier has no Step Functions client to prove the task token; this is always a bug in the provider"))
 	}
