@@ -41,6 +41,7 @@ type StepFunctions interface {
 // SNS is the part of *sns.Client the notifier uses.
 type SNS interface {
 	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
+	ListSubscriptionsByTopic(ctx context.Context, in *sns.ListSubscriptionsByTopicInput, opts ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
 }
 
 // SSM is the part of *ssm.Client both handlers use.

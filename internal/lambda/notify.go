@@ -14,9 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
 
@@ -37,6 +34,7 @@ type Notifier struct {
 	Rand io.Reader
 
 	once sync.Once
+	subs subscriptionCache
 }
 
 // NotifyResult is the notifier's answer (Step Functions ignores it for
@@ -45,6 +43,10 @@ type NotifyResult struct {
 	RequestID string   `json:"request_id"`
 	Sent      []string `json:"sent"`
 	Failed    []string `json:"failed,omitempty"`
+	// Undelivered are the channels that sent nothing on purpose, with why
+	// (an SNS topic without a confirmed subscription). They do not count as
+	// delivered: with none delivered, the notifier fails.
+	Undelivered []string `json:"undelivered,omitempty"`
 }
 
 // Handle processes one invocation. It fails with a function error Step
@@ -82,9 +84,9 @@ func (n *Notifier) handle(ctx context.Context, raw json.RawMessage) (NotifyResul
 	}
 	res := n.notify(ctx, sec, r)
 	n.Log.Info("request", "request_id", r.ID, "execution", r.ExecutionID, "expires_at", r.ExpiresAt.Format(time.RFC3339),
-		"sent", res.Sent, "failed", res.Failed)
+		"sent", res.Sent, "failed", res.Failed, "undelivered", res.Undelivered)
 	if len(res.Sent) == 0 {
-		return res, notifyFailed(fmt.Errorf("request %s: every notification channel failed (%s)", r.ID, strings.Join(res.Failed, "; ")))
+		return res, notifyFailed(fmt.Errorf("request %s: every notification channel failed (%s)", r.ID, strings.Join(append(res.Failed, res.Undelivered...), "; ")))
 	}
 	return res, nil
 }
@@ -176,6 +178,12 @@ func (n *Notifier) notify(ctx context.Context, sec *Secrets, r approval.Request)
 	wg.Wait()
 	res := NotifyResult{RequestID: r.ID, Sent: []string{}}
 	for i, c := range chans {
+		var nd *errNotDelivered
+		if errors.As(errs[i], &nd) {
+			res.Undelivered = append(res.Undelivered, c.name+": "+nd.reason)
+			n.Log.Warn("notification not delivered", "request_id", r.ID, "channel", c.name, "reason", nd.reason)
+			continue
+		}
 		if errs[i] != nil {
 			res.Failed = append(res.Failed, c.name+": "+errs[i].Error())
 			n.Log.Warn("notification failed", "request_id", r.ID, "channel", c.name, "error", errs[i].Error())
@@ -220,14 +228,7 @@ func (n *Notifier) channels(sec *Secrets, r approval.Request, m approval.Message
 		})
 	}
 	if n.Config.TopicARN != "" {
-		out = append(out, channel{"sns", func(ctx context.Context) error {
-			_, err := n.SNS.Publish(ctx, &sns.PublishInput{
-				TopicArn: aws.String(n.Config.TopicARN),
-				Subject:  aws.String(approval.SNSSubject(m)),
-				Message:  aws.String(approval.SNSMessage(m)),
-			})
-			return err
-		}})
+		out = append(out, channel{"sns", func(ctx context.Context) error { return n.publishSNS(ctx, r, m) }})
 	}
 	return out
 }

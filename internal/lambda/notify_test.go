@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
@@ -34,6 +35,11 @@ type ntHarness struct {
 	mu        sync.Mutex
 	published []*sns.PublishInput
 	snsErr    error
+	// subscriptions are what ListSubscriptionsByTopic lists (nil: one
+	// confirmed e-mail subscription); listErr fails it.
+	subscriptions []snstypes.Subscription
+	listCalls     int
+	listErr       error
 }
 
 type reply = func(n int, r recorded) (int, map[string]string, string)
@@ -55,12 +61,7 @@ func newNotifier(t *testing.T, format string, slackReply, hookReply reply, mutat
 		Base: Base{Config: cfg, SSM: h.ssm.api(), HTTP: http.DefaultClient, Now: func() time.Time { return testNow },
 			Sleep: h.sleeps.sleep, Log: log},
 		DB: h.db,
-		SNS: publishFunc(func(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.published = append(h.published, in)
-			return &sns.PublishOutput{MessageId: aws.String("m-1")}, h.snsErr
-		}),
+		SNS: &snsFake{h: h},
 		SFN:  h.sfn,
 		Rand: bytes.NewReader(bytes.Repeat([]byte{7}, 1024)),
 	}
@@ -263,8 +264,12 @@ func TestNotifier_channels(t *testing.T) {
 		if aws.ToString(pub.TopicArn) != h.n.Config.TopicARN || aws.ToString(pub.Subject) != "Approval needed: Approval requested: deploy-prod" {
 			t.Errorf("publish %+v", pub)
 		}
+		var bodies map[string]string
+		if err := json.Unmarshal([]byte(aws.ToString(pub.Message)), &bodies); err != nil || aws.ToString(pub.MessageStructure) != "json" {
+			t.Fatalf("publish body (MessageStructure %q): %v", aws.ToString(pub.MessageStructure), err)
+		}
 		var approve, reject string
-		for _, line := range strings.Split(aws.ToString(pub.Message), "\n") {
+		for _, line := range strings.Split(bodies["default"], "\n") {
 			if v, ok := strings.CutPrefix(line, "Approve: "); ok {
 				approve = v
 			}
