@@ -60,8 +60,8 @@ func newNotifier(t *testing.T, format string, slackReply, hookReply reply, mutat
 	h.n = &Notifier{
 		Base: Base{Config: cfg, SSM: h.ssm.api(), HTTP: http.DefaultClient, Now: func() time.Time { return testNow },
 			Sleep: h.sleeps.sleep, Log: log},
-		DB: h.db,
-		SNS: &snsFake{h: h},
+		DB:   h.db,
+		SNS:  &snsFake{h: h},
 		SFN:  h.sfn,
 		Rand: bytes.NewReader(bytes.Repeat([]byte{7}, 1024)),
 	}
