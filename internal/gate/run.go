@@ -305,8 +305,8 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		}
 	}
 	if w := s.Webhook; w != nil {
-		c.WebhookURL = w.URL
 		c.ParamWebhookSecret = r.n.param(paramWebhookSecret)
+		c.ParamWebhookURL = r.n.param(paramWebhookURL)
 	}
 	return c
 }

@@ -58,6 +58,9 @@ type Base struct {
 	Now    func() time.Time
 	Sleep  func(context.Context, time.Duration) error
 	Log    *slog.Logger
+	// AllowLoopback lets the handlers post to loopback addresses: only the
+	// test harness sets it (see EnvTestAllowLoopback).
+	AllowLoopback bool
 
 	cache *secretCache // set by init
 }
@@ -71,7 +74,11 @@ type secretCache struct {
 func (b *Base) init() {
 	b.cache = &secretCache{}
 	if b.HTTP == nil {
-		b.HTTP = &http.Client{Timeout: 10 * time.Second}
+		b.HTTP = newHTTPClient(b.AllowLoopback)
+	} else if b.HTTP.CheckRedirect == nil {
+		c := *b.HTTP
+		c.CheckRedirect = noRedirects
+		b.HTTP = &c
 	}
 	if b.Now == nil {
 		b.Now = time.Now
@@ -109,6 +116,7 @@ type Secrets struct {
 	SlackBotToken      string
 	SlackSigningSecret []byte
 	WebhookSecret      []byte
+	WebhookURL         string
 }
 
 // loadSecrets reads the gate's parameters with one ssm:GetParameters call
@@ -122,7 +130,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 	}
 	c := b.Config
 	var names []string
-	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret} {
+	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL} {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -149,6 +157,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 		SlackBotToken:      values[c.ParamSlackBotToken],
 		SlackSigningSecret: []byte(values[c.ParamSlackSigning]),
 		WebhookSecret:      []byte(values[c.ParamWebhookSecret]),
+		WebhookURL:         values[c.ParamWebhookURL],
 	}
 	if len(s.SigningKey) < approval.MinSigningKeyBytes {
 		return nil, fmt.Errorf("SSM parameter %s: signing key shorter than %d bytes", c.ParamSigningKey, approval.MinSigningKeyBytes)

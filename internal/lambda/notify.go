@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -222,10 +223,22 @@ func (n *Notifier) channels(sec *Secrets, r approval.Request, m approval.Message
 	case approval.SlackFormatApp:
 		out = append(out, channel{"slack", func(ctx context.Context) error { return n.postSlackApp(ctx, sec, r, m) }})
 	}
-	if n.Config.WebhookURL != "" {
-		postRendered("webhook", n.Config.WebhookURL, approval.WebhookBody, func(body []byte) http.Header {
-			return http.Header{approval.WebhookSignatureHeader: {approval.WebhookSignature(sec.WebhookSecret, body)}}
+	if n.Config.ParamWebhookURL != "" {
+		// One delivery id and timestamp for every attempt of this delivery:
+		// a receiver refuses a timestamp older than approval.WebhookMaxAge
+		// and may drop a delivery id it has seen.
+		delivery, err := approval.NewRequestID(rand.Reader)
+		ts := n.Now().Unix()
+		postRendered("webhook", sec.WebhookURL, approval.WebhookBody, func(body []byte) http.Header {
+			return http.Header{
+				approval.WebhookSignatureHeader: {approval.WebhookSignature(sec.WebhookSecret, ts, delivery, body)},
+				approval.WebhookTimestampHeader: {strconv.FormatInt(ts, 10)},
+				approval.WebhookDeliveryHeader:  {delivery},
+			}
 		})
+		if err != nil {
+			out[len(out)-1].send = func(context.Context) error { return err }
+		}
 	}
 	if n.Config.TopicARN != "" {
 		out = append(out, channel{"sns", func(ctx context.Context) error { return n.publishSNS(ctx, r, m) }})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +52,8 @@ func newNotifier(t *testing.T, format string, slackReply, hookReply reply, mutat
 	h.hook = newFakeServer(t, hookReply)
 	h.ssm = newSSM(h.slack.URL + "/services/T000/B000/SECRET")
 	cfg := testConfig(approval.RoleNotifier)
-	cfg.SlackFormat, cfg.SlackAPIBaseURL, cfg.WebhookURL = format, h.slack.URL, h.hook.URL+"/hook"
+	cfg.SlackFormat, cfg.SlackAPIBaseURL, cfg.ParamWebhookURL = format, h.slack.URL, "/g/webhook-url"
+	h.ssm.params["/g/webhook-url"] = h.hook.URL + "/hook"
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -59,7 +61,7 @@ func newNotifier(t *testing.T, format string, slackReply, hookReply reply, mutat
 	h.logs = buf
 	h.n = &Notifier{
 		Base: Base{Config: cfg, SSM: h.ssm.api(), HTTP: http.DefaultClient, Now: func() time.Time { return testNow },
-			Sleep: h.sleeps.sleep, Log: log},
+			Sleep: h.sleeps.sleep, Log: log, AllowLoopback: true},
 		DB:   h.db,
 		SNS:  &snsFake{h: h},
 		SFN:  h.sfn,
@@ -248,8 +250,10 @@ func TestNotifier_channels(t *testing.T) {
 		if len(hk) != 1 {
 			t.Fatalf("%d webhook requests", len(hk))
 		}
-		if got, want := hk[0].Header.Get("X-Signature-256"), approval.WebhookSignature([]byte(testWebhookSecret), []byte(hk[0].Body)); got != want {
-			t.Errorf("webhook signature %q, want %q", got, want)
+		ts, delivery := hk[0].Header.Get("X-ManualApproval-Timestamp"), hk[0].Header.Get("X-ManualApproval-Delivery")
+		if err := approval.VerifyWebhookSignature([]byte(testWebhookSecret), ts, delivery, hk[0].Header.Get("X-ManualApproval-Signature"),
+			[]byte(hk[0].Body), testNow); err != nil || ts != strconv.FormatInt(testNow.Unix(), 10) || delivery == "" {
+			t.Errorf("webhook signature: %v (timestamp %q, delivery %q)", err, ts, delivery)
 		}
 		var wp approval.WebhookPayload
 		if err := json.Unmarshal([]byte(hk[0].Body), &wp); err != nil {
@@ -281,7 +285,7 @@ func TestNotifier_channels(t *testing.T) {
 	})
 	t.Run("workflow", func(t *testing.T) {
 		t.Parallel()
-		h := newNotifier(t, approval.SlackFormatWorkflow, nil, nil, func(c *approval.Config) { c.WebhookURL, c.TopicARN = "", "" })
+		h := newNotifier(t, approval.SlackFormatWorkflow, nil, nil, func(c *approval.Config) { c.ParamWebhookURL, c.TopicARN = "", "" })
 		if _, err := h.n.Handle(context.Background(), payload(t, basicPayload())); err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +305,7 @@ func TestNotifier_channels(t *testing.T) {
 	})
 	t.Run("app", func(t *testing.T) {
 		t.Parallel()
-		h := newNotifier(t, approval.SlackFormatApp, nil, nil, func(c *approval.Config) { c.WebhookURL, c.TopicARN = "", "" })
+		h := newNotifier(t, approval.SlackFormatApp, nil, nil, func(c *approval.Config) { c.ParamWebhookURL, c.TopicARN = "", "" })
 		if _, err := h.n.Handle(context.Background(), payload(t, basicPayload())); err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +451,7 @@ func TestNotifier_failures(t *testing.T) {
 	})
 	t.Run("unreachable URLs stay out of errors", func(t *testing.T) {
 		t.Parallel()
-		h := newNotifier(t, approval.SlackFormatBlocks, nil, nil, func(c *approval.Config) { c.TopicARN, c.WebhookURL = "", "" })
+		h := newNotifier(t, approval.SlackFormatBlocks, nil, nil, func(c *approval.Config) { c.TopicARN, c.ParamWebhookURL = "", "" })
 		h.slack.Close()
 		_, err := h.n.Handle(context.Background(), payload(t, basicPayload()))
 		if err == nil || strings.Contains(err.Error(), "/services/") {

@@ -60,7 +60,7 @@ func pending(protocol string) snstypes.Subscription {
 // protocol keys), the SMS a title and one link.
 func TestNotifier_snsPublish(t *testing.T) {
 	t.Parallel()
-	h := newNotifier(t, approval.SlackFormatNone, nil, nil, func(c *approval.Config) { c.WebhookURL = "" })
+	h := newNotifier(t, approval.SlackFormatNone, nil, nil, func(c *approval.Config) { c.ParamWebhookURL = "" })
 	if _, err := h.n.Handle(context.Background(), payload(t, basicPayload())); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestNotifier_snsUnconfirmed(t *testing.T) {
 		t.Errorf("%d ListSubscriptionsByTopic calls over 3 subscriptions, want 2 pages", h.listCalls)
 	}
 
-	only := newNotifier(t, approval.SlackFormatNone, nil, nil, func(c *approval.Config) { c.WebhookURL = "" })
+	only := newNotifier(t, approval.SlackFormatNone, nil, nil, func(c *approval.Config) { c.ParamWebhookURL = "" })
 	only.subscriptions = []snstypes.Subscription{pending("email")}
 	_, err = only.n.Handle(context.Background(), payload(t, basicPayload()))
 	if err == nil || errorTypeOf(t, err) != approval.ErrorNotifyFailed || !strings.Contains(err.Error(), "no confirmed subscription") {
@@ -112,7 +112,7 @@ func TestNotifier_snsUnconfirmed(t *testing.T) {
 	}
 
 	// Confirmed on the second page; cached while warm.
-	c := newNotifier(t, approval.SlackFormatNone, nil, nil, func(c *approval.Config) { c.WebhookURL = "" })
+	c := newNotifier(t, approval.SlackFormatNone, nil, nil, func(c *approval.Config) { c.ParamWebhookURL = "" })
 	c.subscriptions = []snstypes.Subscription{pending("email"), pending("sms"),
 		{Protocol: aws.String("lambda"), SubscriptionArn: aws.String("arn:aws:sns:eu-west-1:123456789012:g-approvals:2")}}
 	now := testNow
@@ -138,7 +138,7 @@ func TestNotifier_snsUnconfirmed(t *testing.T) {
 // message is published anyway and counted.
 func TestNotifier_snsCheckFails(t *testing.T) {
 	t.Parallel()
-	h := newNotifier(t, approval.SlackFormatNone, nil, nil, func(c *approval.Config) { c.WebhookURL = "" })
+	h := newNotifier(t, approval.SlackFormatNone, nil, nil, func(c *approval.Config) { c.ParamWebhookURL = "" })
 	h.listErr = errors.New("AuthorizationError")
 	res, err := h.n.Handle(context.Background(), payload(t, basicPayload()))
 	if err != nil || len(h.published) != 1 || len(res.Sent) != 1 {

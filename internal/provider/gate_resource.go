@@ -220,9 +220,13 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Optional:            true,
 				Attributes: map[string]schema.Attribute{
 					"url": schema.StringAttribute{
-						MarkdownDescription: "URL the requests are POSTed to. Must use https (http only for a loopback host: `localhost`, `127.0.0.0/8`, `::1`).",
-						Required:            true,
-						Validators:          []validator.String{urlValidator{}},
+						MarkdownDescription: "URL the requests are POSTed to. Sensitive (it can carry a token) and stored in an SSM SecureString parameter, " +
+							"not in the function's environment. Must use https (http only for a loopback host: `localhost`, `127.0.0.0/8`, `::1`, " +
+							"which the deployed notifier refuses all the same: inside Lambda, loopback is the Runtime API; only the local test harness " +
+							"lets it through). Redirects are not followed.",
+						Required:   true,
+						Sensitive:  true,
+						Validators: []validator.String{urlValidator{}},
 					},
 					"secret": schema.StringAttribute{
 						MarkdownDescription: fmt.Sprintf("Key of the HMAC-SHA256 signature of each request; at least %d characters. Stored in an SSM SecureString parameter.", minWebhookSecretLength),
@@ -782,12 +786,20 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 	}
 	if w := spec.Webhook; w != nil {
 		m.Webhook = types.ObjectValueMust(gateWebhookAttrTypes, map[string]attr.Value{
-			"url":    types.StringValue(w.URL),
+			"url":    nullIfEmpty(w.URL), // a secret: empty after import
 			"secret": types.StringNull(),
 		})
 	}
 	m.applyStatus(status)
 	return m
+}
+
+// nullIfEmpty is s, or null when s is empty.
+func nullIfEmpty(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
 }
 
 // slackFormatDefault plans slack.format when it is not configured: "app"

@@ -149,7 +149,7 @@ func TestAccGate_basic(t *testing.T) {
 				ImportStateId:     rName,
 				ImportStateVerify: true,
 				// Secrets cannot be read back from AWS.
-				ImportStateVerifyIgnore: []string{"slack.webhook_url", "webhook.secret"},
+				ImportStateVerifyIgnore: []string{"slack.webhook_url", "webhook.url", "webhook.secret"},
 			},
 		},
 	})

@@ -45,7 +45,7 @@ func main() {
 	}
 	base := lambda.Base{Config: cfg, SSM: ssm.NewFromConfig(awsCfg, func(o *ssm.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "SSM", o.BaseEndpoint)
-	}), Log: log}
+	}), Log: log, AllowLoopback: os.Getenv(lambda.EnvTestAllowLoopback) == "1"}
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "DYNAMODB", o.BaseEndpoint)
 	})
