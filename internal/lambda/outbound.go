@@ -76,6 +76,8 @@ func newHTTPClient(allowLoopback bool) *http.Client {
 		}
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) { return d.DialContext(ctx, network, addr) }
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}
 	return &http.Client{Timeout: 10 * time.Second, Transport: t, CheckRedirect: noRedirects}
 }
