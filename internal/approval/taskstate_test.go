@@ -256,3 +256,48 @@ func decodeJSON(t *testing.T, s string) any {
 	}
 	return v
 }
+
+// TestTaskState_errorsAndHeartbeat: the States Language requires
+// HeartbeatSeconds to be smaller than TimeoutSeconds; the heartbeat deadline
+// is the wait (the notifier's heartbeat starts it); the Retry covers
+// ManualApproval.NotifyFailed and AWS's Lambda service errors
+// (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html)
+// but never ManualApproval.InvalidRequest, which no retry can fix.
+func TestTaskState_errorsAndHeartbeat(t *testing.T) {
+	t.Parallel()
+	for _, lang := range QueryLanguages {
+		for _, timeout := range []int64{0, 1, 60, 86400} {
+			s, err := TaskState(testNotifierARN, 86400, TaskStateOptions{QueryLanguage: lang, TimeoutSeconds: timeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hb, _ := s["HeartbeatSeconds"].(int64)
+			to, _ := s["TimeoutSeconds"].(int64)
+			want := timeout
+			if want == 0 {
+				want = 86400
+			}
+			if hb != want || to != hb+HeartbeatGraceSeconds || hb >= to {
+				t.Errorf("%s, timeout %d: HeartbeatSeconds %d, TimeoutSeconds %d", lang, timeout, hb, to)
+			}
+			retried := map[string]bool{}
+			retries, _ := s["Retry"].([]any)
+			for _, r := range retries {
+				m, _ := r.(map[string]any)
+				names, _ := m["ErrorEquals"].([]string)
+				for _, n := range names {
+					retried[n] = true
+				}
+			}
+			for _, n := range append([]string{ErrorNotifyFailed}, "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+				"Lambda.TooManyRequestsException", "Lambda.ClientExecutionTimeoutException") {
+				if !retried[n] {
+					t.Errorf("%s: %s is not retried", lang, n)
+				}
+			}
+			if retried[ErrorInvalidRequest] || retried[ErrorRejected] {
+				t.Errorf("%s: retries %v", lang, retried)
+			}
+		}
+	}
+}

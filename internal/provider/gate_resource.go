@@ -103,8 +103,8 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				ElementType:         types.StringType,
 			},
 			"timeout_seconds": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How long an approval request waits for a decision: the Task state's `TimeoutSeconds`; "+
-					"the links expire with it. Defaults to `%d` (one day); between `%d` and `%d` (one year).",
+				MarkdownDescription: fmt.Sprintf("How long an approval request waits for a decision, counted from when the notifier ran: "+
+					"the Task state's `HeartbeatSeconds` (its `TimeoutSeconds` is 300 s longer, a backstop); the links expire with it. Defaults to `%d` (one day); between `%d` and `%d` (one year).",
 					defaultTimeoutSeconds, minTimeoutSeconds, maxTimeoutSeconds),
 				Optional:   true,
 				Computed:   true,
@@ -238,7 +238,9 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"allowed_state_machine_arns": schema.SetAttribute{
 				MarkdownDescription: "ARNs of the state machines whose executions the callback may resume (`states:SendTaskSuccess`/`SendTaskFailure` " +
-					"are scoped to them). Defaults to empty: every state machine of the account and region.",
+					"are scoped to them) and the notifier may serve (its `states:SendTaskHeartbeat`, which proves each invocation's task token, " +
+					"and its reads of the caller's execution are scoped to them). Defaults to empty: every state machine of the account and region. " +
+					"Each ARN appears in the notifier's IAM policy twice: the provider refuses at plan a list that would make it larger than IAM's 10,240 characters.",
 				Optional:    true,
 				Computed:    true,
 				ElementType: types.StringType,
@@ -344,7 +346,8 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"task_state_json": schema.StringAttribute{
 				MarkdownDescription: "JSON of the Task state that asks for an approval: invokes the notifier with `waitForTaskToken`, with " +
-					"`TimeoutSeconds` = `timeout_seconds` and a `Retry` on Lambda's transient errors. It has no `Next` or `End`: " +
+					"`HeartbeatSeconds` = `timeout_seconds` (the notifier's heartbeat starts it), `TimeoutSeconds` 300 s longer as a backstop, " +
+					"and a `Retry` on Lambda's transient errors and on `ManualApproval.NotifyFailed`. It has no `Next` or `End`: " +
 					"`merge(jsondecode(manualapproval_gate.example.task_state_json), { Next = \"Deploy\" })`.",
 				Computed:      true,
 				PlanModifiers: stable,
