@@ -153,3 +153,45 @@ resource "manualapproval_gate" "test" {
 		}},
 	})
 }
+
+// TestE2E_snsUnconfirmed: a topic whose only subscription is pending is not
+// counted as delivered. The local AWS lists every subscription as confirmed
+// (AWS lists a pending one as "PendingConfirmation"), so the proxy rewrites
+// its ListSubscriptionsByTopic answer the way AWS answers for a recipient
+// who has not clicked the confirmation link yet.
+func TestE2E_snsUnconfirmed(t *testing.T) {
+	withGate(t, fmt.Sprintf(`
+resource "manualapproval_gate" "test" {
+  name                      = %[1]q
+  timeout_seconds           = 120
+  include_execution_context = false
+  allow_self_approval       = true
+}
+`, acctest.RandomName()), []scenario{
+		{"S1 only pending subscriptions: nothing published, ManualApproval.NotifyFailed", func(w *world) {
+			subArn := regexp.MustCompile(`<SubscriptionArn>[^<]*</SubscriptionArn>`)
+			var lists atomic.Int32
+			faults(w.t, func(c acctest.Call) *acctest.Fault {
+				if c.Op != "sns:ListSubscriptionsByTopic" {
+					return nil
+				}
+				lists.Add(1)
+				return &acctest.Fault{Rewrite: func(body []byte) []byte {
+					return subArn.ReplaceAll(body, []byte("<SubscriptionArn>PendingConfirmation</SubscriptionArn>"))
+				}}
+			})
+			local.Proxy.Reset()
+			answer, ferr := w.invokeNotifier(notifierPayload(w.liveToken(), "unconfirmed"))
+			typ, msg := invocationError(w.t, answer)
+			if ferr == "" || typ != "ManualApproval.NotifyFailed" || !strings.Contains(msg, "no confirmed subscription") {
+				w.t.Fatalf("FunctionError %q, errorType %q, message %q", ferr, typ, msg)
+			}
+			if n := local.Proxy.Counts()["sns:Publish"]; n != 0 || lists.Load() != 1 {
+				w.t.Errorf("%d publishes (want 0), %d ListSubscriptionsByTopic (want 1)", n, lists.Load())
+			}
+			if out := w.h.Output(w.name + "-notifier"); !strings.Contains(out, `"msg":"notification not delivered"`) {
+				w.t.Errorf("not logged:\n%s", out)
+			}
+		}},
+	})
+}
