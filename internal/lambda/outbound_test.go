@@ -41,13 +41,17 @@ func TestNotifier_loopbackRefused(t *testing.T) {
 	// The dialer refuses a loopback address that reached it by another name.
 	srv := newFakeServer(t, nil)
 	req, _ := http.NewRequest(http.MethodPost, srv.URL, nil)
-	if _, err := newHTTPClient(false).Do(req); err == nil || !errors.Is(err, errLoopback) {
+	resp, err := newHTTPClient(false).Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	if !errors.Is(err, errLoopback) {
 		t.Errorf("default client dialled loopback: %v", err)
 	}
 	if len(srv.requests()) != 0 {
 		t.Error("the loopback server was reached")
 	}
-	if resp, err := newHTTPClient(true).Do(req); err != nil {
+	if resp, err = newHTTPClient(true).Do(req); err != nil {
 		t.Errorf("with the test switch: %v", err)
 	} else {
 		resp.Body.Close()
