@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
 )
@@ -29,6 +30,25 @@ func (w *world) liveToken() string {
 	cfg, ctx := w.direct(), w.ctx
 	w.t.Cleanup(func() { _ = lt.Close(ctx, cfg) })
 	return lt.Token
+}
+
+// waitOutput waits (within the scenario's deadline) until the handler of fn
+// has written want: its output reaches the harness through a pipe, after
+// the invocation's answer.
+func (w *world) waitOutput(fn, want string) (string, bool) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		out := w.h.Output(fn)
+		if strings.Contains(out, want) {
+			return out, true
+		}
+		select {
+		case <-w.ctx.Done():
+			return out, false
+		case <-tick.C:
+		}
+	}
 }
 
 // invocationError is the function error of a notifier answer: the errorType
@@ -189,7 +209,7 @@ resource "manualapproval_gate" "test" {
 			if n := local.Proxy.Counts()["sns:Publish"]; n != 0 || lists.Load() != 1 {
 				w.t.Errorf("%d publishes (want 0), %d ListSubscriptionsByTopic (want 1)", n, lists.Load())
 			}
-			if out := w.h.Output(w.name + "-notifier"); !strings.Contains(out, `"msg":"notification not delivered"`) {
+			if out, ok := w.waitOutput(w.name+"-notifier", `"msg":"notification not delivered"`); !ok {
 				w.t.Errorf("not logged:\n%s", out)
 			}
 		}},
