@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	handler "github.com/manualapproval/terraform-provider-manualapproval/internal/lambda"
 )
 
 // BootstrapBinary is the handler built for this machine (`make bundle`
@@ -102,6 +104,9 @@ func StartHandlers(ctx context.Context, cfg aws.Config, endpoint string, functio
 			"AWS_ACCESS_KEY_ID=" + AccessKey,
 			"AWS_SECRET_ACCESS_KEY=" + SecretKey,
 			"AWS_EC2_METADATA_DISABLED=true",
+			// The local Slack and webhook receivers listen on loopback,
+			// which the handlers refuse without this test-only switch.
+			handler.EnvTestAllowLoopback + "=1",
 		}
 		if conf.Environment != nil {
 			for k, v := range conf.Environment.Variables {

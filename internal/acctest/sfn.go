@@ -26,7 +26,7 @@ func StateMachine(taskStateJSON string, overrides map[string]any) (string, error
 	}
 	approve["Catch"] = []any{
 		map[string]any{"ErrorEquals": []string{"ManualApproval.Rejected"}, "ResultPath": "$.error", "Next": "Rejected"},
-		map[string]any{"ErrorEquals": []string{"States.Timeout"}, "ResultPath": "$.error", "Next": "TimedOut"},
+		map[string]any{"ErrorEquals": []string{"States.Timeout", "States.HeartbeatTimeout"}, "ResultPath": "$.error", "Next": "TimedOut"},
 	}
 	for k, v := range overrides {
 		approve[k] = v

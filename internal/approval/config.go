@@ -45,7 +45,7 @@ const (
 	EnvSlackFormat         = "MANUALAPPROVAL_SLACK_FORMAT"
 	EnvSlackChannel        = "MANUALAPPROVAL_SLACK_CHANNEL"
 	EnvSlackAPIBaseURL     = "MANUALAPPROVAL_SLACK_API_BASE_URL"
-	EnvWebhookURL          = "MANUALAPPROVAL_WEBHOOK_URL"
+	EnvParamWebhookURL     = "MANUALAPPROVAL_PARAM_WEBHOOK_URL"
 	EnvApprovers           = "MANUALAPPROVAL_APPROVERS"
 	EnvMinApprovals        = "MANUALAPPROVAL_MIN_APPROVALS"
 	EnvAllowSelfApproval   = "MANUALAPPROVAL_ALLOW_SELF_APPROVAL"
@@ -79,11 +79,11 @@ type Config struct {
 	ParamSlackBotToken string
 	ParamSlackSigning  string
 	ParamWebhookSecret string
+	ParamWebhookURL    string // the webhook URL can carry a token: a secret
 
 	SlackFormat     string // one of the SlackFormat* constants
 	SlackChannel    string
 	SlackAPIBaseURL string
-	WebhookURL      string
 
 	Approvers               []string // identities (ParseIdentity); empty with ApproverGroups empty = anyone
 	MinApprovals            int
@@ -130,7 +130,7 @@ func (c Config) Env() map[string]string {
 	put(EnvSlackFormat, c.SlackFormat)
 	put(EnvSlackChannel, c.SlackChannel)
 	put(EnvSlackAPIBaseURL, c.SlackAPIBaseURL)
-	put(EnvWebhookURL, c.WebhookURL)
+	put(EnvParamWebhookURL, c.ParamWebhookURL)
 	put(EnvApprovers, joinSorted(c.Approvers))
 	if c.RequesterPath != "" && c.RequesterPath != DefaultRequesterPath {
 		env[EnvRequesterPath] = c.RequesterPath
@@ -163,7 +163,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SlackFormat:             getenv(EnvSlackFormat),
 		SlackChannel:            getenv(EnvSlackChannel),
 		SlackAPIBaseURL:         getenv(EnvSlackAPIBaseURL),
-		WebhookURL:              getenv(EnvWebhookURL),
+		ParamWebhookURL:         getenv(EnvParamWebhookURL),
 		Approvers:               splitList(getenv(EnvApprovers)),
 		RequesterPath:           getenv(EnvRequesterPath),
 		AllowedStateMachineARNs: splitList(getenv(EnvAllowedStateMachine)),

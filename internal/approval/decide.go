@@ -125,6 +125,7 @@ func (p Policy) AnonymousCanApprove(need int) bool {
 //
 // When the vote decides, the result has status deciding and its Outcome set.
 func Apply(r Request, p Policy, v Vote) (Request, Result, error) {
+	orig := r
 	need := r.MinApprovals
 	if need < 1 {
 		need = max(p.MinApprovals, 1)
@@ -189,6 +190,9 @@ func Apply(r Request, p Policy, v Vote) (Request, Result, error) {
 	case len(approvals) >= need:
 		decision, deciders = OutcomeApproved, approvals
 	default:
+		if len(r.Votes) > MaxVotes {
+			return orig, 0, ErrTooManyVotes
+		}
 		return r, Counted, nil
 	}
 	o := Outcome{

@@ -28,8 +28,21 @@ type Payload struct {
 const MaxPayloadBytes = 256 * 1024
 
 // Error names the handlers report to Step Functions.
+//
+// ErrorNotifyFailed and ErrorInvalidRequest are the notifier's function
+// errors (the errorType of its failed invocations), so a Task state can
+// Retry and Catch them by name.
 const (
 	ErrorRejected = "ManualApproval.Rejected"
+	// ErrorNotifyFailed: every notification channel failed, or reading the
+	// gate's secrets, storing the request or proving the task failed for a
+	// reason that may pass (throttling, a 5xx, a timeout). Retryable: the
+	// gate's Task states retry it with backoff.
+	ErrorNotifyFailed = "ManualApproval.NotifyFailed"
+	// ErrorInvalidRequest: the notifier refused the payload (malformed, too
+	// large, no task token, or a token that is not a live task of an allowed
+	// state machine). Retrying cannot help: nobody was notified.
+	ErrorInvalidRequest = "ManualApproval.InvalidRequest"
 )
 
 // Decision values.

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -306,12 +308,52 @@ func WebhookBody(m Message) ([]byte, error) {
 	})
 }
 
-// WebhookSignatureHeader is the header carrying WebhookSignature.
-const WebhookSignatureHeader = "X-Signature-256"
+// Headers of a webhook request. The signature covers the timestamp, the
+// delivery id and the body, so a receiver can refuse a replayed request
+// (an old timestamp, or a delivery id already seen) as well as a forged one.
+const (
+	// WebhookSignatureHeader carries WebhookSignature.
+	WebhookSignatureHeader = "X-ManualApproval-Signature"
+	// WebhookTimestampHeader is when the request was signed, in Unix seconds.
+	WebhookTimestampHeader = "X-ManualApproval-Timestamp"
+	// WebhookDeliveryHeader is the delivery's id, the same for each retry of
+	// the delivery.
+	WebhookDeliveryHeader = "X-ManualApproval-Delivery"
+	// WebhookMaxAge is how old a request VerifyWebhookSignature accepts.
+	WebhookMaxAge = 5 * time.Minute
+)
 
-// WebhookSignature returns "sha256=<hex HMAC-SHA256 of body with secret>".
-func WebhookSignature(secret, body []byte) string {
+// WebhookSignature returns "v1=<hex HMAC-SHA256>" of
+// "v1:<timestamp>:<delivery>:<body>" with secret.
+func WebhookSignature(secret []byte, timestamp int64, delivery string, body []byte) string {
 	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("v1:" + strconv.FormatInt(timestamp, 10) + ":" + delivery + ":"))
 	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+	return "v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Webhook verification errors.
+var (
+	ErrWebhookSignature = errors.New("webhook signature does not match")
+	ErrWebhookStale     = errors.New("webhook timestamp is too old or in the future")
+)
+
+// VerifyWebhookSignature is what a receiver does with a webhook request
+// (the recipe the security model guide shows): recompute the signature over
+// the timestamp, delivery id and raw body, compare in constant time, and
+// refuse a timestamp more than WebhookMaxAge away from now. It does not
+// remember delivery ids: a receiver that must refuse every replay also keeps
+// the ids it has seen for WebhookMaxAge.
+func VerifyWebhookSignature(secret []byte, timestamp, delivery, signature string, body []byte, now time.Time) error {
+	ts, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return ErrWebhookStale
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > WebhookMaxAge || d < -WebhookMaxAge {
+		return ErrWebhookStale
+	}
+	if !hmac.Equal([]byte(WebhookSignature(secret, ts, delivery, body)), []byte(signature)) {
+		return ErrWebhookSignature
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package approval
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -195,15 +196,39 @@ func TestSNSSubject(t *testing.T) {
 
 func TestWebhookSignature(t *testing.T) {
 	t.Parallel()
-	// HMAC-SHA256 of "" with key "key", a published test vector.
-	const want = "sha256=5d5d139563c95b5967b9bd9a8c9b233a9dedb45072794cd232dc1b74832607d0"
-	if got := WebhookSignature([]byte("key"), []byte("")); got != want {
+	key := []byte("key")
+	// HMAC-SHA256 with key "key" of "v1:1764662400:d-1:{}" (computed with
+	// openssl: printf 'v1:1764662400:d-1:{}' | openssl dgst -sha256 -hmac key).
+	const want = "v1=6d6fc38c8ac75dedb13d2e90ffabc7785114fd2f360ff12ace094085b2335ac0"
+	if got := WebhookSignature(key, 1764662400, "d-1", []byte("{}")); got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	// "The quick brown fox jumps over the lazy dog" with key "key" (RFC 4231-style vector from Wikipedia).
-	const fox = "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
-	if got := WebhookSignature([]byte("key"), []byte("The quick brown fox jumps over the lazy dog")); got != fox {
-		t.Errorf("got %s, want %s", got, fox)
+	now := time.Unix(1764662400, 0)
+	body := []byte(`{"request_id":"r"}`)
+	sig := WebhookSignature(key, now.Unix(), "d-1", body)
+	tests := []struct {
+		name              string
+		secret            []byte
+		ts, delivery, sig string
+		body              []byte
+		at                time.Time
+		want              error
+	}{
+		{"valid", key, "1764662400", "d-1", sig, body, now, nil},
+		{"valid, four minutes later", key, "1764662400", "d-1", sig, body, now.Add(4 * time.Minute), nil},
+		{"replayed after six minutes", key, "1764662400", "d-1", sig, body, now.Add(6 * time.Minute), ErrWebhookStale},
+		{"from the future", key, "1764662400", "d-1", sig, body, now.Add(-6 * time.Minute), ErrWebhookStale},
+		{"timestamp changed", key, "1764662460", "d-1", sig, body, now, ErrWebhookSignature},
+		{"delivery id changed", key, "1764662400", "d-2", sig, body, now, ErrWebhookSignature},
+		{"body changed", key, "1764662400", "d-1", sig, []byte(`{"request_id":"s"}`), now, ErrWebhookSignature},
+		{"other secret", []byte("other"), "1764662400", "d-1", sig, body, now, ErrWebhookSignature},
+		{"no timestamp", key, "", "d-1", sig, body, now, ErrWebhookStale},
+		{"old scheme", key, "1764662400", "d-1", "sha256=00", body, now, ErrWebhookSignature},
+	}
+	for _, tt := range tests {
+		if err := VerifyWebhookSignature(tt.secret, tt.ts, tt.delivery, tt.sig, tt.body, tt.at); !errors.Is(err, tt.want) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
 	}
 }
 

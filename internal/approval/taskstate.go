@@ -26,14 +26,49 @@ const RejectedErrorPath = "$.approval_error"
 // maxStateNameLength is the longest state name Step Functions accepts.
 const maxStateNameLength = 80
 
-// LambdaTransientErrors are the Lambda errors a Task should retry, as the
-// Step Functions console generates them.
+// LambdaTransientErrors are the Lambda service errors a Task should retry:
+// the list of AWS's "Handle transient Lambda service exceptions"
+// (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html),
+// which also names Lambda.TooManyRequestsException as the error of a
+// throttled invocation.
 var LambdaTransientErrors = []string{
+	"Lambda.ClientExecutionTimeoutException",
 	"Lambda.ServiceException",
 	"Lambda.AWSLambdaException",
 	"Lambda.SdkClientException",
 	"Lambda.TooManyRequestsException",
 }
+
+// Retry policies of a gate's Task state. Lambda's service errors follow the
+// values of AWS's recommended retrier (2 s, doubling, 6 attempts). A
+// notifier that failed to notify anyone (ErrorNotifyFailed) has already
+// retried each channel for up to a minute, so its retrier waits longer
+// between attempts: 10 s, 30 s, 90 s (with full jitter).
+const (
+	lambdaRetryIntervalSeconds = 2
+	lambdaRetryMaxAttempts     = 6
+	notifyRetryIntervalSeconds = 10
+	notifyRetryMaxAttempts     = 3
+	notifyRetryBackoffRate     = 3
+)
+
+// HeartbeatGraceSeconds is what a gate's Task state adds to its timeout to
+// make TimeoutSeconds; HeartbeatSeconds is the timeout itself.
+//
+// Why a heartbeat: the notifier proves that the task token of each
+// invocation is a live task of an allowed state machine with one
+// SendTaskHeartbeat (see internal/lambda/proof.go). AWS accepts a heartbeat
+// on a callback task without HeartbeatSeconds, but the local AWS (kumo
+// v0.33.1) crashes on it, and the heartbeat makes the deadline sound anyway:
+// HeartbeatSeconds restarts when the notifier proves the token, right before
+// it stores the request whose links expire timeout_seconds later, so the
+// wait ends with the links (States.HeartbeatTimeout, which a Catch on
+// States.Timeout also matches). Nothing else heartbeats, so a longer wait is
+// never kept alive by mistake. TimeoutSeconds is only a backstop, larger than
+// HeartbeatSeconds (the States Language requires it) by more than the
+// notifier's own 60-second limit, so the heartbeat deadline always comes
+// first.
+const HeartbeatGraceSeconds = 300
 
 // TaskStateOptions are the per-use options of a gate's Task state. The zero
 // value is the gate's own Task state (task_state_json) in JSONPath.
@@ -50,7 +85,9 @@ type TaskStateOptions struct {
 	// RequestedBy is a JSONPath or JSONata expression of the requester's
 	// id; empty: the gate's requester_path is used by the notifier.
 	RequestedBy string
-	// TimeoutSeconds is the Task's TimeoutSeconds; 0 means the gate's. It
+	// TimeoutSeconds is how long the Task waits once the notifier ran (its
+	// HeartbeatSeconds; TimeoutSeconds adds HeartbeatGraceSeconds); 0 means
+	// the gate's. It
 	// cannot be above the gate's, whose links expire with it.
 	TimeoutSeconds int64
 	// ResultPath is where the decision goes in the state's output. With
@@ -147,14 +184,24 @@ func TaskState(notifierARN string, gateTimeoutSeconds int64, o TaskStateOptions)
 	}
 	state["Type"] = "Task"
 	state["Resource"] = "arn:" + partitionOf(notifierARN) + ":states:::lambda:invoke.waitForTaskToken"
-	state["TimeoutSeconds"] = timeout
-	state["Retry"] = []any{map[string]any{
-		"ErrorEquals":     append([]string(nil), LambdaTransientErrors...),
-		"IntervalSeconds": 1,
-		"MaxAttempts":     3,
-		"BackoffRate":     2,
-		"JitterStrategy":  "FULL",
-	}}
+	state["HeartbeatSeconds"] = timeout
+	state["TimeoutSeconds"] = timeout + HeartbeatGraceSeconds
+	state["Retry"] = []any{
+		map[string]any{
+			"ErrorEquals":     append([]string(nil), LambdaTransientErrors...),
+			"IntervalSeconds": lambdaRetryIntervalSeconds,
+			"MaxAttempts":     lambdaRetryMaxAttempts,
+			"BackoffRate":     2,
+			"JitterStrategy":  "FULL",
+		},
+		map[string]any{
+			"ErrorEquals":     []string{ErrorNotifyFailed},
+			"IntervalSeconds": notifyRetryIntervalSeconds,
+			"MaxAttempts":     notifyRetryMaxAttempts,
+			"BackoffRate":     notifyRetryBackoffRate,
+			"JitterStrategy":  "FULL",
+		},
+	}
 	if o.Next != "" {
 		state["Next"] = o.Next
 	}

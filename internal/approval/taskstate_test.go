@@ -11,7 +11,8 @@ import (
 
 const testNotifierARN = "arn:aws:lambda:eu-west-1:123456789012:function:deploy-prod-notifier"
 
-const testRetry = `"Retry":[{"BackoffRate":2,"ErrorEquals":["Lambda.ServiceException","Lambda.AWSLambdaException","Lambda.SdkClientException","Lambda.TooManyRequestsException"],"IntervalSeconds":1,"JitterStrategy":"FULL","MaxAttempts":3}]`
+const testRetry = `"Retry":[{"BackoffRate":2,"ErrorEquals":["Lambda.ClientExecutionTimeoutException","Lambda.ServiceException","Lambda.AWSLambdaException","Lambda.SdkClientException","Lambda.TooManyRequestsException"],"IntervalSeconds":2,"JitterStrategy":"FULL","MaxAttempts":6},` +
+	`{"BackoffRate":3,"ErrorEquals":["ManualApproval.NotifyFailed"],"IntervalSeconds":10,"JitterStrategy":"FULL","MaxAttempts":3}]`
 
 func TestTaskState(t *testing.T) {
 	t.Parallel()
@@ -37,7 +38,7 @@ func TestTaskState(t *testing.T) {
 			      "state_name.$": "$$.State.Name"
 			    }
 			  },
-			  "TimeoutSeconds": 3600,
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
 			  ` + testRetry + `
 			}`,
 		},
@@ -70,7 +71,7 @@ func TestTaskState(t *testing.T) {
 			      "requested_by.$": "$.requested_by"
 			    }
 			  },
-			  "TimeoutSeconds": 600,
+			  "HeartbeatSeconds": 600, "TimeoutSeconds": 900,
 			  "ResultPath": "$.approval",
 			  "Catch": [{"ErrorEquals": ["ManualApproval.Rejected"], "Next": "Rejected", "ResultPath": "$.approval_error"}],
 			  "Next": "Deploy",
@@ -95,7 +96,7 @@ func TestTaskState(t *testing.T) {
 			      "state_name": "{% $states.context.State.Name %}"
 			    }
 			  },
-			  "TimeoutSeconds": 3600,
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
 			  ` + testRetry + `
 			}`,
 		},
@@ -132,7 +133,7 @@ func TestTaskState(t *testing.T) {
 			      "requested_by": "{% $states.input.requested_by %}"
 			    }
 			  },
-			  "TimeoutSeconds": 3600,
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
 			  "Output": "{% $merge([$states.input, {'approval': $states.result}]) %}",
 			  "Catch": [{"ErrorEquals": ["ManualApproval.Rejected"], "Next": "Rejected",
 			             "Output": "{% $merge([$states.input, {'approval_error': $states.errorOutput}]) %}"}],
@@ -152,7 +153,7 @@ func TestTaskState(t *testing.T) {
 			    "FunctionName": "` + testNotifierARN + `",
 			    "Payload": {"token": "{% $states.context.Task.Token %}", "input": "{% $states.input %}"}
 			  },
-			  "TimeoutSeconds": 3600,
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
 			  ` + testRetry + `
 			}`,
 		},
@@ -254,4 +255,49 @@ func decodeJSON(t *testing.T, s string) any {
 		t.Fatalf("invalid JSON %s: %v", s, err)
 	}
 	return v
+}
+
+// TestTaskState_errorsAndHeartbeat: the States Language requires
+// HeartbeatSeconds to be smaller than TimeoutSeconds; the heartbeat deadline
+// is the wait (the notifier's heartbeat starts it); the Retry covers
+// ManualApproval.NotifyFailed and AWS's Lambda service errors
+// (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html)
+// but never ManualApproval.InvalidRequest, which no retry can fix.
+func TestTaskState_errorsAndHeartbeat(t *testing.T) {
+	t.Parallel()
+	for _, lang := range QueryLanguages {
+		for _, timeout := range []int64{0, 1, 60, 86400} {
+			s, err := TaskState(testNotifierARN, 86400, TaskStateOptions{QueryLanguage: lang, TimeoutSeconds: timeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hb, _ := s["HeartbeatSeconds"].(int64)
+			to, _ := s["TimeoutSeconds"].(int64)
+			want := timeout
+			if want == 0 {
+				want = 86400
+			}
+			if hb != want || to != hb+HeartbeatGraceSeconds || hb >= to {
+				t.Errorf("%s, timeout %d: HeartbeatSeconds %d, TimeoutSeconds %d", lang, timeout, hb, to)
+			}
+			retried := map[string]bool{}
+			retries, _ := s["Retry"].([]any)
+			for _, r := range retries {
+				m, _ := r.(map[string]any)
+				names, _ := m["ErrorEquals"].([]string)
+				for _, n := range names {
+					retried[n] = true
+				}
+			}
+			for _, n := range append([]string{ErrorNotifyFailed}, "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+				"Lambda.TooManyRequestsException", "Lambda.ClientExecutionTimeoutException") {
+				if !retried[n] {
+					t.Errorf("%s: %s is not retried", lang, n)
+				}
+			}
+			if retried[ErrorInvalidRequest] || retried[ErrorRejected] {
+				t.Errorf("%s: retries %v", lang, retried)
+			}
+		}
+	}
 }

@@ -35,7 +35,7 @@ output "deploy_step" {
 `, acctest.RandomName()), []scenario{
 		{"task_state function, JSONPath", func(w *world) {
 			step := w.outputs["deploy_step"]
-			if !strings.Contains(step, `"TimeoutSeconds":300`) {
+			if !strings.Contains(step, `"HeartbeatSeconds":300`) {
 				w.t.Fatalf("step: %s", step)
 			}
 			e := w.startWith(step, `{"build":{"version":"v1.4.2","author":"dana"},"noise":"not shown"}`, nil)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
 
 // TestE2E_links: a gate without Slack; the links reach people through the
@@ -70,7 +71,9 @@ resource "manualapproval_gate" "test" {
 			}
 		}},
 		{"5 nobody clicks", func(w *world) {
-			e := w.start(`{}`, map[string]any{"TimeoutSeconds": 2})
+			// The heartbeat deadline ends the wait (the notifier proved the
+			// token with a heartbeat when it ran); TimeoutSeconds stays above it.
+			e := w.start(`{}`, map[string]any{"HeartbeatSeconds": 2, "TimeoutSeconds": 2 + approval.HeartbeatGraceSeconds})
 			approve, _ := w.snsLinks()
 			d, out := e.wait()
 			if out["outcome"] != "timed out" || path(out, "error", "Error") != "States.Timeout" {

@@ -199,7 +199,7 @@ resource "manualapproval_gate" "test" {
 			}
 			faults(w.t, failSSM)
 			for i := 1; i <= 2; i++ {
-				answer, ferr := w.invokeNotifier(notifierPayload("e2e-cold-token-"+acctest.RandomName(), "cold start"))
+				answer, ferr := w.invokeNotifier(notifierPayload(w.liveToken(), "cold start"))
 				if ferr == "" || !strings.Contains(answer, "reading SSM parameters") {
 					w.t.Fatalf("notifier invocation %d with SSM down: function error %q, answer %s", i, ferr, answer)
 				}
@@ -208,7 +208,7 @@ resource "manualapproval_gate" "test" {
 				w.t.Errorf("%d ssm:GetParameters calls for two invocations, want 6 (3 SDK attempts each, nothing cached)", n)
 			}
 			local.Proxy.SetFault(nil)
-			answer, ferr := w.invokeNotifier(notifierPayload("e2e-cold-token-"+acctest.RandomName(), "cold start"))
+			answer, ferr := w.invokeNotifier(notifierPayload(w.liveToken(), "cold start"))
 			if ferr != "" || !strings.Contains(answer, `"request_id"`) {
 				w.t.Fatalf("notifier once SSM is back: function error %q, answer %s", ferr, answer)
 			}
@@ -238,7 +238,7 @@ resource "manualapproval_gate" "test" {
 				return nil
 			})
 			local.Proxy.Reset()
-			answer, ferr := w.invokeNotifier(notifierPayload("e2e-put-token-"+acctest.RandomName(), "put fails"))
+			answer, ferr := w.invokeNotifier(notifierPayload(w.liveToken(), "put fails"))
 			if ferr == "" || !strings.Contains(answer, "writing request") {
 				w.t.Fatalf("notifier with PutItem failing: function error %q, answer %s", ferr, answer)
 			}
@@ -246,7 +246,7 @@ resource "manualapproval_gate" "test" {
 				w.t.Errorf("%d PutItem attempts (want 3), %d sns:Publish (want 0: nobody is told of an unstored request)", puts.Load(), n)
 			}
 			local.Proxy.SetFault(nil)
-			if answer, ferr = w.invokeNotifier(notifierPayload("e2e-put-token-"+acctest.RandomName(), "put works")); ferr != "" {
+			if answer, ferr = w.invokeNotifier(notifierPayload(w.liveToken(), "put works")); ferr != "" {
 				w.t.Fatalf("notifier once DynamoDB is back: %q %s", ferr, answer)
 			}
 			w.snsLinks()

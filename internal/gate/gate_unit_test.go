@@ -43,23 +43,19 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 					param("signing-key"), param("slack-bot-token"),
 					"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/deploy-prod-" + kind + ":*",
 					"arn:aws:states:eu-west-1:111122223333:stateMachine:*",
+					"arn:aws:states:eu-west-1:111122223333:execution:*",
 				}
 				own = append(own, spec.AllowedStateMachineARNs...)
+				for _, sm := range spec.AllowedStateMachineARNs {
+					own = append(own, strings.Replace(sm, ":stateMachine:", ":execution:", 1)+":*")
+				}
 				if kind == kindNotifier {
 					own = append(own, notifierOnly...)
 				} else {
 					own = append(own, callbackOnly...)
-					// The sweep's index, the executions of the allowed state
-					// machines (all of the account's when none are named), and
-					// the callback itself (its Slack hand-over).
+					// The sweep's index and the callback itself (its Slack hand-over).
 					own = append(own, "arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests/index/status-due",
 						"arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-callback")
-					if len(spec.AllowedStateMachineARNs) == 0 {
-						own = append(own, "arn:aws:states:eu-west-1:111122223333:execution:*")
-					}
-					for _, sm := range spec.AllowedStateMachineARNs {
-						own = append(own, strings.Replace(sm, ":stateMachine:", ":execution:", 1)+":*")
-					}
 				}
 				if spec.KMSKeyARN != "" {
 					own = append(own, spec.KMSKeyARN)
@@ -80,7 +76,8 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 						if !contains(own, r) {
 							t.Errorf("statement %s: resource %q is not one of the gate's own", st.Sid, r)
 						}
-						if r == "arn:aws:states:eu-west-1:111122223333:stateMachine:*" && len(spec.AllowedStateMachineARNs) > 0 {
+						if (r == "arn:aws:states:eu-west-1:111122223333:stateMachine:*" || r == "arn:aws:states:eu-west-1:111122223333:execution:*") &&
+							len(spec.AllowedStateMachineARNs) > 0 {
 							t.Errorf("statement %s: every state machine allowed although the gate names some", st.Sid)
 						}
 					}
@@ -91,7 +88,8 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 						actions[a] = true
 					}
 				}
-				if kind == kindNotifier && (actions["states:SendTaskSuccess"] || actions["dynamodb:DeleteItem"]) {
+				if kind == kindNotifier && (actions["states:SendTaskSuccess"] || actions["states:SendTaskFailure"] || actions["dynamodb:DeleteItem"] ||
+					!actions["states:SendTaskHeartbeat"]) {
 					t.Error("the notifier may not complete tasks or delete requests")
 				}
 				if kind == kindNotifier && (actions["lambda:InvokeFunction"] || actions["dynamodb:Query"]) {
@@ -135,11 +133,19 @@ func TestTaskState(t *testing.T) {
 				"state_name.$":       "$$.State.Name",
 			},
 		},
-		"TimeoutSeconds": 3600.0,
-		"Retry": []any{map[string]any{
-			"ErrorEquals":     []any{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"},
-			"IntervalSeconds": 1.0, "MaxAttempts": 3.0, "BackoffRate": 2.0, "JitterStrategy": "FULL",
-		}},
+		"HeartbeatSeconds": 3600.0,
+		"TimeoutSeconds":   3900.0,
+		"Retry": []any{
+			map[string]any{
+				"ErrorEquals": []any{"Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException", "Lambda.AWSLambdaException",
+					"Lambda.SdkClientException", "Lambda.TooManyRequestsException"},
+				"IntervalSeconds": 2.0, "MaxAttempts": 6.0, "BackoffRate": 2.0, "JitterStrategy": "FULL",
+			},
+			map[string]any{
+				"ErrorEquals":     []any{"ManualApproval.NotifyFailed"},
+				"IntervalSeconds": 10.0, "MaxAttempts": 3.0, "BackoffRate": 3.0, "JitterStrategy": "FULL",
+			},
+		},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("task state (-want +got):\n%s", d)

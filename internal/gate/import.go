@@ -15,7 +15,7 @@ import (
 
 // Import rebuilds the non-secret Spec of an existing gate from AWS: most of
 // it is in the notifier's environment. Secrets (Slack webhook URL, bot token,
-// signing secret, webhook secret) cannot be read back and come back empty;
+// signing secret, webhook URL and secret) cannot be read back and come back empty;
 // IncludeExecutionContext is not stored in AWS and comes back true.
 func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error) {
 	r := m.newRun(Spec{Name: name}, false)
@@ -68,8 +68,8 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 			TeamID: hc.SlackTeamID, EnterpriseID: hc.SlackEnterpriseID, AppID: hc.SlackAppID,
 		}
 	}
-	if hc.WebhookURL != "" {
-		spec.Webhook = &WebhookSpec{URL: hc.WebhookURL}
+	if hc.ParamWebhookSecret != "" {
+		spec.Webhook = &WebhookSpec{} // its URL and secret are secrets: not read back
 	}
 
 	// The rest: retention, subscriptions, boundary, key, custom domain.

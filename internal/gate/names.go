@@ -28,9 +28,10 @@ const (
 	paramSlackBotToken = "slack-bot-token"
 	paramSlackSigning  = "slack-signing-secret"
 	paramWebhookSecret = "webhook-secret"
+	paramWebhookURL    = "webhook-url"
 )
 
-var allParams = []string{paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret}
+var allParams = []string{paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL}
 
 // names derives every part's name from the gate's name.
 type names struct{ gate string }

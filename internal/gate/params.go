@@ -33,6 +33,7 @@ func (r *run) secrets() map[string]string {
 	}
 	if w := r.spec.Webhook; w != nil {
 		s[paramWebhookSecret] = w.Secret
+		s[paramWebhookURL] = w.URL // it can carry a token
 	}
 	return s
 }

@@ -59,18 +59,24 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 		allow("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, a.logGroup(kind)),
 		allow("ReadOwnSecrets", []string{"ssm:GetParameters"}, a.paramARNs(spec, kind)...),
 	}
+	sms := append([]string(nil), spec.AllowedStateMachineARNs...)
+	sort.Strings(sms)
+	if len(sms) == 0 {
+		sms = []string{a.anyStateMachine()}
+	}
 	switch kind {
 	case kindNotifier:
+		// The notifier proves each invocation (internal/lambda/proof.go): a
+		// heartbeat on the task token, which AWS evaluates against the task's
+		// state machine, so it succeeds only for the allowed ones; and, with
+		// execution context, the execution's status and history.
 		st = append(st,
 			allow("StoreRequests", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, a.table()),
-			allow("NotifyTopic", []string{"sns:Publish"}, a.topic()),
+			allow("NotifyTopic", []string{"sns:ListSubscriptionsByTopic", "sns:Publish"}, a.topic()),
+			allow("ProveTasks", []string{"states:SendTaskHeartbeat"}, sms...),
+			allow("ReadCallerExecutions", []string{"states:DescribeExecution", "states:GetExecutionHistory"}, executionsOf(sms)...),
 		)
 	case kindCallback:
-		sms := append([]string(nil), spec.AllowedStateMachineARNs...)
-		sort.Strings(sms)
-		if len(sms) == 0 {
-			sms = []string{a.anyStateMachine()}
-		}
 		st = append(st,
 			allow("DecideRequests", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, a.table()),
 			allow("CompleteTasks", []string{"states:SendTaskFailure", "states:SendTaskSuccess"}, sms...),
@@ -91,22 +97,21 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 	return PolicyDocument{Version: "2012-10-17", Statement: st}
 }
 
-// executionsOf turns state machine ARNs
-// (arn:…:states:<region>:<account>:stateMachine:<name>, or <name> = *) into
-// the ARNs of their executions (…:execution:<name>:*).
-func executionsOf(stateMachines []string) []string {
-	out := make([]string, 0, len(stateMachines))
-	for _, sm := range stateMachines {
-		i := strings.LastIndex(sm, ":stateMachine:")
-		if i < 0 {
+// executionsOf returns the ARN patterns of the executions of the given state
+// machines ("arn:…:stateMachine:deploy" → "arn:…:execution:deploy:*"; the
+// wildcard "stateMachine:*" → "execution:*").
+func executionsOf(sms []string) []string {
+	out := make([]string, 0, len(sms))
+	for _, sm := range sms {
+		prefix, name, ok := strings.Cut(sm, ":stateMachine:")
+		switch {
+		case !ok:
 			continue
+		case name == "*":
+			out = append(out, prefix+":execution:*")
+		default:
+			out = append(out, prefix+":execution:"+name+":*")
 		}
-		name := sm[i+len(":stateMachine:"):]
-		if name == "*" {
-			out = append(out, sm[:i]+":execution:*")
-			continue
-		}
-		out = append(out, sm[:i]+":execution:"+name+":*")
 	}
 	return out
 }
@@ -130,4 +135,24 @@ func TaskState(notifierARN string, timeoutSeconds int64, includeExecutionContext
 		panic("building the default task state failed; this is always a bug in the provider: " + err.Error())
 	}
 	return s
+}
+
+// worstCaseEnv stands for the account and region a gate will live in when
+// they are not known yet (plan time): the longest partition and a region
+// name longer than any AWS has, so a size computed with it is an upper bound.
+var worstCaseEnv = Env{Partition: "aws-us-gov", Region: "xx-xxxxxxxxxx-99", AccountID: "123456789012"}
+
+// LargestRolePolicy returns the kind ("notifier" or "callback") and size in
+// characters of the larger of the gate's two inline policies, computed for
+// the longest partition and region name. IAM limits a role's inline policies
+// to approval.MaxPolicyChars characters in all (white space not counted; the
+// documents have none); allowed_state_machine_arns and kms_key_arn make them
+// grow.
+func LargestRolePolicy(spec Spec) (kind string, chars int) {
+	for _, k := range kinds {
+		if n := len(rolePolicy(worstCaseEnv, spec, k).String()); n > chars {
+			kind, chars = k, n
+		}
+	}
+	return kind, chars
 }

@@ -326,8 +326,8 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		}
 	}
 	if w := s.Webhook; w != nil {
-		c.WebhookURL = w.URL
 		c.ParamWebhookSecret = r.n.param(paramWebhookSecret)
+		c.ParamWebhookURL = r.n.param(paramWebhookURL)
 	}
 	scopeSecrets(s, kind, &c)
 	return c

@@ -50,6 +50,7 @@ type LambdaInvoker interface {
 // SNS is the part of *sns.Client the notifier uses.
 type SNS interface {
 	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
+	ListSubscriptionsByTopic(ctx context.Context, in *sns.ListSubscriptionsByTopicInput, opts ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
 }
 
 // SSM is the part of *ssm.Client both handlers use.
@@ -66,6 +67,9 @@ type Base struct {
 	Now    func() time.Time
 	Sleep  func(context.Context, time.Duration) error
 	Log    *slog.Logger
+	// AllowLoopback lets the handlers post to loopback addresses: only the
+	// test harness sets it (see EnvTestAllowLoopback).
+	AllowLoopback bool
 
 	cache *secretCache // set by init
 }
@@ -79,7 +83,11 @@ type secretCache struct {
 func (b *Base) init() {
 	b.cache = &secretCache{}
 	if b.HTTP == nil {
-		b.HTTP = &http.Client{Timeout: 10 * time.Second}
+		b.HTTP = newHTTPClient(b.AllowLoopback)
+	} else if b.HTTP.CheckRedirect == nil {
+		c := *b.HTTP
+		c.CheckRedirect = noRedirects
+		b.HTTP = &c
 	}
 	if b.Now == nil {
 		b.Now = time.Now
@@ -117,6 +125,7 @@ type Secrets struct {
 	SlackBotToken      string
 	SlackSigningSecret []byte
 	WebhookSecret      []byte
+	WebhookURL         string
 }
 
 // loadSecrets reads the gate's parameters with one ssm:GetParameters call
@@ -130,7 +139,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 	}
 	c := b.Config
 	var names []string
-	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret} {
+	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL} {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -157,6 +166,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 		SlackBotToken:      values[c.ParamSlackBotToken],
 		SlackSigningSecret: []byte(values[c.ParamSlackSigning]),
 		WebhookSecret:      []byte(values[c.ParamWebhookSecret]),
+		WebhookURL:         values[c.ParamWebhookURL],
 	}
 	if len(s.SigningKey) < approval.MinSigningKeyBytes {
 		return nil, fmt.Errorf("SSM parameter %s: signing key shorter than %d bytes", c.ParamSigningKey, approval.MinSigningKeyBytes)

@@ -253,6 +253,8 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return result(deliveringStatus, "Being delivered", beingDeliveredText(r))
 	case errors.Is(err, errNotAllowed):
 		return result(http.StatusInternalServerError, "Not allowed to resume the workflow", notAllowedHelp)
+	case errors.Is(err, approval.ErrTooManyVotes):
+		return result(http.StatusConflict, "Too many votes", capitalize(err.Error())+".")
 	case errors.Is(err, errStepFunctions):
 		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. It is re-sent automatically; you may also submit the form again in a moment.")
 	}
@@ -344,6 +346,8 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = "This button does not belong to the request's own message: use the buttons of the message the gate posted."
 	case errors.Is(err, approval.ErrNoRequester):
 		note = "This request does not say who asked for it, so nobody can approve it (the self-approval ban cannot be checked). You can reject it."
+	case errors.Is(err, approval.ErrTooManyVotes):
+		note = capitalize(err.Error()) + "."
 	case errors.Is(err, errNotFound):
 		note = "This approval request no longer exists."
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed):

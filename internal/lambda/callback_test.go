@@ -50,7 +50,7 @@ func newCallback(t *testing.T, mutate func(*approval.Config)) *cbHarness {
 	h.logs = buf
 	h.cb = &Callback{
 		Base: Base{Config: cfg, SSM: h.ssm.api(), HTTP: h.slack.Client(), Now: h.clock,
-			Sleep: (&sleepRecorder{}).sleep, Log: log},
+			Sleep: (&sleepRecorder{}).sleep, Log: log, AllowLoopback: true},
 		DB: h.db, SFN: h.sfn,
 	}
 	t.Cleanup(func() { assertNoSecrets(t, buf.String()) })

@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
@@ -244,13 +243,6 @@ func (f *sfnFake) Calls() []sfnCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]sfnCall(nil), f.calls...)
-}
-
-// publishFunc fakes SNS.
-type publishFunc func(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
-
-func (f publishFunc) Publish(ctx context.Context, in *sns.PublishInput, o ...func(*sns.Options)) (*sns.PublishOutput, error) {
-	return f(ctx, in, o...)
 }
 
 // getParametersFunc fakes SSM.

@@ -40,6 +40,7 @@ func TestNotifier_requesterUnderTheBan(t *testing.T) {
 			if tt.mutate != nil {
 				tt.mutate(&p)
 			}
+			h.sfn.addExecution(p, "Approve", 0) // what the execution really sent
 			_, err := h.n.Handle(context.Background(), payload(t, p))
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {

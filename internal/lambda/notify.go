@@ -10,12 +10,10 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
@@ -31,10 +29,13 @@ type Notifier struct {
 	Base
 	DB  DynamoDB
 	SNS SNS
+	// SFN proves each invocation's task token (see prove).
+	SFN NotifierSFN
 	// Rand is the source of request ids; nil means crypto/rand.
 	Rand io.Reader
 
 	once sync.Once
+	subs subscriptionCache
 }
 
 // NotifyResult is the notifier's answer (Step Functions ignores it for
@@ -43,31 +44,56 @@ type NotifyResult struct {
 	RequestID string   `json:"request_id"`
 	Sent      []string `json:"sent"`
 	Failed    []string `json:"failed,omitempty"`
+	// Undelivered are the channels that sent nothing on purpose, with why
+	// (an SNS topic without a confirmed subscription). They do not count as
+	// delivered: with none delivered, the notifier fails.
+	Undelivered []string `json:"undelivered,omitempty"`
 }
 
-// Handle processes one invocation. It fails (so the Task's Retry applies)
-// when the payload is refused, the request cannot be stored or every
+// Handle processes one invocation. It fails with a function error Step
+// Functions can Retry and Catch by name: approval.ErrorInvalidRequest when
+// the payload is refused (nobody is notified), approval.ErrorNotifyFailed
+// when the secrets cannot be read, the request cannot be stored or every
 // channel failed.
 func (n *Notifier) Handle(ctx context.Context, raw json.RawMessage) (NotifyResult, error) {
+	res, err := n.handle(ctx, raw)
+	if err != nil {
+		n.Log.Error("notifier failed", "error_type", ErrorType(err), "error", err.Error())
+	}
+	return res, functionError(err)
+}
+
+func (n *Notifier) handle(ctx context.Context, raw json.RawMessage) (NotifyResult, error) {
 	n.once.Do(n.init)
 	p, err := n.parsePayload(raw)
 	if err != nil {
-		n.Log.Error("payload refused", "error", err.Error())
+		return NotifyResult{}, invalidRequest(err)
+	}
+	start := time.Now()
+	p, pr, err := n.prove(ctx, p)
+	n.Log.Info("proof", "calls", pr.calls, "duration_ms", float64(time.Since(start).Microseconds())/1000, "from_history", pr.fromHistory, "ok", err == nil)
+	if err != nil {
 		return NotifyResult{}, err
+	}
+	// A payload read back from the execution's history replaces the
+	// received one: resolve its requester again (idempotent on the received
+	// payload, whose requester parsePayload already resolved).
+	if p.RequestedBy, err = approval.ResolveRequester(p, n.Config.RequesterPath, n.Config.AllowSelfApproval); err != nil {
+		return NotifyResult{}, invalidRequest(err)
 	}
 	sec, err := n.loadSecrets(ctx)
 	if err != nil {
-		return NotifyResult{}, err
+		return NotifyResult{}, notifyFailed(err)
 	}
 	r, err := n.store(ctx, p)
 	if err != nil {
-		return NotifyResult{}, err
+		return NotifyResult{}, notifyFailed(err)
 	}
 	res := n.notify(ctx, sec, r)
 	n.Log.Info("request", "request_id", r.ID, "execution", r.ExecutionID, "expires_at", r.ExpiresAt.Format(time.RFC3339),
-		"sent", res.Sent, "failed", res.Failed)
+		"sent", res.Sent, "failed", res.Failed, "undelivered", res.Undelivered)
 	if len(res.Sent) == 0 {
-		return res, fmt.Errorf("request %s: every notification channel failed (%s)", r.ID, strings.Join(res.Failed, "; "))
+		return res, notifyFailed(fmt.Errorf("request %s: every notification channel failed (%s)", r.ID, strings.Join(append(res.Failed, res.Undelivered...), "; ")))
 	}
 	return res, nil
 }
@@ -168,6 +194,12 @@ func (n *Notifier) notify(ctx context.Context, sec *Secrets, r approval.Request)
 	wg.Wait()
 	res := NotifyResult{RequestID: r.ID, Sent: []string{}}
 	for i, c := range chans {
+		var nd *errNotDelivered
+		if errors.As(errs[i], &nd) {
+			res.Undelivered = append(res.Undelivered, c.name+": "+nd.reason)
+			n.Log.Warn("notification not delivered", "request_id", r.ID, "channel", c.name, "reason", nd.reason)
+			continue
+		}
 		if errs[i] != nil {
 			res.Failed = append(res.Failed, c.name+": "+errs[i].Error())
 			n.Log.Warn("notification failed", "request_id", r.ID, "channel", c.name, "error", errs[i].Error())
@@ -206,20 +238,25 @@ func (n *Notifier) channels(sec *Secrets, r approval.Request, m approval.Message
 	case approval.SlackFormatApp:
 		out = append(out, channel{"slack", func(ctx context.Context) error { return n.postSlackApp(ctx, sec, r, m) }})
 	}
-	if n.Config.WebhookURL != "" {
-		postRendered("webhook", n.Config.WebhookURL, approval.WebhookBody, func(body []byte) http.Header {
-			return http.Header{approval.WebhookSignatureHeader: {approval.WebhookSignature(sec.WebhookSecret, body)}}
+	if n.Config.ParamWebhookURL != "" {
+		// One delivery id and timestamp for every attempt of this delivery:
+		// a receiver refuses a timestamp older than approval.WebhookMaxAge
+		// and may drop a delivery id it has seen.
+		delivery, err := approval.NewRequestID(rand.Reader)
+		ts := n.Now().Unix()
+		postRendered("webhook", sec.WebhookURL, approval.WebhookBody, func(body []byte) http.Header {
+			return http.Header{
+				approval.WebhookSignatureHeader: {approval.WebhookSignature(sec.WebhookSecret, ts, delivery, body)},
+				approval.WebhookTimestampHeader: {strconv.FormatInt(ts, 10)},
+				approval.WebhookDeliveryHeader:  {delivery},
+			}
 		})
+		if err != nil {
+			out[len(out)-1].send = func(context.Context) error { return err }
+		}
 	}
 	if n.Config.TopicARN != "" {
-		out = append(out, channel{"sns", func(ctx context.Context) error {
-			_, err := n.SNS.Publish(ctx, &sns.PublishInput{
-				TopicArn: aws.String(n.Config.TopicARN),
-				Subject:  aws.String(approval.SNSSubject(m)),
-				Message:  aws.String(approval.SNSMessage(m)),
-			})
-			return err
-		}})
+		out = append(out, channel{"sns", func(ctx context.Context) error { return n.publishSNS(ctx, r, m) }})
 	}
 	return out
 }

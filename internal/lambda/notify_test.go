@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
@@ -28,23 +30,30 @@ type ntHarness struct {
 	hook   *fakeServer
 	sleeps *sleepRecorder
 	logs   *syncBuffer
+	sfn    *proofFake
 	n      *Notifier
 
 	mu        sync.Mutex
 	published []*sns.PublishInput
 	snsErr    error
+	// subscriptions are what ListSubscriptionsByTopic lists (nil: one
+	// confirmed e-mail subscription); listErr fails it.
+	subscriptions []snstypes.Subscription
+	listCalls     int
+	listErr       error
 }
 
 type reply = func(n int, r recorded) (int, map[string]string, string)
 
 func newNotifier(t *testing.T, format string, slackReply, hookReply reply, mutate func(*approval.Config)) *ntHarness {
 	t.Helper()
-	h := &ntHarness{t: t, db: newMemTable(t), sleeps: &sleepRecorder{}}
+	h := &ntHarness{t: t, db: newMemTable(t), sleeps: &sleepRecorder{}, sfn: newProofFake()}
 	h.slack = newFakeServer(t, slackReply)
 	h.hook = newFakeServer(t, hookReply)
 	h.ssm = newSSM(h.slack.URL + "/services/T000/B000/SECRET")
 	cfg := testConfig(approval.RoleNotifier)
-	cfg.SlackFormat, cfg.SlackAPIBaseURL, cfg.WebhookURL = format, h.slack.URL, h.hook.URL+"/hook"
+	cfg.SlackFormat, cfg.SlackAPIBaseURL, cfg.ParamWebhookURL = format, h.slack.URL, "/g/webhook-url"
+	h.ssm.params["/g/webhook-url"] = h.hook.URL + "/hook"
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -52,16 +61,13 @@ func newNotifier(t *testing.T, format string, slackReply, hookReply reply, mutat
 	h.logs = buf
 	h.n = &Notifier{
 		Base: Base{Config: cfg, SSM: h.ssm.api(), HTTP: http.DefaultClient, Now: func() time.Time { return testNow },
-			Sleep: h.sleeps.sleep, Log: log},
-		DB: h.db,
-		SNS: publishFunc(func(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.published = append(h.published, in)
-			return &sns.PublishOutput{MessageId: aws.String("m-1")}, h.snsErr
-		}),
+			Sleep: h.sleeps.sleep, Log: log, AllowLoopback: true},
+		DB:   h.db,
+		SNS:  &snsFake{h: h},
+		SFN:  h.sfn,
 		Rand: bytes.NewReader(bytes.Repeat([]byte{7}, 1024)),
 	}
+	h.sfn.addExecution(basicPayload(), "Approve", 0)
 	t.Cleanup(func() { assertNoSecrets(t, buf.String()) })
 	return h
 }
@@ -153,6 +159,7 @@ func TestNotifier_storesRequest(t *testing.T) {
 			if tt.p != nil {
 				tt.p(&p)
 			}
+			h.sfn.addExecution(p, "Approve", 0) // what Step Functions recorded
 			res, err := h.n.Handle(context.Background(), payload(t, p))
 			if err != nil {
 				t.Fatal(err)
@@ -244,8 +251,10 @@ func TestNotifier_channels(t *testing.T) {
 		if len(hk) != 1 {
 			t.Fatalf("%d webhook requests", len(hk))
 		}
-		if got, want := hk[0].Header.Get("X-Signature-256"), approval.WebhookSignature([]byte(testWebhookSecret), []byte(hk[0].Body)); got != want {
-			t.Errorf("webhook signature %q, want %q", got, want)
+		ts, delivery := hk[0].Header.Get("X-ManualApproval-Timestamp"), hk[0].Header.Get("X-ManualApproval-Delivery")
+		if err := approval.VerifyWebhookSignature([]byte(testWebhookSecret), ts, delivery, hk[0].Header.Get("X-ManualApproval-Signature"),
+			[]byte(hk[0].Body), testNow); err != nil || ts != strconv.FormatInt(testNow.Unix(), 10) || delivery == "" {
+			t.Errorf("webhook signature: %v (timestamp %q, delivery %q)", err, ts, delivery)
 		}
 		var wp approval.WebhookPayload
 		if err := json.Unmarshal([]byte(hk[0].Body), &wp); err != nil {
@@ -260,8 +269,12 @@ func TestNotifier_channels(t *testing.T) {
 		if aws.ToString(pub.TopicArn) != h.n.Config.TopicARN || aws.ToString(pub.Subject) != "Approval needed: Approval requested: deploy-prod" {
 			t.Errorf("publish %+v", pub)
 		}
+		var bodies map[string]string
+		if err := json.Unmarshal([]byte(aws.ToString(pub.Message)), &bodies); err != nil || aws.ToString(pub.MessageStructure) != "json" {
+			t.Fatalf("publish body (MessageStructure %q): %v", aws.ToString(pub.MessageStructure), err)
+		}
 		var approve, reject string
-		for _, line := range strings.Split(aws.ToString(pub.Message), "\n") {
+		for _, line := range strings.Split(bodies["default"], "\n") {
 			if v, ok := strings.CutPrefix(line, "Approve: "); ok {
 				approve = v
 			}
@@ -273,7 +286,7 @@ func TestNotifier_channels(t *testing.T) {
 	})
 	t.Run("workflow", func(t *testing.T) {
 		t.Parallel()
-		h := newNotifier(t, approval.SlackFormatWorkflow, nil, nil, func(c *approval.Config) { c.WebhookURL, c.TopicARN = "", "" })
+		h := newNotifier(t, approval.SlackFormatWorkflow, nil, nil, func(c *approval.Config) { c.ParamWebhookURL, c.TopicARN = "", "" })
 		if _, err := h.n.Handle(context.Background(), payload(t, basicPayload())); err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +306,7 @@ func TestNotifier_channels(t *testing.T) {
 	})
 	t.Run("app", func(t *testing.T) {
 		t.Parallel()
-		h := newNotifier(t, approval.SlackFormatApp, nil, nil, func(c *approval.Config) { c.WebhookURL, c.TopicARN = "", "" })
+		h := newNotifier(t, approval.SlackFormatApp, nil, nil, func(c *approval.Config) { c.ParamWebhookURL, c.TopicARN = "", "" })
 		if _, err := h.n.Handle(context.Background(), payload(t, basicPayload())); err != nil {
 			t.Fatal(err)
 		}
@@ -439,7 +452,7 @@ func TestNotifier_failures(t *testing.T) {
 	})
 	t.Run("unreachable URLs stay out of errors", func(t *testing.T) {
 		t.Parallel()
-		h := newNotifier(t, approval.SlackFormatBlocks, nil, nil, func(c *approval.Config) { c.TopicARN, c.WebhookURL = "", "" })
+		h := newNotifier(t, approval.SlackFormatBlocks, nil, nil, func(c *approval.Config) { c.TopicARN, c.ParamWebhookURL = "", "" })
 		h.slack.Close()
 		_, err := h.n.Handle(context.Background(), payload(t, basicPayload()))
 		if err == nil || strings.Contains(err.Error(), "/services/") {

@@ -57,6 +57,9 @@ func (b *Base) postJSON(ctx context.Context, url string, body []byte, header htt
 }
 
 func (b *Base) postOnce(ctx context.Context, url string, body []byte, header http.Header, check func([]byte) error) error {
+	if err := checkOutboundURL(url, b.AllowLoopback); err != nil {
+		return err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return errors.New("invalid URL")

@@ -103,8 +103,8 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				ElementType:         types.StringType,
 			},
 			"timeout_seconds": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How long an approval request waits for a decision: the Task state's `TimeoutSeconds`; "+
-					"the links expire with it. Defaults to `%d` (one day); between `%d` and `%d` (one year).",
+				MarkdownDescription: fmt.Sprintf("How long an approval request waits for a decision, counted from when the notifier ran: "+
+					"the Task state's `HeartbeatSeconds` (its `TimeoutSeconds` is 300 s longer, a backstop); the links expire with it. Defaults to `%d` (one day); between `%d` and `%d` (one year).",
 					defaultTimeoutSeconds, minTimeoutSeconds, maxTimeoutSeconds),
 				Optional:   true,
 				Computed:   true,
@@ -211,11 +211,11 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"min_approvals": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Number of distinct approvals that approve a request; one rejection rejects it. Defaults to `%d`; "+
-					"at least `1`, and at most the number of `approvers` when they are set.", defaultMinApprovals),
+					"between `1` and `%d`, and at most the number of `approvers` when they are set.", defaultMinApprovals, approval.MaxMinApprovals),
 				Optional:   true,
 				Computed:   true,
 				Default:    int64default.StaticInt64(defaultMinApprovals),
-				Validators: []validator.Int64{int64validator.AtLeast(1)},
+				Validators: []validator.Int64{int64validator.Between(1, approval.MaxMinApprovals)},
 			},
 			"allow_self_approval": schema.BoolAttribute{
 				MarkdownDescription: "Whether the person who requested the approval (`requested_by`, or the value at `requester_path`) may approve it. Defaults to `false`: " +
@@ -259,9 +259,13 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Optional:            true,
 				Attributes: map[string]schema.Attribute{
 					"url": schema.StringAttribute{
-						MarkdownDescription: "URL the requests are POSTed to. Must use https (http only for a loopback host: `localhost`, `127.0.0.0/8`, `::1`).",
-						Required:            true,
-						Validators:          []validator.String{urlValidator{}},
+						MarkdownDescription: "URL the requests are POSTed to. Sensitive (it can carry a token) and stored in an SSM SecureString parameter, " +
+							"not in the function's environment. Must use https (http only for a loopback host: `localhost`, `127.0.0.0/8`, `::1`, " +
+							"which the deployed notifier refuses all the same: inside Lambda, loopback is the Runtime API; only the local test harness " +
+							"lets it through). Redirects are not followed.",
+						Required:   true,
+						Sensitive:  true,
+						Validators: []validator.String{urlValidator{}},
 					},
 					"secret": schema.StringAttribute{
 						MarkdownDescription: fmt.Sprintf("Key of the HMAC-SHA256 signature of each request; at least %d characters. Stored in an SSM SecureString parameter.", minWebhookSecretLength),
@@ -273,7 +277,9 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"allowed_state_machine_arns": schema.SetAttribute{
 				MarkdownDescription: "ARNs of the state machines whose executions the callback may resume (`states:SendTaskSuccess`/`SendTaskFailure` " +
-					"are scoped to them). Defaults to empty: every state machine of the account and region.",
+					"are scoped to them) and the notifier may serve (its `states:SendTaskHeartbeat`, which proves each invocation's task token, " +
+					"and its reads of the caller's execution are scoped to them). Defaults to empty: every state machine of the account and region. " +
+					"Each ARN appears in the notifier's IAM policy twice: the provider refuses at plan a list that would make it larger than IAM's 10,240 characters.",
 				Optional:    true,
 				Computed:    true,
 				ElementType: types.StringType,
@@ -379,7 +385,8 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"task_state_json": schema.StringAttribute{
 				MarkdownDescription: "JSON of the Task state that asks for an approval: invokes the notifier with `waitForTaskToken`, with " +
-					"`TimeoutSeconds` = `timeout_seconds` and a `Retry` on Lambda's transient errors. It has no `Next` or `End`: " +
+					"`HeartbeatSeconds` = `timeout_seconds` (the notifier's heartbeat starts it), `TimeoutSeconds` 300 s longer as a backstop, " +
+					"and a `Retry` on Lambda's transient errors and on `ManualApproval.NotifyFailed`. It has no `Next` or `End`: " +
 					"`merge(jsondecode(manualapproval_gate.example.task_state_json), { Next = \"Deploy\" })`.",
 				Computed:      true,
 				PlanModifiers: stable,
@@ -438,6 +445,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 					"Lower min_approvals, add approvers, or remove approvers to let anyone decide.", minApprovals, n))
 		}
 	}
+	validatePolicySize(ctx, cfg, &resp.Diagnostics)
 }
 
 // validateSlack checks the combination of the slack attributes. Unknown
@@ -834,12 +842,20 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 	}
 	if w := spec.Webhook; w != nil {
 		m.Webhook = types.ObjectValueMust(gateWebhookAttrTypes, map[string]attr.Value{
-			"url":    types.StringValue(w.URL),
+			"url":    nullIfEmpty(w.URL), // a secret: empty after import
 			"secret": types.StringNull(),
 		})
 	}
 	m.applyStatus(status)
 	return m
+}
+
+// nullIfEmpty is s, or null when s is empty.
+func nullIfEmpty(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
 }
 
 // slackFormatDefault plans slack.format when it is not configured: "app"

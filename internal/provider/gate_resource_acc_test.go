@@ -139,7 +139,7 @@ func TestAccGate_basic(t *testing.T) {
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("topic_arn"), knownvalue.StringRegexp(regexp.MustCompile(`:sns:us-east-1:\d{12}:`+rName+`-approvals$`))),
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("callback_url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://[0-9a-z-]+\.execute-api\.localhost:\d+$`))),
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("bundle_sha256"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
-					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken".*"TimeoutSeconds":3600`))),
+					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken".*"TimeoutSeconds":3900`))),
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("state_machine_policy_json"), knownvalue.StringRegexp(regexp.MustCompile(`"lambda:InvokeFunction"`))),
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{"team": knownvalue.StringExact("platform")})),
@@ -151,7 +151,7 @@ func TestAccGate_basic(t *testing.T) {
 				ImportStateId:     rName,
 				ImportStateVerify: true,
 				// Secrets cannot be read back from AWS.
-				ImportStateVerifyIgnore: []string{"slack.webhook_url", "webhook.secret"},
+				ImportStateVerifyIgnore: []string{"slack.webhook_url", "webhook.url", "webhook.secret"},
 			},
 		},
 	})
@@ -229,7 +229,7 @@ func TestAccGate_update(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"TimeoutSeconds":7200`))),
+					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"HeartbeatSeconds":7200`))),
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(

@@ -293,7 +293,10 @@ func TestAccGate_validation(t *testing.T) {
 		{"name = \"t\"\nslack = { webhook_url = \"https://h.example/x\", api_base_url = \"http://slack.example/api\" }", `slack.api_base_url must use https \(http is accepted only for a loopback host`},
 		{"name = \"t\"\napprovers = [\"alice\"]", `must be a verifiable identity: a Slack user id`},
 		{"name = \"t\"\napprovers = [\"U1AAA\", \"U2BBB\"]\nmin_approvals = 3", `min_approvals \(3\) is greater than the number of approvers \(2\)`},
-		{"name = \"t\"\nmin_approvals = 0", `min_approvals value must be at least 1`},
+		{"name = \"t\"\nmin_approvals = 0", `min_approvals value must be between 1 and 20`},
+		{"name = \"t\"\nmin_approvals = 21", `min_approvals value must be between 1 and 20`},
+		{"name = \"t\"\nallowed_state_machine_arns = [" + manyStateMachines(80) + "]",
+			`The gate's notifier role would need an inline policy of up to \d+ characters, above IAM's limit of 10240(.|\n)*Allow fewer state machines`},
 		{"name = \"t\"\nrequester_path = \"requested_by\"", `must be a JSONPath starting with "\$\."`},
 		{"name = \"t\"\nemail_addresses = [\"not-an-email\"]", `must be an e-mail address`},
 		{"name = \"t\"\nsms_numbers = [\"0612345678\"]", `must be a phone number in E.164 form`},
@@ -319,6 +322,30 @@ func TestAccGate_validation(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),
 		Steps:                    ts,
+	})
+}
+
+// manyStateMachines lists n state machine ARNs as HCL strings, of the
+// longest name a gate accepts in allowed_state_machine_arns (80 characters).
+func manyStateMachines(n int) string {
+	arns := make([]string, n)
+	for i := range arns {
+		arns[i] = fmt.Sprintf("%q", fmt.Sprintf("arn:aws:states:eu-west-1:123456789012:stateMachine:%s%03d", strings.Repeat("m", 77), i))
+	}
+	return strings.Join(arns, ", ")
+}
+
+// TestAccGate_policySizeAccepted: a gate allowing state machines up to the
+// IAM limit plans; the limit is computed, not a count of ARNs.
+func TestAccGate_policySizeAccepted(t *testing.T) {
+	t.Parallel()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),
+		Steps: []resource.TestStep{{
+			Config:             testAccGateConfig_raw("name = \"t\"\nallowed_state_machine_arns = [" + manyStateMachines(30) + "]"),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}},
 	})
 }
 
@@ -397,7 +424,7 @@ func TestAccGate_fakeLifecycle(t *testing.T) {
 						"team": knownvalue.StringExact("core"),
 					})),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"TimeoutSeconds":3600`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"HeartbeatSeconds":3600`))),
 				},
 			},
 			{
@@ -426,7 +453,7 @@ func TestAccGate_fakeLifecycle(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"TimeoutSeconds":7200`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`"HeartbeatSeconds":7200`))),
 				},
 			},
 			{

@@ -34,7 +34,7 @@ var taskStateOptionDocs = []struct{ name, doc string }{
 		"or with `JSONata` a JSONata expression (`$states.input.build.version`)."},
 	{"input", "The part of the state input shown to approvers: a JSONPath (default `$`) or, with `JSONata`, an expression (default `$states.input`)."},
 	{"requested_by", "Where the requester's id is read: a JSONPath or, with `JSONata`, an expression. Defaults to the gate's `requester_path`, read by the notifier."},
-	{"timeout_seconds", "`TimeoutSeconds` of this Task, at most the gate's `timeout_seconds` (the links expire with the gate's). Defaults to the gate's."},
+	{"timeout_seconds", "How long this Task waits once the notifier ran: its `HeartbeatSeconds` (`TimeoutSeconds` is 300 s longer), at most the gate's `timeout_seconds` (the links expire with the gate's). Defaults to the gate's."},
 	{"result_path", "Where the decision goes. With `JSONPath` the `ResultPath`; with `JSONata` `$.name` becomes an `Output` that merges the decision into the input under `name`. " +
 		"Defaults to none: the state's output is the decision."},
 	{"query_language", fmt.Sprintf("Query language of the state, one of %s. Defaults to `%s`. With `%s` the state has `\"QueryLanguage\": \"JSONata\"` and `Arguments`.",
@@ -51,8 +51,10 @@ var taskStateFunctionDescription = func() string {
 	var b strings.Builder
 	b.WriteString("Returns the Task state of one use of an approval gate, as an object: `jsonencode()` turns it into the state's JSON, " +
 		"and `merge()` adds or overrides fields. It invokes the gate's notifier with `lambda:invoke.waitForTaskToken`, passing the task token, " +
-		"the execution context, the state input and the per-step `title`, `text` and `fields`, with `TimeoutSeconds` and a `Retry` on Lambda's " +
-		"transient errors, like the gate's `task_state_json`.\n\n" +
+		"the execution context, the state input and the per-step `title`, `text` and `fields`, with `HeartbeatSeconds`, `TimeoutSeconds` and a `Retry` on Lambda's " +
+		"transient errors and on `ManualApproval.NotifyFailed`, like the gate's `task_state_json`. Besides `ManualApproval.Rejected`, the Task can fail with " +
+		"`ManualApproval.NotifyFailed` (nobody could be notified; retried), `ManualApproval.InvalidRequest` (the notifier refused the payload) and " +
+		"`States.HeartbeatTimeout` (nobody decided; a `Catch` on `States.Timeout` matches it too): see the gate resource's \"Errors to Retry and Catch\".\n\n" +
 		"`gate` is the gate resource (`manualapproval_gate.deploy`) or any object with its `notifier_function_arn` and `timeout_seconds` " +
 		"(and optionally `include_execution_context`). `options` is an object (`{}` or `null` for none) with these optional attributes:\n\n")
 	for _, o := range taskStateOptionDocs {

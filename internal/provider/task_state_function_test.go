@@ -145,14 +145,14 @@ output "jsonata" {
   }))
 }
 output "with_secret" {
-  value     = provider::manualapproval::task_state(manualapproval_gate.secret, {}).TimeoutSeconds
+  value     = provider::manualapproval::task_state(manualapproval_gate.secret, {}).HeartbeatSeconds
   sensitive = true
 }
 output "with_secret_subset" {
   value = provider::manualapproval::task_state({
     notifier_function_arn = manualapproval_gate.secret.notifier_function_arn
     timeout_seconds       = manualapproval_gate.secret.timeout_seconds
-  }, {}).TimeoutSeconds
+  }, {}).HeartbeatSeconds
 }
 output "merged_next" {
   value = merge(provider::manualapproval::task_state(manualapproval_gate.test, {}), { Next = "Deploy" }).Next
@@ -195,12 +195,19 @@ func TestAccTaskStateFunction_literal(t *testing.T) {
 				"requested_by.$": "$.user",
 			},
 		},
-		"TimeoutSeconds": 120,
-		"Next":           "Ship",
-		"Retry": []any{map[string]any{
-			"ErrorEquals":     []any{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"},
-			"IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2, "JitterStrategy": "FULL",
-		}},
+		"HeartbeatSeconds": 120,
+		"TimeoutSeconds":   120 + approval.HeartbeatGraceSeconds,
+		"Next":             "Ship",
+		"Retry": []any{
+			map[string]any{
+				"ErrorEquals":     approval.LambdaTransientErrors,
+				"IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2, "JitterStrategy": "FULL",
+			},
+			map[string]any{
+				"ErrorEquals":     []any{approval.ErrorNotifyFailed},
+				"IntervalSeconds": 10, "MaxAttempts": 3, "BackoffRate": 3, "JitterStrategy": "FULL",
+			},
+		},
 	}
 	wantJSON, err := json.Marshal(want)
 	if err != nil {

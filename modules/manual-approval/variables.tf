@@ -20,7 +20,7 @@ variable "description" {
 }
 
 variable "timeout_seconds" {
-  description = "How long a request waits for a decision before the Task fails with States.Timeout; the links expire with it. Between 60 and 31536000 (one year)."
+  description = "How long a request waits for a decision, counted from when the notifier ran (the Task's HeartbeatSeconds), before the Task fails with States.HeartbeatTimeout (a Catch on States.Timeout matches it); the links expire with it. Between 60 and 31536000 (one year)."
   type        = number
   default     = 86400
 

@@ -46,20 +46,21 @@ func main() {
 	}
 	base := lambda.Base{Config: cfg, SSM: ssm.NewFromConfig(awsCfg, func(o *ssm.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "SSM", o.BaseEndpoint)
-	}), Log: log}
+	}), Log: log, AllowLoopback: os.Getenv(lambda.EnvTestAllowLoopback) == "1"}
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "DYNAMODB", o.BaseEndpoint)
 	})
+	sfnClient := sfn.NewFromConfig(awsCfg, func(o *sfn.Options) {
+		o.BaseEndpoint = endpoint(os.Getenv, "SFN", o.BaseEndpoint)
+	})
 	switch cfg.Role {
 	case approval.RoleNotifier:
-		h := &lambda.Notifier{Base: base, DB: db, SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+		h := &lambda.Notifier{Base: base, DB: db, SFN: sfnClient, SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
 			o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
 		})}
 		awslambda.Start(h.Handle)
 	case approval.RoleCallback:
-		h := &lambda.Callback{Base: base, DB: db, SFN: sfn.NewFromConfig(awsCfg, func(o *sfn.Options) {
-			o.BaseEndpoint = endpoint(os.Getenv, "SFN", o.BaseEndpoint)
-		}), Lambda: lambdasvc.NewFromConfig(awsCfg, func(o *lambdasvc.Options) {
+		h := &lambda.Callback{Base: base, DB: db, SFN: sfnClient, Lambda: lambdasvc.NewFromConfig(awsCfg, func(o *lambdasvc.Options) {
 			o.BaseEndpoint = endpoint(os.Getenv, "LAMBDA", o.BaseEndpoint)
 		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME")}
 		// HTTP requests, the schedule's sweep and its own Slack hand-over.

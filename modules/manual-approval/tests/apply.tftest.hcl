@@ -25,7 +25,7 @@ run "apply" {
     error_message = "callback_url is not a URL: ${output.callback_url}"
   }
   assert {
-    condition     = output.task_state.Type == "Task" && output.task_state.TimeoutSeconds == 3600 && output.task_state.Next == "Deploy"
+    condition     = output.task_state.Type == "Task" && output.task_state.HeartbeatSeconds == 3600 && output.task_state.TimeoutSeconds == 3900 && output.task_state.Next == "Deploy"
     error_message = "task_state is not the gate's Task state"
   }
   assert {
