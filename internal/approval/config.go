@@ -85,6 +85,11 @@ type Config struct {
 	RequesterPath           string
 	AllowedStateMachineARNs []string // empty = any state machine of the account and region
 	TimeoutSeconds          int64
+
+	// SSO is the sign-in in front of links (off when not configured).
+	// ParamSSOClientSecret is set for the callback only.
+	SSO                  SSO
+	ParamSSOClientSecret string
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -119,6 +124,8 @@ func (c Config) Env() map[string]string {
 		env[EnvRequesterPath] = c.RequesterPath
 	}
 	put(EnvAllowedStateMachine, joinSorted(c.AllowedStateMachineARNs))
+	c.SSO.env(put)
+	put(EnvParamSSOClientSecret, c.ParamSSOClientSecret)
 	return env
 }
 
@@ -143,6 +150,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Approvers:               splitList(getenv(EnvApprovers)),
 		RequesterPath:           getenv(EnvRequesterPath),
 		AllowedStateMachineARNs: splitList(getenv(EnvAllowedStateMachine)),
+		ParamSSOClientSecret:    getenv(EnvParamSSOClientSecret),
 	}
 	if c.RequesterPath == "" {
 		c.RequesterPath = DefaultRequesterPath
@@ -178,6 +186,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	} else {
 		c.TimeoutSeconds = 86400
+	}
+	if c.SSO, err = ssoFromEnv(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }
