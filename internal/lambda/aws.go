@@ -108,6 +108,7 @@ type Secrets struct {
 	SlackBotToken      string
 	SlackSigningSecret []byte
 	WebhookSecret      []byte
+	SSOClientSecret    string
 }
 
 // loadSecrets reads the gate's parameters with one ssm:GetParameters call
@@ -121,7 +122,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 	}
 	c := b.Config
 	var names []string
-	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret} {
+	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamSSOClientSecret} {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -148,6 +149,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 		SlackBotToken:      values[c.ParamSlackBotToken],
 		SlackSigningSecret: []byte(values[c.ParamSlackSigning]),
 		WebhookSecret:      []byte(values[c.ParamWebhookSecret]),
+		SSOClientSecret:    values[c.ParamSSOClientSecret],
 	}
 	if len(s.SigningKey) < approval.MinSigningKeyBytes {
 		return nil, fmt.Errorf("SSM parameter %s: signing key shorter than %d bytes", c.ParamSigningKey, approval.MinSigningKeyBytes)

@@ -30,6 +30,7 @@ type Callback struct {
 	SFN StepFunctions
 
 	once sync.Once
+	sso  ssoRP // the OpenID Connect relying party, when the gate has SSO
 }
 
 // Handle serves one HTTP API request (payload format 2.0). It never returns
@@ -55,6 +56,13 @@ func (c *Callback) route(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		}
 		resp, id = c.slack(ctx, req)
 		return resp, "slack", id
+	}
+	if strings.HasSuffix(path, approval.SSOCallbackPath) {
+		if method != http.MethodGet {
+			return methodNotAllowed(http.MethodGet), "sso", ""
+		}
+		resp, id = c.ssoCallback(ctx, req)
+		return resp, "sso", id
 	}
 	id, ok := requestID(req, path)
 	if !ok {
@@ -145,6 +153,9 @@ func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if c.Now().After(r.ExpiresAt) {
 		return c.votePage(r, 0, approval.ErrExpired)
 	}
+	if c.ssoEnabled() {
+		return c.confirmSSO(ctx, req, r, l)
+	}
 	return c.formPage(http.StatusOK, r, l, "", "", "")
 }
 
@@ -168,6 +179,9 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 	l, bad := c.verifiedLink(ctx, req, id)
 	if bad != nil {
 		return *bad
+	}
+	if c.ssoEnabled() {
+		return c.decideSSO(ctx, req, id, l)
 	}
 	b, err := body(req)
 	if errors.Is(err, errBodyTooLarge) {

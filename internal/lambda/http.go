@@ -112,6 +112,10 @@ type pageForm struct {
 	Needed       int
 	Name         string
 	Comment      string
+	// SignedInAs names the person signed in with SSO; then the form has no
+	// name field: the identity is the sign-in's.
+	SignedInAs string
+	Identity   string
 }
 
 func newPageRequest(r approval.Request) *pageRequest {

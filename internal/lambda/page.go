@@ -81,17 +81,31 @@ func renderPage(p page) string {
 			optional, required = "", " required"
 		}
 		w(`<form method="post" class="card">
-<label for="name">Your name`, optional, `</label>
+`)
+		if f.SignedInAs != "" {
+			w(`<p class="signed-in">Signed in as <strong>`, esc(f.SignedInAs), "</strong></p>\n")
+		} else {
+			w(`<label for="name">Your name`, optional, `</label>
 <input id="name" name="name" maxlength="80" autocomplete="name" value="`, esc(f.Name), `"`, required, `>
-<label for="comment">Comment (optional)</label>
+`)
+		}
+		w(`<label for="comment">Comment (optional)</label>
 <textarea id="comment" name="comment" rows="3" maxlength="1000">`, esc(f.Comment), "</textarea>\n")
 		if f.Approve {
 			w(`<button type="submit">Approve</button>`)
 		} else {
 			w(`<button type="submit" class="reject">Reject</button>`)
 		}
-		w("\n", `<p class="note">This link identifies nobody: the name you give is recorded with your decision.`)
-		if f.NameRequired {
+		switch {
+		case f.SignedInAs != "":
+			w("\n", `<p class="note">Your decision is recorded as `, esc(f.Identity), `.`)
+			if f.Needed > 1 {
+				w(" Each signed-in person counts once towards the ", strconv.Itoa(f.Needed), " approvals needed.")
+			}
+		default:
+			w("\n", `<p class="note">This link identifies nobody: the name you give is recorded with your decision.`)
+		}
+		if f.NameRequired && f.SignedInAs == "" {
 			w(" Each distinct name counts once towards the ", strconv.Itoa(f.Needed), " approvals needed.")
 		}
 		w("</p>\n</form>\n")
