@@ -156,19 +156,23 @@ var (
 func SSOIdentity(claims map[string]any, claim string) (string, error) {
 	v, ok := claimString(claims[claim])
 	v = strings.TrimSpace(v)
-	if !ok || v == "" || len(v) > maxIdentityBytes-len("email:") || strings.ContainsAny(v, "\x00\r\n") {
+	if !ok || v == "" {
 		return "", fmt.Errorf("%w: %q", ErrNoIdentityClaim, claim)
 	}
 	if claim != DefaultSSOIdentityClaim {
-		return "sso:" + v, nil
+		if err := checkOpaqueValue(v); err != nil {
+			return "", fmt.Errorf("%w: %q: %w", ErrNoIdentityClaim, claim, err)
+		}
+		return IdentitySSO + ":" + v, nil
 	}
 	if !claimTrue(claims["email_verified"]) {
 		return "", ErrEmailNotVerified
 	}
-	if at := strings.LastIndex(v, "@"); at <= 0 || at == len(v)-1 || strings.ContainsAny(v, " \t") {
+	id := EmailIdentity(v)
+	if id == "" {
 		return "", fmt.Errorf("%w: %q is not an e-mail address", ErrNoIdentityClaim, claim)
 	}
-	return "email:" + strings.ToLower(v), nil
+	return id, nil
 }
 
 // SSOName is the display name of an ID token's claims: name, else

@@ -412,7 +412,9 @@ func exchangeError(err error) string {
 // sso. It only builds the vote; Callback.vote decides.
 func ssoVote(s approval.SSOSession, decision, comment string, at time.Time) approval.Vote {
 	return approval.Vote{
-		Approver: approval.Approver{ID: s.Identity, Name: s.Name, Via: "sso"},
+		Approver: approval.Approver{ID: s.Identity, Name: s.Name, Via: approval.ViaSSO},
+		IDs:      []string{s.Identity},
+		Groups:   s.Groups,
 		Decision: decision, Comment: comment, At: at,
 	}
 }
