@@ -29,9 +29,11 @@ const (
 	paramSlackBotToken = "slack-bot-token"
 	paramSlackSigning  = "slack-signing-secret"
 	paramWebhookSecret = "webhook-secret"
+	// paramSSOClientSecret is readable by the callback's role only.
+	paramSSOClientSecret = "sso-client-secret"
 )
 
-var allParams = []string{paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret}
+var allParams = []string{paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramSSOClientSecret}
 
 // names derives every part's name from the gate's name.
 type names struct{ gate string }
@@ -59,6 +61,9 @@ func (a arns) table() string { return a.base("dynamodb") + "table/" + a.n.table(
 func (a arns) topic() string { return a.base("sns") + a.n.topic() }
 func (a arns) params() string {
 	return a.base("ssm") + "parameter" + strings.TrimSuffix(a.n.paramPrefix(), "/") + "/*"
+}
+func (a arns) param(suffix string) string {
+	return a.base("ssm") + "parameter" + a.n.param(suffix)
 }
 func (a arns) logGroup(kind string) string {
 	return a.base("logs") + "log-group:" + a.n.logGroup(kind) + ":*"

@@ -34,6 +34,9 @@ func (r *run) secrets() map[string]string {
 	if w := r.spec.Webhook; w != nil {
 		s[paramWebhookSecret] = w.Secret
 	}
+	if o := r.spec.SSO; o != nil {
+		s[paramSSOClientSecret] = o.ClientSecret
+	}
 	return s
 }
 

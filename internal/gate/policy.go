@@ -75,6 +75,12 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			allow("CompleteTasks", []string{"states:SendTaskFailure", "states:SendTaskSuccess"}, sms...),
 		)
 	}
+	if spec.SSO != nil && kind != kindCallback {
+		// The SSO client secret is the callback's alone: the parameter
+		// wildcard above would cover it.
+		st = append(st, Statement{Sid: "NoCallbackOnlySecrets", Effect: "Deny",
+			Action: []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParameterHistory"}, Resource: []string{a.param(paramSSOClientSecret)}})
+	}
 	if spec.KMSKeyARN != "" {
 		st = append(st, allow("UseGateKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, spec.KMSKeyARN))
 	}

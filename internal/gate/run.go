@@ -308,6 +308,15 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		c.WebhookURL = w.URL
 		c.ParamWebhookSecret = r.n.param(paramWebhookSecret)
 	}
+	if o := s.SSO; o != nil {
+		// Both functions know the settings (the notifier's environment is
+		// what an import reads back); only the callback, the one that signs
+		// people in, gets the client secret's parameter.
+		c.SSO = approval.SSO{IssuerURL: o.IssuerURL, ClientID: o.ClientID, Scopes: o.Scopes, IdentityClaim: o.IdentityClaim, GroupsClaim: o.GroupsClaim}
+		if kind == kindCallback {
+			c.ParamSSOClientSecret = r.n.param(paramSSOClientSecret)
+		}
+	}
 	return c
 }
 

@@ -165,7 +165,7 @@ func TestCallbackSSO_loginThenApprove(t *testing.T) {
 		t.Fatalf("confirm page %d:\n%s", page.StatusCode, page.Body)
 	}
 	// The session also works when it arrives in a Cookie header (kumo, some proxies).
-	hdr := httpEvent(http.MethodGet, "/r/"+r.ID, q, "", map[string]string{"Cookie": "other=1; " + j.cookies("/r/"+r.ID)[0]})
+	hdr := httpEvent(http.MethodGet, "/r/"+r.ID, q, "", map[string]string{"Cookie": "other=1; " + j.cookies("/r/" + r.ID)[0]})
 	if p := h.do(hdr); p.StatusCode != http.StatusOK || !strings.Contains(p.Body, "Signed in as") {
 		t.Fatalf("session in a Cookie header: %d", p.StatusCode)
 	}
@@ -352,4 +352,3 @@ func FuzzRequestCookies(f *testing.F) {
 		}
 	})
 }
-
