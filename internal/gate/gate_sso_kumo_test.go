@@ -97,4 +97,3 @@ func TestGate_sso(t *testing.T) {
 		t.Fatalf("read without sso: drift %v, err %v", got.Drift, err)
 	}
 }
-
