@@ -76,17 +76,13 @@ func renderPage(p page) string {
 		w("</dl>\n</div>\n")
 	}
 	if f := p.Form; f != nil {
-		optional, required := " (optional)", ""
-		if f.NameRequired {
-			optional, required = "", " required"
-		}
 		w(`<form method="post" class="card">
 `)
 		if f.SignedInAs != "" {
 			w(`<p class="signed-in">Signed in as <strong>`, esc(f.SignedInAs), "</strong></p>\n")
 		} else {
-			w(`<label for="name">Your name`, optional, `</label>
-<input id="name" name="name" maxlength="80" autocomplete="name" value="`, esc(f.Name), `"`, required, `>
+			w(`<label for="name">Your name (optional)</label>
+<input id="name" name="name" maxlength="80" autocomplete="name" value="`, esc(f.Name), `">
 `)
 		}
 		w(`<label for="comment">Comment (optional)</label>
@@ -96,19 +92,16 @@ func renderPage(p page) string {
 		} else {
 			w(`<button type="submit" class="reject">Reject</button>`)
 		}
-		switch {
-		case f.SignedInAs != "":
+		if f.SignedInAs != "" {
 			w("\n", `<p class="note">Your decision is recorded as `, esc(f.Identity), `.`)
 			if f.Needed > 1 {
 				w(" Each signed-in person counts once towards the ", strconv.Itoa(f.Needed), " approvals needed.")
 			}
-		default:
-			w("\n", `<p class="note">This link identifies nobody: the name you give is recorded with your decision.`)
+			w("</p>")
+		} else {
+			w("\n", `<p class="note">This link proves only that you hold it, not who you are: the name you give is a note shown with your decision, not an identity.</p>`)
 		}
-		if f.NameRequired && f.SignedInAs == "" {
-			w(" Each distinct name counts once towards the ", strconv.Itoa(f.Needed), " approvals needed.")
-		}
-		w("</p>\n</form>\n")
+		w("\n</form>\n")
 	}
 	w("</main>\n</body>\n</html>\n")
 	return b.String()

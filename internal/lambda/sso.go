@@ -159,6 +159,11 @@ func (c *Callback) confirmSSO(ctx context.Context, req events.APIGatewayV2HTTPRe
 	}
 	key := approval.CookieKey(sec.SigningKey)
 	if s, ok := c.ssoSession(req, key, r.ID); ok {
+		// The signed-in person's vote would be refused (not an approver,
+		// their own request, link_decisions): say so now, and show no form.
+		if _, _, err := approval.Apply(r, approval.PolicyFromConfig(c.Config), ssoVote(s, l.Decision, "", c.Now())); err != nil {
+			return c.votePage(r, 0, err)
+		}
 		return c.ssoFormPage(http.StatusOK, r, l, s, "", "")
 	}
 	return c.startLogin(ctx, r.ID, l, sec)
