@@ -352,3 +352,54 @@ func FuzzRequestCookies(f *testing.F) {
 		}
 	})
 }
+
+func TestCallbackSSO_identityRules(t *testing.T) {
+	h := newSSOCallback(t, func(c *approval.Config) { c.MinApprovals, c.AllowSelfApproval = 2, false })
+	bob := acctest.OIDCUser{Subject: "u-bob", Email: "bob@example.com", EmailVerified: true, Name: "Bob"}
+
+	// Quorum of two: the same person twice counts once, a second person decides.
+	r := h.pending(7)
+	r.MinApprovals, r.RequestedBy = 2, "email:carol@example.com"
+	h.db.put(r)
+	q := h.linkQuery(r, approval.DecisionApprove)
+	post := func(j jar) events.APIGatewayV2HTTPResponse {
+		return h.do(withCookies(formEvent("/r/"+r.ID, q, url.Values{"comment": {"ok"}}), j.cookies("/r/"+r.ID)))
+	}
+	ja, _ := h.login(r, approval.DecisionApprove, alice())
+	if res := post(ja); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "1 of 2") {
+		t.Fatalf("first approval: %d\n%s", res.StatusCode, res.Body)
+	}
+	ja2, _ := h.login(r, approval.DecisionApprove, alice()) // alice again, in another browser
+	if res := post(ja2); !strings.Contains(res.Body, "1 of 2") && !strings.Contains(res.Body, "already recorded") {
+		t.Fatalf("alice twice: %d\n%s", res.StatusCode, res.Body)
+	}
+	if got := h.db.request(r.ID); got.Status != approval.StatusPending {
+		t.Fatalf("one person twice decided the request: %+v", got.Outcome)
+	}
+	jb, _ := h.login(r, approval.DecisionApprove, bob)
+	if res := post(jb); res.StatusCode != http.StatusOK {
+		t.Fatalf("bob: %d\n%s", res.StatusCode, res.Body)
+	}
+	got := h.db.request(r.ID)
+	if got.Outcome == nil || got.Outcome.Decision != approval.OutcomeApproved || len(got.Outcome.Approvers) != 2 {
+		t.Fatalf("outcome = %+v", got.Outcome)
+	}
+
+	// The requester cannot approve their own request by signing in.
+	own := h.pending(8)
+	own.MinApprovals, own.RequestedBy = 1, "email:alice@example.com"
+	h.db.put(own)
+	jo, _ := h.login(own, approval.DecisionApprove, alice())
+	oq := h.linkQuery(own, approval.DecisionApprove)
+	page := h.do(withCookies(httpEvent(http.MethodGet, "/r/"+own.ID, oq, "", nil), jo.cookies("/r/"+own.ID)))
+	if page.StatusCode != http.StatusForbidden || strings.Contains(page.Body, "<form") {
+		t.Fatalf("requester's confirm page: %d, want 403 without a form\n%s", page.StatusCode, page.Body)
+	}
+	res := h.do(withCookies(formEvent("/r/"+own.ID, oq, url.Values{}), jo.cookies("/r/"+own.ID)))
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("requester's POST: %d, want 403\n%s", res.StatusCode, res.Body)
+	}
+	if got := h.db.request(own.ID); got.Status != approval.StatusPending || len(got.Votes) != 0 {
+		t.Fatalf("the requester's vote was recorded: %+v", got)
+	}
+}
