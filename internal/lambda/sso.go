@@ -219,12 +219,14 @@ func (c *Callback) startLogin(ctx context.Context, id string, l approval.Link, s
 }
 
 // setCookies sets cookies the way API Gateway HTTP APIs (payload format
-// 2.0) take them: in the response's cookies field, each turned into one
-// Set-Cookie header. "If you specify cookies in your response, API Gateway
-// adds them to the Set-Cookie header" and "Headers with the same name are
-// combined with commas", which breaks Set-Cookie: so cookies never go in
-// headers. (AWS API Gateway Developer Guide, "Create AWS Lambda proxy
-// integrations for HTTP APIs in API Gateway", response format 2.0.)
+// 2.0) take them: in the response's cookies field. The AWS API Gateway
+// Developer Guide ("Create AWS Lambda proxy integrations for HTTP APIs in
+// API Gateway", payload format differences) says format 2.0 has a cookies
+// field and "in the response to the client, each cookie becomes a
+// set-cookie header", while format 2.0 has no multiValueHeaders and its
+// headers map holds one value per name, so cookies never go in headers.
+// (kumo, the local AWS, ignores the cookies field; the test harness
+// translates it as AWS does: internal/acctest/runtimeshim.go.)
 func setCookies(resp *events.APIGatewayV2HTTPResponse, cookies ...string) {
 	resp.Cookies = append(resp.Cookies, cookies...)
 }
