@@ -3,11 +3,11 @@ package acctest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -40,44 +40,58 @@ func startRuntimeShim(target string) (*runtimeShim, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &url.URL{Scheme: "http", Host: target}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.FlushInterval = -1
-	rp.ModifyResponse = func(resp *http.Response) error {
-		if resp.Request.Method == http.MethodGet && strings.HasSuffix(resp.Request.URL.Path, "/invocation/next") && resp.StatusCode == http.StatusOK {
-			return rewriteBody(resp.Header, &resp.Body, func(b []byte) []byte { return cookiesIntoEvent(b) }, func(n int) { resp.ContentLength = int64(n) })
+	client := &http.Client{} // no timeout: GET .../next long-polls
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := io.ReadAll(r.Body)
+		if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+			return
 		}
-		return nil
-	}
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		director(r)
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/response") {
-			_ = rewriteBody(r.Header, &r.Body, cookiesIntoResponse, func(n int) { r.ContentLength = int64(n) })
+			in = cookiesIntoResponse(in)
 		}
-	}
-	s := &runtimeShim{addr: ln.Addr().String(), srv: &http.Server{Handler: rp}}
+		out, err := http.NewRequestWithContext(r.Context(), r.Method, "http://"+target+r.URL.RequestURI(), bytes.NewReader(in))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		for k, v := range r.Header {
+			if k != "Trailer" && k != "Content-Length" && k != "Transfer-Encoding" {
+				out.Header[k] = v
+			}
+		}
+		resp, err := client.Do(out)
+		if err != nil {
+			if r.Context().Err() == nil {
+				fmt.Fprintf(os.Stderr, "runtime shim: %s %s: %v\n", r.Method, r.URL.Path, err)
+			}
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/invocation/next") && resp.StatusCode == http.StatusOK {
+			b = cookiesIntoEvent(b)
+		}
+		for k, v := range resp.Header {
+			if k != "Content-Length" && k != "Transfer-Encoding" {
+				w.Header()[k] = v
+			}
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = w.Write(b)
+	})
+	s := &runtimeShim{addr: ln.Addr().String(), srv: &http.Server{Handler: h}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }
 
 func (s *runtimeShim) stop() { _ = s.srv.Close() }
-
-func rewriteBody(h http.Header, body *io.ReadCloser, f func([]byte) []byte, setLen func(int)) error {
-	if *body == nil {
-		return nil
-	}
-	b, err := io.ReadAll(*body)
-	_ = (*body).Close()
-	if err != nil {
-		return err
-	}
-	b = f(b)
-	*body = io.NopCloser(bytes.NewReader(b))
-	setLen(len(b))
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	return nil
-}
 
 // cookiesIntoEvent moves an API Gateway 2.0 event's Cookie header into its
 // cookies list; anything else passes unchanged.
@@ -124,8 +138,11 @@ func cookiesIntoResponse(b []byte) []byte {
 	if json.Unmarshal(resp["cookies"], &cookies) != nil || len(cookies) == 0 {
 		return b
 	}
-	multi := map[string][]string{}
-	_ = json.Unmarshal(resp["multiValueHeaders"], &multi)
+	var multi map[string][]string
+	_ = json.Unmarshal(resp["multiValueHeaders"], &multi) // may be null
+	if multi == nil {
+		multi = map[string][]string{}
+	}
 	multi["Set-Cookie"] = append(multi["Set-Cookie"], cookies...)
 	resp["multiValueHeaders"], _ = json.Marshal(multi)
 	delete(resp, "cookies")

@@ -24,7 +24,7 @@ func TestRuntimeShim_cookies(t *testing.T) {
 	if out := cookiesIntoEvent([]byte(`{"raw":1}`)); string(out) != `{"raw":1}` {
 		t.Fatalf("a non-HTTP event changed: %s", out)
 	}
-	resp := cookiesIntoResponse([]byte(`{"statusCode":302,"headers":{"Location":"/x"},"cookies":["s=1; Path=/r; HttpOnly","l=; Max-Age=0"]}`))
+	resp := cookiesIntoResponse([]byte(`{"statusCode":302,"headers":{"Location":"/x"},"multiValueHeaders":null,"cookies":["s=1; Path=/r; HttpOnly","l=; Max-Age=0"]}`))
 	var r struct {
 		Multi   map[string][]string `json:"multiValueHeaders"`
 		Cookies []string            `json:"cookies"`
