@@ -44,7 +44,7 @@ func startRuntimeShim(target string) (*runtimeShim, error) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := io.ReadAll(r.Body)
 		if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/response") {
