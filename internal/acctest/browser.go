@@ -47,6 +47,10 @@ type BrowserResult struct {
 	ResultStatus   int    // HTTP status of the result page
 	ResultURL      string
 	Screenshot     []byte // PNG of the result page
+	// ConfirmURL and ConfirmScreenshot are the confirm page's final URL
+	// (after any sign-in redirects) and a PNG of it.
+	ConfirmURL        string
+	ConfirmScreenshot []byte
 }
 
 // browserTimeout bounds DecideInBrowser when ctx has no deadline.
@@ -111,9 +115,12 @@ func DecideInBrowser(ctx context.Context, link, comment, name string) (BrowserRe
 	if err != nil {
 		return fail("opening the link", err)
 	}
-	res.ConfirmStatus = int(resp.Status)
+	res.ConfirmStatus, res.ConfirmURL = int(resp.Status), resp.URL
 	if res.ConfirmTitle, res.ConfirmHeading, res.ConfirmText, err = pageText(tab); err != nil {
 		return fail("reading the confirm page", err)
+	}
+	if res.ConfirmScreenshot, err = chromedp.Run(tab, chromedp.FullScreenshot(100)); err != nil {
+		return fail("taking a screenshot of the confirm page", err)
 	}
 	form, err := chromedp.Run(tab, chromedp.Evaluate[formInfo](`(() => {
 		const f = document.querySelector('form');

@@ -15,8 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
-	handler "github.com/manualapproval/terraform-provider-manualapproval/internal/lambda"
 )
 
 // BootstrapBinary is the handler built for this machine (`make bundle`
@@ -41,6 +39,7 @@ func BootstrapBinary() (string, error) {
 // function's configured environment read back from the local AWS.
 type Handlers struct {
 	procs map[string]*handlerProc
+	shim  *runtimeShim // the callbacks' Runtime API: cookies as on AWS
 }
 
 type handlerProc struct {
@@ -93,9 +92,19 @@ func StartHandlers(ctx context.Context, cfg aws.Config, endpoint string, functio
 			h.Stop()
 			return nil, fmt.Errorf("reading the configuration of %s: %w", fn, err)
 		}
+		runtimeAPI := Addr
+		if conf.Environment != nil && conf.Environment.Variables["MANUALAPPROVAL_ROLE"] == "callback" {
+			if h.shim == nil {
+				if h.shim, err = startRuntimeShim(Addr); err != nil {
+					h.Stop()
+					return nil, fmt.Errorf("starting the Runtime API shim: %w", err)
+				}
+			}
+			runtimeAPI = h.shim.addr
+		}
 		env := []string{
 			"PATH=" + os.Getenv("PATH"),
-			"AWS_LAMBDA_RUNTIME_API=" + Addr + "/_runtime/" + fn,
+			"AWS_LAMBDA_RUNTIME_API=" + runtimeAPI + "/_runtime/" + fn,
 			"AWS_LAMBDA_FUNCTION_NAME=" + fn,
 			fmt.Sprintf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d", aws.ToInt32(conf.MemorySize)),
 			"AWS_LAMBDA_MAX_CONCURRENCY=8",
@@ -106,7 +115,7 @@ func StartHandlers(ctx context.Context, cfg aws.Config, endpoint string, functio
 			"AWS_EC2_METADATA_DISABLED=true",
 			// The local Slack and webhook receivers listen on loopback,
 			// which the handlers refuse without this test-only switch.
-			handler.EnvTestAllowLoopback + "=1",
+			envTestAllowLoopback + "=1",
 		}
 		if conf.Environment != nil {
 			for k, v := range conf.Environment.Variables {
@@ -201,7 +210,15 @@ func (h *Handlers) Stop() {
 		}
 	}
 	h.procs = map[string]*handlerProc{}
+	if h.shim != nil {
+		h.shim.stop()
+		h.shim = nil
+	}
 	if len(errs) > 0 {
 		fmt.Fprintln(os.Stderr, "stopping handlers:", errors.Join(errs...))
 	}
 }
+
+// envTestAllowLoopback is internal/lambda's EnvTestAllowLoopback (not
+// imported: the handlers' tests use this package).
+const envTestAllowLoopback = "MANUALAPPROVAL_TEST_ALLOW_LOOPBACK"

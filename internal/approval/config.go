@@ -102,6 +102,11 @@ type Config struct {
 	SlackTeamID       string `json:"slack_team_id,omitempty"`
 	SlackEnterpriseID string `json:"slack_enterprise_id,omitempty"`
 	SlackAppID        string `json:"slack_app_id,omitempty"`
+
+	// SSO is the sign-in in front of links (off when not configured).
+	// ParamSSOClientSecret is set for the callback only.
+	SSO                  SSO    `json:"sso"`
+	ParamSSOClientSecret string `json:"param_sso_client_secret,omitempty"`
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -143,6 +148,8 @@ func (c Config) Env() map[string]string {
 	put(EnvSlackTeamID, c.SlackTeamID)
 	put(EnvSlackEnterpriseID, c.SlackEnterpriseID)
 	put(EnvSlackAppID, c.SlackAppID)
+	c.SSO.env(put)
+	put(EnvParamSSOClientSecret, c.ParamSSOClientSecret)
 	return env
 }
 
@@ -172,6 +179,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SlackTeamID:             getenv(EnvSlackTeamID),
 		SlackEnterpriseID:       getenv(EnvSlackEnterpriseID),
 		SlackAppID:              getenv(EnvSlackAppID),
+		ParamSSOClientSecret:    getenv(EnvParamSSOClientSecret),
 	}
 	if c.RequesterPath == "" {
 		c.RequesterPath = DefaultRequesterPath
@@ -216,6 +224,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	} else {
 		c.TimeoutSeconds = 86400
+	}
+	if c.SSO, err = ssoFromEnv(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -135,7 +135,10 @@ func TestReadTable_tagPages(t *testing.T) {
 	f := &fakeAWS{answer: func(op string, body map[string]any) (int, any) {
 		switch op {
 		case "DescribeTable":
-			return 200, map[string]any{"Table": map[string]any{"TableName": "g-requests", "TableArn": arn, "TableStatus": "ACTIVE"}}
+			return 200, map[string]any{"Table": map[string]any{"TableName": "g-requests", "TableArn": arn, "TableStatus": "ACTIVE",
+				"GlobalSecondaryIndexes": []map[string]any{{"IndexName": dueIndexName, "IndexStatus": "ACTIVE",
+					"KeySchema":  []map[string]string{{"AttributeName": statusAttribute, "KeyType": "HASH"}, {"AttributeName": dueAttribute, "KeyType": "RANGE"}},
+					"Projection": map[string]string{"ProjectionType": "ALL"}}}}}
 		case "DescribeTimeToLive":
 			return 200, map[string]any{"TimeToLiveDescription": map[string]any{"AttributeName": ttlAttribute, "TimeToLiveStatus": "ENABLED"}}
 		case "ListTagsOfResource":
@@ -405,10 +408,11 @@ func TestSecretsPerFunction(t *testing.T) {
 			Webhook: &WebhookSpec{URL: "https://hooks.example.com/a"}},
 		"slack app and webhook": {Name: "deploy-prod", Slack: &SlackSpec{Format: "app"},
 			Webhook: &WebhookSpec{URL: "https://hooks.example.com/a"}},
+		"sso": {Name: "deploy-prod", SSO: &SSOSpec{IssuerURL: "https://idp.example.com", ClientID: "c", ClientSecret: "s"}},
 	}
 	forbidden := map[string][]string{
-		kindNotifier: {paramSlackSigning},
-		kindCallback: {paramSlackWebhook, paramWebhookSecret},
+		kindNotifier: {paramSlackSigning, paramSSOClientSecret},
+		kindCallback: {paramSlackWebhook, paramWebhookSecret, paramWebhookURL},
 	}
 	for name, spec := range specs {
 		for _, kind := range kinds {
@@ -417,7 +421,7 @@ func TestSecretsPerFunction(t *testing.T) {
 				r := New(Clients{}, testEnv).newRun(spec, false)
 				c := r.handlerConfig(kind, "arn:topic", "https://cb")
 				var named []string
-				for _, p := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret} {
+				for _, p := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret} {
 					if p != "" {
 						named = append(named, "arn:aws:ssm:eu-west-1:111122223333:parameter"+p)
 					}

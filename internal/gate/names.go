@@ -29,9 +29,11 @@ const (
 	paramSlackSigning  = "slack-signing-secret"
 	paramWebhookSecret = "webhook-secret"
 	paramWebhookURL    = "webhook-url"
+	// paramSSOClientSecret is readable by the callback's role only.
+	paramSSOClientSecret = "sso-client-secret"
 )
 
-var allParams = []string{paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL}
+var allParams = []string{paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret}
 
 // names derives every part's name from the gate's name.
 type names struct{ gate string }

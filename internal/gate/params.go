@@ -35,6 +35,9 @@ func (r *run) secrets() map[string]string {
 		s[paramWebhookSecret] = w.Secret
 		s[paramWebhookURL] = w.URL // it can carry a token
 	}
+	if o := r.spec.SSO; o != nil {
+		s[paramSSOClientSecret] = o.ClientSecret
+	}
 	return s
 }
 

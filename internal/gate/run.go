@@ -329,6 +329,13 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		c.ParamWebhookSecret = r.n.param(paramWebhookSecret)
 		c.ParamWebhookURL = r.n.param(paramWebhookURL)
 	}
+	if o := s.SSO; o != nil {
+		// Both functions know the settings (the notifier's environment is
+		// what an import reads back); only the callback, the one that signs
+		// people in, gets the client secret's parameter (scopeSecrets).
+		c.SSO = approval.SSO{IssuerURL: o.IssuerURL, ClientID: o.ClientID, Scopes: o.Scopes, IdentityClaim: o.IdentityClaim, GroupsClaim: o.GroupsClaim}
+		c.ParamSSOClientSecret = r.n.param(paramSSOClientSecret)
+	}
 	scopeSecrets(s, kind, &c)
 	return c
 }

@@ -25,11 +25,14 @@ func kindParams(spec Spec, kind string) []string {
 			p = append(p, paramSlackWebhook)
 		}
 		if wh != nil {
-			p = append(p, paramWebhookSecret)
+			p = append(p, paramWebhookSecret, paramWebhookURL)
 		}
 	case kindCallback:
 		if app {
 			p = append(p, paramSlackBotToken, paramSlackSigning)
+		}
+		if spec.SSO != nil {
+			p = append(p, paramSSOClientSecret)
 		}
 	}
 	return p
@@ -39,11 +42,13 @@ func kindParams(spec Spec, kind string) []string {
 func scopeSecrets(spec Spec, kind string, c *approval.Config) {
 	own := kindParams(spec, kind)
 	for suffix, field := range map[string]*string{
-		paramSigningKey:    &c.ParamSigningKey,
-		paramSlackWebhook:  &c.ParamSlackWebhook,
-		paramSlackBotToken: &c.ParamSlackBotToken,
-		paramSlackSigning:  &c.ParamSlackSigning,
-		paramWebhookSecret: &c.ParamWebhookSecret,
+		paramSigningKey:      &c.ParamSigningKey,
+		paramSlackWebhook:    &c.ParamSlackWebhook,
+		paramSlackBotToken:   &c.ParamSlackBotToken,
+		paramSlackSigning:    &c.ParamSlackSigning,
+		paramWebhookSecret:   &c.ParamWebhookSecret,
+		paramWebhookURL:      &c.ParamWebhookURL,
+		paramSSOClientSecret: &c.ParamSSOClientSecret,
 	} {
 		if !slices.Contains(own, suffix) {
 			*field = ""

@@ -16,6 +16,7 @@ type Spec struct {
 
 	Slack   *SlackSpec   // nil: no Slack
 	Webhook *WebhookSpec // nil: no generic webhook
+	SSO     *SSOSpec     // nil: links decide without a sign-in
 
 	Approvers         []string // identities as the user wrote them (approval.ParseIdentity accepts each)
 	ApproverGroups    []string
@@ -51,6 +52,17 @@ type SlackSpec struct {
 	// The workspace, Enterprise Grid organisation and app the app's clicks
 	// must come from ("" = not checked).
 	TeamID, EnterpriseID, AppID string
+}
+
+// SSOSpec is the OpenID Connect sign-in in front of the links. Scopes and
+// IdentityClaim have their defaults applied.
+type SSOSpec struct {
+	IssuerURL     string
+	ClientID      string
+	ClientSecret  string // sensitive
+	Scopes        []string
+	IdentityClaim string
+	GroupsClaim   string
 }
 
 // WebhookSpec is a generic signed JSON webhook.

@@ -126,6 +126,7 @@ type Secrets struct {
 	SlackSigningSecret []byte
 	WebhookSecret      []byte
 	WebhookURL         string
+	SSOClientSecret    string
 }
 
 // loadSecrets reads the gate's parameters with one ssm:GetParameters call
@@ -139,7 +140,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 	}
 	c := b.Config
 	var names []string
-	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL} {
+	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret} {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -167,6 +168,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 		SlackSigningSecret: []byte(values[c.ParamSlackSigning]),
 		WebhookSecret:      []byte(values[c.ParamWebhookSecret]),
 		WebhookURL:         values[c.ParamWebhookURL],
+		SSOClientSecret:    values[c.ParamSSOClientSecret],
 	}
 	if len(s.SigningKey) < approval.MinSigningKeyBytes {
 		return nil, fmt.Errorf("SSM parameter %s: signing key shorter than %d bytes", c.ParamSigningKey, approval.MinSigningKeyBytes)

@@ -35,6 +35,7 @@ type Callback struct {
 	FunctionName string
 
 	once sync.Once
+	sso  ssoRP // the OpenID Connect relying party, when the gate has SSO
 }
 
 // Handle serves one HTTP API request (payload format 2.0). It never returns
@@ -60,6 +61,13 @@ func (c *Callback) route(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		}
 		resp, id = c.slack(ctx, req)
 		return resp, "slack", id
+	}
+	if strings.HasSuffix(path, approval.SSOCallbackPath) {
+		if method != http.MethodGet {
+			return methodNotAllowed(http.MethodGet), "sso", ""
+		}
+		resp, id = c.ssoCallback(ctx, req)
+		return resp, "sso", id
 	}
 	id, ok := requestID(req, path)
 	if !ok {
@@ -153,6 +161,9 @@ func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if c.Now().After(r.ExpiresAt) {
 		return c.votePage(r, 0, approval.ErrExpired)
 	}
+	if c.ssoEnabled() {
+		return c.confirmSSO(ctx, req, r, l)
+	}
 	// A bare link's vote would be refused (identity required, link_decisions,
 	// no requester): say so now, and show no form.
 	if _, _, err := approval.Apply(r, approval.PolicyFromConfig(c.Config), c.linkVote(l, "", "")); err != nil {
@@ -186,6 +197,9 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 	l, bad := c.verifiedLink(ctx, req, id)
 	if bad != nil {
 		return *bad
+	}
+	if c.ssoEnabled() {
+		return c.decideSSO(ctx, req, id, l)
 	}
 	b, err := body(req)
 	if errors.Is(err, errBodyTooLarge) {

@@ -110,6 +110,11 @@ type pageForm struct {
 	Approve bool
 	Name    string // a display note, never an identity
 	Comment string
+	// SignedInAs names the person signed in with SSO; then the form has no
+	// name field: the identity is the sign-in's.
+	SignedInAs string
+	Identity   string
+	Needed     int // approvals needed (shown to a signed-in person)
 }
 
 func newPageRequest(r approval.Request) *pageRequest {

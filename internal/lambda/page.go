@@ -2,6 +2,7 @@ package lambda
 
 import (
 	stdhtml "html"
+	"strconv"
 	"strings"
 )
 
@@ -76,16 +77,30 @@ func renderPage(p page) string {
 	}
 	if f := p.Form; f != nil {
 		w(`<form method="post" class="card">
-<label for="name">Your name (optional)</label>
+`)
+		if f.SignedInAs != "" {
+			w(`<p class="signed-in">Signed in as <strong>`, esc(f.SignedInAs), "</strong></p>\n")
+		} else {
+			w(`<label for="name">Your name (optional)</label>
 <input id="name" name="name" maxlength="80" autocomplete="name" value="`, esc(f.Name), `">
-<label for="comment">Comment (optional)</label>
+`)
+		}
+		w(`<label for="comment">Comment (optional)</label>
 <textarea id="comment" name="comment" rows="3" maxlength="1000">`, esc(f.Comment), "</textarea>\n")
 		if f.Approve {
 			w(`<button type="submit">Approve</button>`)
 		} else {
 			w(`<button type="submit" class="reject">Reject</button>`)
 		}
-		w("\n", `<p class="note">This link proves only that you hold it, not who you are: the name you give is a note shown with your decision, not an identity.</p>`)
+		if f.SignedInAs != "" {
+			w("\n", `<p class="note">Your decision is recorded as `, esc(f.Identity), `.`)
+			if f.Needed > 1 {
+				w(" Each signed-in person counts once towards the ", strconv.Itoa(f.Needed), " approvals needed.")
+			}
+			w("</p>")
+		} else {
+			w("\n", `<p class="note">This link proves only that you hold it, not who you are: the name you give is a note shown with your decision, not an identity.</p>`)
+		}
 		w("\n</form>\n")
 	}
 	w("</main>\n</body>\n</html>\n")

@@ -117,6 +117,11 @@ func (f *fakeManager) Import(_ context.Context, name string) (gate.Spec, gate.St
 		w.Secret = ""
 		spec.Webhook = &w
 	}
+	if spec.SSO != nil {
+		o := *spec.SSO
+		o.ClientSecret = ""
+		spec.SSO = &o
+	}
 	return spec, f.status(spec), nil
 }
 

@@ -60,7 +60,7 @@ const gateResourceDescription = "An approval gate: everything a human-approval s
 	"state machine's role.\n\n" +
 	"`drift` lists the parts that differed from the configuration at the last refresh; a plan then shows an in-place update that repairs them.\n\n" +
 	"**Import** with `terraform import manualapproval_gate.example <name>`. Secrets cannot be read back from AWS, so after an import " +
-	"set again, in the configuration, `slack.webhook_url`, `slack.bot_token`, `slack.signing_secret` and `webhook.secret` (whichever the gate uses): " +
+	"set again, in the configuration, `slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, `webhook.secret` and `sso.client_secret` (whichever the gate uses): " +
 	"the next apply writes them."
 
 func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -275,6 +275,8 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					},
 				},
 			},
+			"sso":              ssoSchemaAttribute(),
+			"sso_redirect_uri": ssoRedirectURIAttribute(),
 			"allowed_state_machine_arns": schema.SetAttribute{
 				MarkdownDescription: "ARNs of the state machines whose executions the callback may resume (`states:SendTaskSuccess`/`SendTaskFailure` " +
 					"are scoped to them) and the notifier may serve (its `states:SendTaskHeartbeat`, which proves each invocation's task token, " +
@@ -436,6 +438,14 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		validateSlack(s, &resp.Diagnostics)
 	}
 	validateIdentity(ctx, cfg, &resp.Diagnostics)
+	if !cfg.SSO.IsNull() && !cfg.SSO.IsUnknown() {
+		var s gateSSOModel
+		resp.Diagnostics.Append(cfg.SSO.As(ctx, &s, objectAsOptions)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		validateSSO(ctx, s, &resp.Diagnostics)
+	}
 
 	if !cfg.MinApprovals.IsNull() && !cfg.MinApprovals.IsUnknown() && !cfg.Approvers.IsNull() && !cfg.Approvers.IsUnknown() {
 		n := len(cfg.Approvers.Elements())
@@ -576,6 +586,7 @@ func (r *gateResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 			plan.CallbackURL = types.StringUnknown()
 		}
 	}
+	plan.SSORedirectURI = ssoRedirectURI(plan.CallbackURL)
 
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -773,6 +784,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 		diags.Append(m.Webhook.As(ctx, &w, objectAsOptions)...)
 		spec.Webhook = &gate.WebhookSpec{URL: w.URL.ValueString(), Secret: w.Secret.ValueString()}
 	}
+	spec.SSO = ssoSpec(ctx, m.SSO, &diags)
 	return spec, diags
 }
 
@@ -816,6 +828,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		EmailAddresses:          setOf(spec.EmailAddresses),
 		SMSNumbers:              setOf(spec.SMSNumbers),
 		Webhook:                 types.ObjectNull(gateWebhookAttrTypes),
+		SSO:                     ssoObject(spec.SSO),
 		AllowedStateMachineARNs: setOf(spec.AllowedStateMachineARNs),
 		IncludeExecutionContext: types.BoolValue(spec.IncludeExecutionContext),
 		CallbackBaseURL:         stringOrNull(spec.CallbackBaseURL),
@@ -925,6 +938,7 @@ func (m *gateResourceModel) applyStatus(s gate.Status) {
 	set(&m.CallbackRoleARN, s.CallbackRoleARN)
 	set(&m.APIID, s.APIID)
 	set(&m.CallbackURL, s.CallbackURL)
+	m.SSORedirectURI = ssoRedirectURI(m.CallbackURL)
 	set(&m.TaskStateJSON, s.TaskStateJSON)
 	set(&m.StateMachinePolicyJSON, s.StateMachinePolicyJSON)
 }
@@ -984,6 +998,8 @@ type gateResourceModel struct {
 	EmailAddresses          types.Set    `tfsdk:"email_addresses"`
 	SMSNumbers              types.Set    `tfsdk:"sms_numbers"`
 	Webhook                 types.Object `tfsdk:"webhook"`
+	SSO                     types.Object `tfsdk:"sso"`
+	SSORedirectURI          types.String `tfsdk:"sso_redirect_uri"`
 	AllowedStateMachineARNs types.Set    `tfsdk:"allowed_state_machine_arns"`
 	IncludeExecutionContext types.Bool   `tfsdk:"include_execution_context"`
 	CallbackBaseURL         types.String `tfsdk:"callback_base_url"`

@@ -295,8 +295,8 @@ func TestAccGate_validation(t *testing.T) {
 		{"name = \"t\"\napprovers = [\"U1AAA\", \"U2BBB\"]\nmin_approvals = 3", `min_approvals \(3\) is greater than the number of approvers \(2\)`},
 		{"name = \"t\"\nmin_approvals = 0", `min_approvals value must be between 1 and 20`},
 		{"name = \"t\"\nmin_approvals = 21", `min_approvals value must be between 1 and 20`},
-		{"name = \"t\"\nallowed_state_machine_arns = [" + manyStateMachines(80) + "]",
-			`The gate's notifier role would need an inline policy of up to \d+ characters, above IAM's limit of 10240(.|\n)*Allow fewer state machines`},
+		{"name = \"t\"\nallow_self_approval = true\nallowed_state_machine_arns = [" + manyStateMachines(80) + "]",
+			`The gate's (notifier|callback) role would need an inline policy of up to \d+ characters, above IAM's limit of 10240(.|\n)*Allow fewer state machines`},
 		{"name = \"t\"\nrequester_path = \"requested_by\"", `must be a JSONPath starting with "\$\."`},
 		{"name = \"t\"\nemail_addresses = [\"not-an-email\"]", `must be an e-mail address`},
 		{"name = \"t\"\nsms_numbers = [\"0612345678\"]", `must be a phone number in E.164 form`},
@@ -342,7 +342,7 @@ func TestAccGate_policySizeAccepted(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),
 		Steps: []resource.TestStep{{
-			Config:             testAccGateConfig_raw("name = \"t\"\nallowed_state_machine_arns = [" + manyStateMachines(30) + "]"),
+			Config:             testAccGateConfig_raw("name = \"t\"\nallow_self_approval = true\nallowed_state_machine_arns = [" + manyStateMachines(30) + "]"),
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,
 		}},

@@ -79,13 +79,9 @@ func (groupNameValidator) ValidateString(_ context.Context, req validator.String
 
 // linksProveIdentity reports whether the gate's links prove who decides:
 // true when a single sign-on (sso) block puts a login in front of every
-// link.
-//
-// The sso block is built by another change; until it is merged no gate has
-// one, so this returns false. Wire it at merge: return !m.SSO.IsNull()
-// (an unknown sso counts as present: it will be set).
-func linksProveIdentity(_ gateResourceModel) bool {
-	return false
+// link (an unknown sso counts as present: it will be set).
+func linksProveIdentity(m gateResourceModel) bool {
+	return !m.SSO.IsNull()
 }
 
 // validateIdentity refuses, at plan time, every configuration in which an

@@ -41,6 +41,8 @@ resource "manualapproval_gate" "this" {
     secret = var.webhook_secret
   } : null
 
+  sso = var.sso
+
   allowed_state_machine_arns = var.allowed_state_machine_arns
   include_execution_context  = var.include_execution_context
   callback_base_url          = var.callback_base_url

@@ -18,6 +18,11 @@ output "callback_url" {
   value       = manualapproval_gate.this.callback_url
 }
 
+output "sso_redirect_uri" {
+  description = "Redirect URI to register at the single sign-on provider (callback_url + \"/auth/callback\"); used when sso is set."
+  value       = manualapproval_gate.this.sso_redirect_uri
+}
+
 output "topic_arn" {
   description = "ARN of the gate's SNS topic: subscribe more endpoints to it."
   value       = manualapproval_gate.this.topic_arn
@@ -34,9 +39,9 @@ output "table_name" {
 }
 
 output "gate" {
-  description = "The manualapproval_gate resource without its secrets (slack and webhook are left out; slack_format says the wiring). It can be passed to provider::manualapproval::task_state."
+  description = "The manualapproval_gate resource without its secrets (slack, webhook and sso are left out; slack_format says the wiring). It can be passed to provider::manualapproval::task_state."
   value = merge(
-    { for k, v in manualapproval_gate.this : k => v if !contains(["slack", "webhook"], k) },
+    { for k, v in manualapproval_gate.this : k => v if !contains(["slack", "webhook", "sso"], k) },
     {
       slack_format = local.has_slack ? local.slack_format : null
       webhook_url  = var.webhook_url

@@ -222,6 +222,29 @@ variable "webhook_secret" {
   }
 }
 
+variable "sso" {
+  description = "Single sign-on in front of every link: an OpenID Connect provider identifies the approver before a link can decide. issuer_url (https; http only for a loopback host), client_id, client_secret (stored in SSM, readable by the callback only), scopes (default [\"openid\", \"email\", \"profile\"], must include openid), identity_claim (default \"email\", which requires email_verified = true), groups_claim (optional). Register the output sso_redirect_uri at the provider. Defaults to null: links decide without a sign-in."
+  type = object({
+    issuer_url     = string
+    client_id      = string
+    client_secret  = string
+    scopes         = optional(list(string), ["openid", "email", "profile"])
+    identity_claim = optional(string, "email")
+    groups_claim   = optional(string)
+  })
+  default   = null
+  sensitive = true
+
+  validation {
+    condition     = var.sso == null || can(regex("^(https://[^\\s/?#]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^\\s?#]*)?$", var.sso.issuer_url))
+    error_message = "The sso issuer_url must be an https URL without a query string (http only for localhost or 127.0.0.0/8)."
+  }
+  validation {
+    condition     = var.sso == null || contains(try(var.sso.scopes, []), "openid")
+    error_message = "The sso scopes must include \"openid\": without it the provider sends no ID token."
+  }
+}
+
 variable "allowed_state_machine_arns" {
   description = "State machines whose executions the gate may resume. Empty: every state machine of the account and region."
   type        = list(string)

@@ -489,3 +489,50 @@ run "slack_team_id_without_app" {
 
   expect_failures = [manualapproval_gate.this]
 }
+
+run "sso_valid" {
+  command = plan
+
+  variables {
+    sso = {
+      issuer_url    = "https://login.example.com/oauth2/default"
+      client_id     = "0oa1gate"
+      client_secret = "client-secret-value"
+      groups_claim  = "groups"
+    }
+  }
+
+  assert {
+    condition     = nonsensitive(manualapproval_gate.this.sso.identity_claim) == "email" && nonsensitive(manualapproval_gate.this.sso.scopes) == tolist(["openid", "email", "profile"])
+    error_message = "the sso defaults are not the provider's"
+  }
+}
+
+run "sso_http_issuer" {
+  command = plan
+
+  variables {
+    sso = {
+      issuer_url    = "http://login.example.com"
+      client_id     = "gate"
+      client_secret = "s"
+    }
+  }
+
+  expect_failures = [var.sso]
+}
+
+run "sso_without_openid" {
+  command = plan
+
+  variables {
+    sso = {
+      issuer_url    = "https://login.example.com"
+      client_id     = "gate"
+      client_secret = "s"
+      scopes        = ["email"]
+    }
+  }
+
+  expect_failures = [var.sso]
+}
