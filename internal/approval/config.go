@@ -85,6 +85,11 @@ type Config struct {
 	RequesterPath           string
 	AllowedStateMachineARNs []string // empty = any state machine of the account and region
 	TimeoutSeconds          int64
+
+	// RequireReason is one of RequireReasonValues; empty means ReasonNever.
+	RequireReason string `json:"require_reason,omitempty"`
+	// Inputs are the values approvers fill in (see inputs.go).
+	Inputs []InputSpec `json:"inputs,omitempty"`
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -119,6 +124,7 @@ func (c Config) Env() map[string]string {
 		env[EnvRequesterPath] = c.RequesterPath
 	}
 	put(EnvAllowedStateMachine, joinSorted(c.AllowedStateMachineARNs))
+	c.putInputsEnv(env)
 	return env
 }
 
@@ -178,6 +184,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	} else {
 		c.TimeoutSeconds = 86400
+	}
+	if err := c.inputsFromEnv(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }

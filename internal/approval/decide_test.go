@@ -40,7 +40,7 @@ func TestApply(t *testing.T) {
 			name:   "one approval decides",
 			policy: Policy{MinApprovals: 1},
 			steps:  []step{{alice(DecisionApprove, 1), Decided, nil}},
-			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "UALICE", Name: "alice", Via: ViaSlack}}},
 		},
 		{
 			name:   "first decision wins",
@@ -49,7 +49,7 @@ func TestApply(t *testing.T) {
 				{alice(DecisionReject, 1), Decided, nil},
 				{bob(DecisionApprove, 2), 0, ErrAlreadyDecided},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{ID: "UALICE", Name: "alice", Via: ViaSlack}}},
 		},
 		{
 			name: "quorum of two",
@@ -59,7 +59,7 @@ func TestApply(t *testing.T) {
 				{bob(DecisionApprove, 2), Decided, nil},
 				{carol(DecisionApprove, 3), 0, ErrAlreadyDecided},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}, {"UBOB", "bob", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "UALICE", Name: "alice", Via: ViaSlack}, {ID: "UBOB", Name: "bob", Via: ViaSlack}}},
 		},
 		{
 			name: "same approver twice counts once",
@@ -69,7 +69,7 @@ func TestApply(t *testing.T) {
 				{alice(DecisionApprove, 2), AlreadyCounted, nil},
 				{linkVote("Dave", DecisionApprove, 3), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}, {"dave", "Dave", ViaLink}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "UALICE", Name: "alice", Via: ViaSlack}, {ID: "dave", Name: "Dave", Via: ViaLink}}},
 		},
 		{
 			name: "same link name in another case counts once",
@@ -87,7 +87,7 @@ func TestApply(t *testing.T) {
 				{bob(DecisionApprove, 2), Counted, nil},
 				{carol(DecisionReject, 3), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"UCAROL", "carol", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{ID: "UCAROL", Name: "carol", Via: ViaSlack}}},
 		},
 		{
 			name: "an approver may turn an approval into a rejection",
@@ -96,7 +96,7 @@ func TestApply(t *testing.T) {
 				{alice(DecisionApprove, 1), Counted, nil},
 				{alice(DecisionReject, 2), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{ID: "UALICE", Name: "alice", Via: ViaSlack}}},
 		},
 		{
 			name:   "non-approver in Slack",
@@ -106,13 +106,13 @@ func TestApply(t *testing.T) {
 				{alice(DecisionReject, 1), 0, ErrNotApprover},
 				{bob(DecisionApprove, 2), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UBOB", "bob", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "UBOB", Name: "bob", Via: ViaSlack}}},
 		},
 		{
 			name:   "approvers do not restrict links",
 			policy: Policy{Approvers: []string{"UBOB"}},
 			steps:  []step{{linkVote("Eve", DecisionApprove, 1), Decided, nil}},
-			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"eve", "Eve", ViaLink}}},
+			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "eve", Name: "Eve", Via: ViaLink}}},
 		},
 		{
 			name:        "self-approval by Slack id",
@@ -121,7 +121,7 @@ func TestApply(t *testing.T) {
 				{alice(DecisionApprove, 1), 0, ErrSelfApproval},
 				{bob(DecisionApprove, 2), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UBOB", "bob", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "UBOB", Name: "bob", Via: ViaSlack}}},
 		},
 		{
 			name:        "self-approval by Slack alias",
@@ -138,14 +138,14 @@ func TestApply(t *testing.T) {
 			name:        "the requester may reject",
 			requestedBy: "alice",
 			steps:       []step{{alice(DecisionReject, 1), Decided, nil}},
-			want:        &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want:        &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{ID: "UALICE", Name: "alice", Via: ViaSlack}}},
 		},
 		{
 			name:        "self-approval allowed",
 			policy:      Policy{AllowSelfApproval: true},
 			requestedBy: "alice",
 			steps:       []step{{alice(DecisionApprove, 1), Decided, nil}},
-			want:        &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want:        &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "UALICE", Name: "alice", Via: ViaSlack}}},
 		},
 		{
 			name:  "expired",
@@ -154,7 +154,7 @@ func TestApply(t *testing.T) {
 		{
 			name:  "at expiry still counts",
 			steps: []step{{alice(DecisionApprove, 60), Decided, nil}},
-			want:  &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want:  &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "UALICE", Name: "alice", Via: ViaSlack}}},
 		},
 		{
 			name:  "unknown decision",

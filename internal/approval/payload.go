@@ -46,6 +46,10 @@ type Outcome struct {
 	Comment   string     `json:"comment"`
 	DecidedAt string     `json:"decided_at"` // RFC 3339, UTC
 	RequestID string     `json:"request_id"`
+	// Inputs are the deciding vote's inputs (the rejecter's, or those of the
+	// approval that met the quorum); each approver's own are in Approvers.
+	// Absent when the gate asks for none.
+	Inputs map[string]any `json:"inputs,omitempty"`
 }
 
 // Approver is one person who took part in a decision.
@@ -53,4 +57,6 @@ type Approver struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Via  string `json:"via"` // "link" | "slack"
+	// Inputs are this approver's inputs, in an Outcome only.
+	Inputs map[string]any `json:"inputs,omitempty"`
 }

@@ -34,7 +34,8 @@ import (
 //	version           N   bumped by every vote and status change; every such update is
 //	                      conditional on the version read (compare-and-swap)
 //	votes             M   keyed by VoteKey ("<via>:<approver id>"), each a map
-//	                      {id S, name S, via S, decision S, comment S, at N}
+//	                      {id S, name S, via S, decision S, comment S, at N, inputs S}
+//	                      (inputs: compact JSON of Vote.Inputs, absent when empty)
 //	outcome           S   the Outcome JSON sent to Step Functions (from status deciding on)
 //	write_id          S   random id of the last vote written: a writer whose answer was lost
 //	                      (the write committed, the SDK's retry then failed its condition)
@@ -128,6 +129,9 @@ type Vote struct {
 	// real names), matched against the requester by the self-approval rule.
 	// They are not stored.
 	Aliases []string
+	// Inputs are the values the approver filled in, as CheckDecisionInputs
+	// normalized them (nil when the gate asks for none).
+	Inputs map[string]any
 }
 
 // VoteKey is the key of a vote in Request.Votes: one per approver and channel.
