@@ -245,7 +245,7 @@ func TestValidateInputSpecs(t *testing.T) {
 			want: []SpecProblem{{0, "choices", `input "a" has 26 choices: at most 25`}},
 		},
 		{
-			name: "bad choices",
+			name:  "bad choices",
 			specs: []InputSpec{{Name: "a", Type: InputChoice, Choices: []string{"x", "x", " y", "", strings.Repeat("z", MaxChoiceRunes+1)}}},
 			want: []SpecProblem{
 				{0, "choices", `input "a": choice "x" is listed twice`},

@@ -149,9 +149,18 @@ func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPReque
 }
 
 func (c *Callback) formPage(status int, r approval.Request, l approval.Link, name, comment, problem string) events.APIGatewayV2HTTPResponse {
+	return c.formPageWith(status, r, l, name, comment, problem, nil, formProblems{})
+}
+
+// formPageWith is formPage with the inputs as typed and the problems found
+// with them.
+func (c *Callback) formPageWith(status int, r approval.Request, l approval.Link, name, comment, problem string, typed url.Values, probs formProblems) events.APIGatewayV2HTTPResponse {
 	heading := "Approve this request?"
 	if l.Decision == approval.DecisionReject {
 		heading = "Reject this request?"
+	}
+	if len(probs.Other) > 0 {
+		problem = strings.TrimSpace(problem + " " + capitalize(strings.Join(probs.Other, "; ")) + ".")
 	}
 	return html(status, page{
 		Heading: heading, Message: problem, IsError: problem != "",
@@ -159,6 +168,8 @@ func (c *Callback) formPage(status int, r approval.Request, l approval.Link, nam
 		Form: &pageForm{
 			Approve: l.Decision == approval.DecisionApprove, NameRequired: r.MinApprovals > 1,
 			Needed: r.MinApprovals, Name: name, Comment: comment,
+			ReasonRequired: approval.ReasonRequired(c.Config, l.Decision), ReasonProblem: probs.Reason,
+			Inputs: pageInputs(c.Config, l.Decision, typed, probs),
 		},
 	}, nil)
 }
@@ -178,7 +189,8 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 		return errorPage(http.StatusBadRequest, "Bad request", "The form could not be read.")
 	}
 	name, comment := approval.NormalizeName(form.Get("name")), form.Get("comment")
-	if name == "" {
+	inputs, ierr := approval.CheckDecisionInputs(c.Config, l.Decision, comment, formInputs(form))
+	if name == "" || ierr != nil {
 		r, err := c.store().get(ctx, id)
 		if err != nil {
 			return c.votePage(r, 0, err)
@@ -186,11 +198,15 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 		if !linkMatches(l, r) {
 			return invalidLink()
 		}
-		if r.MinApprovals > 1 && r.Status == approval.StatusPending {
-			return c.formPage(http.StatusBadRequest, r, l, name, comment, "Please give your name: this request needs several distinct approvers.")
+		if r.Status == approval.StatusPending && ((r.MinApprovals > 1 && name == "") || ierr != nil) {
+			problem := "Please correct the fields marked below: nothing was decided."
+			if r.MinApprovals > 1 && name == "" {
+				problem = "Please give your name: this request needs several distinct approvers."
+			}
+			return c.formPageWith(http.StatusBadRequest, r, l, name, comment, problem, form, newFormProblems(c.Config, l.Decision, ierr))
 		}
 	}
-	v := approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now()}
+	v := approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now(), Inputs: inputs}
 	r, res, err := c.vote(ctx, id, v, func(r approval.Request) error {
 		if !linkMatches(l, r) {
 			return errLinkMismatch

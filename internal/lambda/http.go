@@ -112,6 +112,10 @@ type pageForm struct {
 	Needed       int
 	Name         string
 	Comment      string
+	// Reasons and inputs (see inputs.go).
+	ReasonRequired bool
+	ReasonProblem  string
+	Inputs         []pageInput
 }
 
 func newPageRequest(r approval.Request) *pageRequest {
