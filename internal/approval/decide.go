@@ -11,10 +11,14 @@ import (
 
 // Policy is who may decide and how many approvals it takes.
 type Policy struct {
-	// Approvers are the Slack user ids allowed to decide in Slack; empty
-	// means anyone. Links carry no verified identity: whoever holds a link
-	// may decide with it, so Approvers does not apply to them.
+	// Approvers are the canonical identities (ParseIdentity) allowed to
+	// decide; empty (with ApproverGroups empty) means anyone.
 	Approvers []string
+	// ApproverGroups are IdP groups whose members may decide.
+	ApproverGroups []string
+	// LinkDecisions is what a link may decide: one of the LinkDecisions*
+	// constants ("" means LinkDecisionsAny).
+	LinkDecisions string
 	// MinApprovals is the number of distinct approvers needed, used when the
 	// request does not carry its own.
 	MinApprovals      int
@@ -23,7 +27,10 @@ type Policy struct {
 
 // PolicyFromConfig returns the policy of a gate.
 func PolicyFromConfig(c Config) Policy {
-	return Policy{Approvers: c.Approvers, MinApprovals: c.MinApprovals, AllowSelfApproval: c.AllowSelfApproval}
+	return Policy{
+		Approvers: c.Approvers, ApproverGroups: c.ApproverGroups, LinkDecisions: c.LinkDecisions,
+		MinApprovals: c.MinApprovals, AllowSelfApproval: c.AllowSelfApproval,
+	}
 }
 
 // Result says what a vote did.

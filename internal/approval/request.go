@@ -83,12 +83,6 @@ const (
 	StatusExpired  = "expired"  // Step Functions no longer waited when the decision was sent
 )
 
-// Channels an approver used.
-const (
-	ViaLink  = "link"
-	ViaSlack = "slack"
-)
-
 // Limits applied to what a request stores and shows.
 const (
 	// MaxTitleRunes is the longest title (Slack's header block allows 150).
@@ -125,6 +119,13 @@ type Vote struct {
 	Decision string // DecisionApprove or DecisionReject
 	Comment  string
 	At       time.Time
+	// IDs are every verified canonical identity of the voter (see
+	// ParseIdentity), e.g. ["slack:U1", "email:a@example.com"]; empty for a
+	// bare bearer link, which proves no identity. Stored with the vote.
+	IDs []string
+	// Groups are the voter's IdP groups, matched against approver_groups.
+	// Not stored.
+	Groups []string
 	// Aliases are other names of the approver (a Slack user's display and
 	// real names), matched against the requester by the self-approval rule.
 	// They are not stored.
