@@ -280,6 +280,12 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err := approval.VerifySlackSignature(sec.SlackSigningSecret, ts, sig, b, c.Now()); err != nil {
 		return text(http.StatusUnauthorized, "unauthorized\n"), ""
 	}
+	if sub, ok, serr := approval.ParseViewSubmission(b); ok {
+		if serr != nil {
+			return text(http.StatusBadRequest, "bad request\n"), ""
+		}
+		return c.slackSubmission(ctx, sec, sub), sub.RequestID
+	}
 	act, err := approval.ParseInteraction(b)
 	switch {
 	case errors.Is(err, approval.ErrNotDecision):
@@ -288,6 +294,10 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return text(http.StatusBadRequest, "bad request\n"), ""
 	}
 	act.Vote.At = c.Now()
+	if approval.NeedsModal(c.Config, act.Decision) {
+		c.slackOpenModal(ctx, sec, act, approval.SlackTriggerID(b))
+		return text(http.StatusOK, ""), act.RequestID
+	}
 	r, res, err := c.vote(ctx, act.RequestID, act.Vote, nil)
 	c.slackReply(ctx, sec, act, r, res, err)
 	return text(http.StatusOK, ""), act.RequestID
@@ -322,6 +332,8 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = "Already decided: " + approval.SlackStatusText(r.Outcome)
 	case errors.Is(err, errStepFunctions):
 		note = "Your decision is recorded but the workflow could not be told yet. Click again in a moment."
+	case errors.Is(err, errModalNotOpened):
+		note = "This request needs a reason or inputs, but the form could not be opened. Click again in a moment."
 	default:
 		c.Log.Error("slack vote failed", "request_id", act.RequestID, "error", fmt.Sprint(err))
 		note = "Something went wrong. Try again in a moment."
