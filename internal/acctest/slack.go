@@ -48,9 +48,11 @@ type Slack struct {
 	script      []Answer
 	attempts    int
 	seq         int
-	channels    map[string]string // channel id -> name
-	lastClick   map[string]string // channel id -> ts of the message clicked last
-	responses   map[string]string // response_url id -> message ts
+	channels    map[string]string    // channel id -> name
+	lastClick   map[string]string    // channel id -> ts of the message clicked last
+	responses   map[string]string    // response_url id -> message ts
+	triggers    map[string]time.Time // trigger_id -> when issued (slack_views.go)
+	views       []View               // modals opened (slack_views.go)
 	changed     chan struct{}
 }
 
@@ -583,6 +585,8 @@ func (s *Slack) serveAPI(w http.ResponseWriter, r *http.Request, body []byte) {
 		handle = s.update
 	case "chat.postEphemeral":
 		handle = s.postEphemeral
+	case "views.open":
+		handle = s.viewsOpen
 	default:
 		slackAPIError(w, "unknown_method")
 		return
@@ -814,6 +818,7 @@ func (s *Slack) interactionBody(m Message, actionID, userID, userName string) ([
 		s.lastClick[m.Channel] = m.TS
 	}
 	chName := s.channels[m.Channel]
+	trigger := s.issueTriggerLocked(respID)
 	s.mu.Unlock()
 
 	now := time.Now()
@@ -830,7 +835,7 @@ func (s *Slack) interactionBody(m Message, actionID, userID, userName string) ([
 		"container": map[string]any{
 			"type": "message", "message_ts": m.TS, "channel_id": m.Channel, "is_ephemeral": false,
 		},
-		"trigger_id":            fmt.Sprintf("%d.%d.%s", now.Unix(), now.Nanosecond(), strings.ToLower(respID)),
+		"trigger_id":            trigger,
 		"team":                  map[string]any{"id": "T000LOCAL", "domain": "local"},
 		"enterprise":            nil,
 		"is_enterprise_install": false,
