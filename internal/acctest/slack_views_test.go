@@ -19,9 +19,12 @@ func TestSlackViews(t *testing.T) {
 	cb := startCapture(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) { w.WriteHeader(http.StatusOK) })
 	callback := "http://127.0.0.1:" + cb.port
 
-	if _, _, err := s.Click(t.Context(), callback, m, "approve", "U024BE7LH", "spengler"); err != nil {
+	var answer []byte
+	resp, _, err := s.Click(t.Context(), callback, m, "approve", "U024BE7LH", "spengler")
+	if err != nil {
 		t.Fatal(err)
 	}
+	resp.Body.Close()
 	_, click := cb.last(t)
 	act, err := approval.ParseInteraction(click)
 	if err != nil {
@@ -52,11 +55,15 @@ func TestSlackViews(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	resp, answer, err := s.SubmitView(t.Context(), callback, views[0], "U024BE7LH", "spengler", map[string]any{
+	resp, answer, err = s.SubmitView(t.Context(), callback, views[0], "U024BE7LH", "spengler", map[string]any{
 		"input.ticket": "OPS-1", "input.replicas": "4", "input.confirm": true, "input.env": "prod", "comment": "why not",
 	})
-	if err != nil || resp.StatusCode != http.StatusOK || len(answer) != 0 {
-		t.Fatalf("submission answered %v %q %v", resp, answer, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(answer) != 0 {
+		t.Fatalf("submission answered %d %q", resp.StatusCode, answer)
 	}
 	r, sub := cb.last(t)
 	if err := verify(r, sub); err != nil {

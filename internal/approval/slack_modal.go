@@ -137,10 +137,8 @@ type Submission struct {
 // is not a submission of the decision modal (the caller tries
 // ParseInteraction). The person is read as ParseInteraction reads a click.
 func ParseViewSubmission(body []byte) (sub Submission, ok bool, err error) {
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return sub, false, nil
-	}
+	// A body that is no form has no submission: ParseInteraction reports it.
+	form, _ := url.ParseQuery(string(body))
 	payload := []byte(form.Get("payload"))
 	var v struct {
 		Type string `json:"type"`
@@ -161,8 +159,12 @@ func ParseViewSubmission(body []byte) (sub Submission, ok bool, err error) {
 			} `json:"state"`
 		} `json:"view"`
 	}
-	if json.Unmarshal(payload, &v) != nil || v.Type != "view_submission" || v.View.CallbackID != ModalCallbackID {
+	derr := json.Unmarshal(payload, &v)
+	if v.Type != "view_submission" || v.View.CallbackID != ModalCallbackID {
 		return sub, false, nil
+	}
+	if derr != nil {
+		return sub, true, fmt.Errorf("parsing Slack view submission: %w", derr)
 	}
 	var meta modalMetadata
 	if err := json.Unmarshal([]byte(v.View.PrivateMetadata), &meta); err != nil {
