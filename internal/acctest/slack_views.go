@@ -216,7 +216,14 @@ func (s *Slack) SubmitView(ctx context.Context, callbackURL string, v View, user
 		}
 		state[id] = map[string]any{action: got}
 	}
-	view := map[string]any{"id": v.ID, "team_id": "T000LOCAL", "app_id": "A000LOCAL", "state": map[string]any{"values": state},
+	s.mu.Lock()
+	team, enterprise, app := s.TeamID, s.EnterpriseID, s.AppID
+	s.mu.Unlock()
+	var grid any // null outside Enterprise Grid, as Slack sends it
+	if enterprise != "" {
+		grid = map[string]any{"id": enterprise, "name": "local grid"}
+	}
+	view := map[string]any{"id": v.ID, "team_id": team, "app_id": app, "state": map[string]any{"values": state},
 		"hash": fmt.Sprintf("%d.local", time.Now().UnixNano())}
 	for _, k := range []string{"type", "callback_id", "private_metadata", "title", "submit", "close", "blocks"} {
 		if x, ok := v.Body[k]; ok {
@@ -225,9 +232,10 @@ func (s *Slack) SubmitView(ctx context.Context, callbackURL string, v View, user
 	}
 	payload := map[string]any{
 		"type":       "view_submission",
-		"team":       map[string]any{"id": "T000LOCAL", "domain": "local"},
-		"user":       map[string]any{"id": userID, "username": userName, "name": userName, "team_id": "T000LOCAL"},
-		"api_app_id": "A000LOCAL",
+		"team":       map[string]any{"id": team, "domain": "local"},
+		"enterprise": grid,
+		"user":       map[string]any{"id": userID, "username": userName, "name": userName, "team_id": team},
+		"api_app_id": app,
 		"token":      "LocalVerificationToken",
 		"trigger_id": v.TriggerID + ".submit",
 		"view":       view,

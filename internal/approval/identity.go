@@ -174,3 +174,33 @@ func CanonicalIdentities(in []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// ResolveRequester returns who asked for the approval, as stored on the
+// request: p.RequestedBy when set, else the value at path in p.Input. A
+// value that parses as an identity is returned in canonical form. With the
+// self-approval ban on (allowSelf false) the requester must be a verifiable
+// identity: a missing or malformed one is an error (the notifier refuses
+// the payload), since a ban that cannot compare ids would let anyone,
+// including the requester, approve. With allowSelf, a value that is not an
+// identity is kept as a display note (capped like a name).
+func ResolveRequester(p Payload, path string, allowSelf bool) (string, error) {
+	raw := strings.TrimSpace(p.RequestedBy)
+	source := "requested_by"
+	if raw == "" {
+		source = path
+		if v, ok := LookupPath(p.Input, path); ok {
+			raw = strings.TrimSpace(v)
+		}
+	}
+	id, err := ParseIdentity(raw)
+	switch {
+	case err == nil:
+		return id, nil
+	case allowSelf:
+		return NormalizeName(raw), nil
+	case raw == "":
+		return "", fmt.Errorf("the request names no requester (requested_by, or %s in the state input): the gate bans self-approval (allow_self_approval = false), so it must know who asked: a Slack user id, an e-mail address, sso:<value> or api:<value>, set by a trusted starter", path)
+	default:
+		return "", fmt.Errorf("the requester at %s is not a verifiable identity: %w; the gate bans self-approval (allow_self_approval = false), so it compares identities, never names", source, err)
+	}
+}

@@ -342,17 +342,18 @@ func TestApplyCarriesInputs(t *testing.T) {
 	a.Inputs = map[string]any{"ticket": "OPS-1"}
 	b := slackVote("UBOB", "bob", DecisionApprove, 2)
 	b.Inputs = map[string]any{"ticket": "OPS-2"}
-	r, res, err := Apply(r, Policy{}, a)
+	open := Policy{AllowSelfApproval: true}
+	r, res, err := Apply(r, open, a)
 	if err != nil || res != Counted {
 		t.Fatalf("first vote: %v %v", res, err)
 	}
-	r, res, err = Apply(r, Policy{}, b)
+	r, res, err = Apply(r, open, b)
 	if err != nil || res != Decided {
 		t.Fatalf("second vote: %v %v", res, err)
 	}
 	got, _ := json.Marshal(r.Outcome)
-	want := `{"decision":"approved","approvers":[{"id":"UALICE","name":"alice","via":"slack","inputs":{"ticket":"OPS-1"}},` +
-		`{"id":"UBOB","name":"bob","via":"slack","inputs":{"ticket":"OPS-2"}}],"comment":"","decided_at":"2026-11-25T08:02:00Z",` +
+	want := `{"decision":"approved","approvers":[{"id":"slack:UALICE","name":"alice","via":"slack","inputs":{"ticket":"OPS-1"}},` +
+		`{"id":"slack:UBOB","name":"bob","via":"slack","inputs":{"ticket":"OPS-2"}}],"comment":"","decided_at":"2026-11-25T08:02:00Z",` +
 		`"request_id":"r","inputs":{"ticket":"OPS-2"}}`
 	if string(got) != want {
 		t.Errorf("outcome =\n%s\nwant\n%s", got, want)

@@ -145,9 +145,22 @@ func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if c.Now().After(r.ExpiresAt) {
 		return c.votePage(r, 0, approval.ErrExpired)
 	}
+	// A bare link's vote would be refused (identity required, link_decisions,
+	// no requester): say so now, and show no form.
+	if _, _, err := approval.Apply(r, approval.PolicyFromConfig(c.Config), c.linkVote(l, "", "")); err != nil {
+		return c.votePage(r, 0, err)
+	}
 	return c.formPage(http.StatusOK, r, l, "", "", "")
 }
 
+// linkVote is the vote of a bare signed link: anonymous, the typed name only
+// a display note.
+func (c *Callback) linkVote(l approval.Link, name, comment string) approval.Vote {
+	return approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now()}
+}
+
+// formPage shows the confirm form; status and problem serve a page that
+// shows the form again with what to correct.
 func (c *Callback) formPage(status int, r approval.Request, l approval.Link, name, comment, problem string) events.APIGatewayV2HTTPResponse {
 	return c.formPageWith(status, r, l, name, comment, problem, nil, formProblems{})
 }
@@ -166,8 +179,7 @@ func (c *Callback) formPageWith(status int, r approval.Request, l approval.Link,
 		Heading: heading, Message: problem, IsError: problem != "",
 		Request: newPageRequest(r),
 		Form: &pageForm{
-			Approve: l.Decision == approval.DecisionApprove, NameRequired: r.MinApprovals > 1,
-			Needed: r.MinApprovals, Name: name, Comment: comment,
+			Approve: l.Decision == approval.DecisionApprove, Name: name, Comment: comment,
 			ReasonRequired: approval.ReasonRequired(c.Config, l.Decision), ReasonProblem: probs.Reason,
 			Inputs: pageInputs(c.Config, l.Decision, typed, probs),
 		},
@@ -188,9 +200,9 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 	if err != nil || perr != nil {
 		return errorPage(http.StatusBadRequest, "Bad request", "The form could not be read.")
 	}
-	name, comment := approval.NormalizeName(form.Get("name")), form.Get("comment")
+	name, comment := form.Get("name"), form.Get("comment")
 	inputs, ierr := approval.CheckDecisionInputs(c.Config, l.Decision, comment, formInputs(form))
-	if name == "" || ierr != nil {
+	if ierr != nil {
 		r, err := c.store().get(ctx, id)
 		if err != nil {
 			return c.votePage(r, 0, err)
@@ -198,15 +210,13 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 		if !linkMatches(l, r) {
 			return invalidLink()
 		}
-		if r.Status == approval.StatusPending && ((r.MinApprovals > 1 && name == "") || ierr != nil) {
-			problem := "Please correct the fields marked below: nothing was decided."
-			if r.MinApprovals > 1 && name == "" {
-				problem = "Please give your name: this request needs several distinct approvers."
-			}
-			return c.formPageWith(http.StatusBadRequest, r, l, name, comment, problem, form, newFormProblems(c.Config, l.Decision, ierr))
+		if r.Status == approval.StatusPending {
+			return c.formPageWith(http.StatusBadRequest, r, l, approval.NormalizeName(name), comment,
+				"Please correct the fields marked below: nothing was decided.", form, newFormProblems(c.Config, l.Decision, ierr))
 		}
 	}
-	v := approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now(), Inputs: inputs}
+	v := c.linkVote(l, name, comment)
+	v.Inputs = inputs
 	r, res, err := c.vote(ctx, id, v, func(r approval.Request) error {
 		if !linkMatches(l, r) {
 			return errLinkMismatch
@@ -241,6 +251,20 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return result(http.StatusGone, "Expired", "The workflow no longer waits for this request: it timed out, was stopped or was already decided.")
 	case errors.Is(err, approval.ErrAlreadyDecided):
 		return result(http.StatusConflict, "Already decided", describeOutcome(r.Outcome)+".")
+	case errors.Is(err, approval.ErrIdentityRequired):
+		return result(http.StatusForbidden, "Sign-in required",
+			"A link proves only that you hold it, not who you are, and this gate only counts approvals from verified people "+
+				"(it has approvers, approver groups, a quorum or the self-approval ban). Approve by signing in, if the gate offers it, "+
+				"or with the buttons of the gate's Slack app. You can still reject with a reject link.")
+	case errors.Is(err, approval.ErrLinkCannotDecide):
+		return result(http.StatusForbidden, "Links cannot decide",
+			"This gate's links only inform: decide with the gate's Slack app or its API.")
+	case errors.Is(err, approval.ErrLinkCannotApprove):
+		return result(http.StatusForbidden, "Links can only reject",
+			"This gate's links can only reject: approve with the gate's Slack app or its API.")
+	case errors.Is(err, approval.ErrNoRequester):
+		return result(http.StatusForbidden, "Not allowed",
+			"This request does not say who asked for it, so the rule that nobody approves their own request cannot be checked, and nobody can approve it. Reject it and start it again with requested_by set.")
 	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover):
 		return result(http.StatusForbidden, "Not allowed", capitalize(err.Error())+".")
 	case errors.Is(err, errStepFunctions):
@@ -284,6 +308,15 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		if serr != nil {
 			return text(http.StatusBadRequest, "bad request\n"), ""
 		}
+		// A submission completes a click: the same workspace and identity.
+		if err := approval.CheckSlackWorkspace(sub.Action, c.Config); err != nil {
+			c.Log.Warn("slack submission refused", "request_id", sub.RequestID, "team", sub.TeamID, "enterprise", sub.EnterpriseID,
+				"app", sub.AppID, "error", err.Error())
+			return text(http.StatusForbidden, "forbidden\n"), sub.RequestID
+		}
+		if e := c.slackEmailIdentity(ctx, sec.SlackBotToken, sub.Action); e != "" {
+			sub.Vote.IDs = append(sub.Vote.IDs, e)
+		}
 		return c.slackSubmission(ctx, sec, sub), sub.RequestID
 	}
 	act, err := approval.ParseInteraction(b)
@@ -293,12 +326,23 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case err != nil:
 		return text(http.StatusBadRequest, "bad request\n"), ""
 	}
+	if err := approval.CheckSlackWorkspace(act, c.Config); err != nil {
+		// Nothing is read, written or posted for another workspace or app.
+		c.Log.Warn("slack click refused", "request_id", act.RequestID, "team", act.TeamID, "enterprise", act.EnterpriseID,
+			"app", act.AppID, "error", err.Error())
+		return text(http.StatusForbidden, "forbidden\n"), act.RequestID
+	}
+	if e := c.slackEmailIdentity(ctx, sec.SlackBotToken, act); e != "" {
+		act.Vote.IDs = append(act.Vote.IDs, e)
+	}
 	act.Vote.At = c.Now()
 	if approval.NeedsModal(c.Config, act.Decision) {
 		c.slackOpenModal(ctx, sec, act, approval.SlackTriggerID(b))
 		return text(http.StatusOK, ""), act.RequestID
 	}
-	r, res, err := c.vote(ctx, act.RequestID, act.Vote, nil)
+	r, res, err := c.vote(ctx, act.RequestID, act.Vote, func(r approval.Request) error {
+		return approval.CheckSlackMessage(act, r)
+	})
 	c.slackReply(ctx, sec, act, r, res, err)
 	return text(http.StatusOK, ""), act.RequestID
 }
@@ -319,6 +363,10 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = "You are not an approver of this request."
 	case errors.Is(err, approval.ErrSelfApproval):
 		note = "You cannot approve your own request."
+	case errors.Is(err, approval.ErrSlackMessage):
+		note = "This button does not belong to the request's own message: use the buttons of the message the gate posted."
+	case errors.Is(err, approval.ErrNoRequester):
+		note = "This request does not say who asked for it, so nobody can approve it (the self-approval ban cannot be checked). You can reject it."
 	case errors.Is(err, errNotFound):
 		note = "This approval request no longer exists."
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed):
@@ -350,7 +398,7 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 	if note == "" {
 		return
 	}
-	body, _ := json.Marshal(map[string]string{"channel": act.Channel, "user": act.Vote.Approver.ID, "text": note})
+	body, _ := json.Marshal(map[string]string{"channel": act.Channel, "user": act.UserID, "text": note})
 	if _, perr := c.slackAPI(ctx, sec.SlackBotToken, "chat.postEphemeral", body); perr != nil {
 		c.Log.Warn("slack ephemeral not sent", "request_id", act.RequestID, "error", perr.Error())
 	}

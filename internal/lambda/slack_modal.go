@@ -24,6 +24,9 @@ func (c *Callback) slackOpenModal(ctx context.Context, sec *Secrets, act approva
 	r, err := c.store().get(ctx, act.RequestID)
 	var res approval.Result
 	if err == nil {
+		err = approval.CheckSlackMessage(act, r)
+	}
+	if err == nil {
 		_, res, err = approval.Apply(r, approval.PolicyFromConfig(c.Config), act.Vote)
 	}
 	if err != nil || res == approval.AlreadyCounted {
@@ -53,7 +56,9 @@ func (c *Callback) slackSubmission(ctx context.Context, sec *Secrets, sub approv
 	}
 	v := sub.Vote
 	v.Comment, v.Inputs, v.At = sub.Comment, inputs, c.Now()
-	r, res, err := c.vote(ctx, sub.RequestID, v, nil)
+	r, res, err := c.vote(ctx, sub.RequestID, v, func(r approval.Request) error {
+		return approval.CheckSlackMessage(sub.Action, r)
+	})
 	c.slackReply(ctx, sec, sub.Action, r, res, err)
 	return respond(http.StatusOK, "text/plain; charset=utf-8", "", nil)
 }

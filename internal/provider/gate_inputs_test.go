@@ -175,7 +175,7 @@ func TestModelFromSpec_inputs(t *testing.T) {
 	spec := gate.Spec{
 		Name: "deploy", Tags: map[string]string{}, TimeoutSeconds: 600, MinApprovals: 1, RequesterPath: "$.requested_by",
 		IncludeExecutionContext: true, LogRetentionDays: 30, Architecture: "arm64", MemoryMB: 128,
-		RequireReason: approval.ReasonAlways,
+		RequireReason: approval.ReasonAlways, LinkDecisions: approval.LinkDecisionsAny,
 		Inputs: []approval.InputSpec{
 			{Name: "ticket", Type: approval.InputString, Required: true, Label: "Ticket"},
 			{Name: "env", Type: approval.InputChoice, Choices: []string{"a", "b"}, Description: "where"},
