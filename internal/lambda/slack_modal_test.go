@@ -279,3 +279,38 @@ func TestCallback_slackSubmissionForged(t *testing.T) {
 		t.Fatalf("answer %d, %d Step Functions calls", resp.StatusCode, len(h.sfn.Calls()))
 	}
 }
+
+// TestCallback_slackSubmissionOtherWorkspace: a modal submitted from another
+// workspace or app is refused like a click from there, and decides nothing.
+func TestCallback_slackSubmissionOtherWorkspace(t *testing.T) {
+	t.Parallel()
+	for name, tt := range map[string]struct{ team, app string }{
+		"another workspace": {"T0EVIL", "A0GOOD"},
+		"another app":       {"T0GOOD", "A0EVIL"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newCallback(t, func(c *approval.Config) { withInputs(c); c.SlackTeamID, c.SlackAppID = "T0GOOD", "A0GOOD" })
+			id := reqID(55)
+			h.db.put(pendingRequest(id))
+			p, _ := json.Marshal(map[string]any{
+				"type": "view_submission", "team": map[string]string{"id": tt.team}, "api_app_id": tt.app,
+				"user": map[string]string{"id": "UBOB", "team_id": tt.team},
+				"view": map[string]any{
+					"callback_id":      approval.ModalCallbackID,
+					"private_metadata": `{"id":"` + id + `","d":"reject","ch":"C0DEPLOY","ts":"1700000000.000100"}`,
+					"state": map[string]any{"values": map[string]any{
+						"comment": map[string]any{"value": map[string]any{"type": "plain_text_input", "value": "no"}},
+					}},
+				},
+			})
+			resp := h.do(h.slackEvent(string(p), h.now, nil))
+			if resp.StatusCode != 403 || len(h.sfn.Calls()) != 0 || len(h.slack.requests()) != 0 {
+				t.Fatalf("answer %d, %d Step Functions calls, Slack calls %v", resp.StatusCode, len(h.sfn.Calls()), h.slack.requests())
+			}
+			if r := h.db.request(id); r.Version != 0 || len(r.Votes) != 0 {
+				t.Errorf("request changed: %+v", r)
+			}
+		})
+	}
+}
