@@ -56,7 +56,9 @@ type Slack struct {
 	channels    map[string]string // channel id -> name
 	lastClick   map[string]string // channel id -> ts of the message clicked last
 	users       map[string]slackUserProfile
-	responses   map[string]string // response_url id -> message ts
+	responses   map[string]string    // response_url id -> message ts
+	triggers    map[string]time.Time // trigger_id -> when issued (slack_views.go)
+	views       []View               // modals opened (slack_views.go)
 	changed     chan struct{}
 }
 
@@ -637,6 +639,8 @@ func (s *Slack) serveAPI(w http.ResponseWriter, r *http.Request, body []byte) {
 		handle = s.update
 	case "chat.postEphemeral":
 		handle = s.postEphemeral
+	case "views.open":
+		handle = s.viewsOpen
 	default:
 		slackAPIError(w, "unknown_method")
 		return
@@ -892,6 +896,7 @@ func (s *Slack) interactionBody(m Message, actionID, userID, userName string) ([
 		s.lastClick[m.Channel] = m.TS
 	}
 	chName := s.channels[m.Channel]
+	trigger := s.issueTriggerLocked(respID)
 	team, enterprise, app := s.TeamID, s.EnterpriseID, s.AppID
 	s.mu.Unlock()
 	var grid any // null outside Enterprise Grid, as Slack sends it
@@ -913,7 +918,7 @@ func (s *Slack) interactionBody(m Message, actionID, userID, userName string) ([
 		"container": map[string]any{
 			"type": "message", "message_ts": m.TS, "channel_id": m.Channel, "is_ephemeral": false,
 		},
-		"trigger_id":            fmt.Sprintf("%d.%d.%s", now.Unix(), now.Nanosecond(), strings.ToLower(respID)),
+		"trigger_id":            trigger,
 		"team":                  map[string]any{"id": team, "domain": "local"},
 		"enterprise":            grid,
 		"is_enterprise_install": false,

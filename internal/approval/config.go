@@ -107,6 +107,10 @@ type Config struct {
 	// ParamSSOClientSecret is set for the callback only.
 	SSO                  SSO    `json:"sso"`
 	ParamSSOClientSecret string `json:"param_sso_client_secret,omitempty"`
+	// RequireReason is one of RequireReasonValues; empty means ReasonNever.
+	RequireReason string `json:"require_reason,omitempty"`
+	// Inputs are the values approvers fill in (see inputs.go).
+	Inputs []InputSpec `json:"inputs,omitempty"`
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -150,6 +154,7 @@ func (c Config) Env() map[string]string {
 	put(EnvSlackAppID, c.SlackAppID)
 	c.SSO.env(put)
 	put(EnvParamSSOClientSecret, c.ParamSSOClientSecret)
+	c.putInputsEnv(env)
 	return env
 }
 
@@ -226,6 +231,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.TimeoutSeconds = 86400
 	}
 	if c.SSO, err = ssoFromEnv(getenv); err != nil {
+		return c, err
+	}
+	if err := c.inputsFromEnv(getenv); err != nil {
 		return c, err
 	}
 	return c, nil

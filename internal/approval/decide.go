@@ -201,9 +201,11 @@ func Apply(r Request, p Policy, v Vote) (Request, Result, error) {
 		Comment:   v.Comment,
 		DecidedAt: v.At.UTC().Format(time.RFC3339),
 		RequestID: r.ID,
+		Inputs:    v.Inputs,
 	}
 	for i, d := range deciders {
 		o.Approvers[i] = d.Approver
+		o.Approvers[i].Inputs = d.Inputs
 	}
 	r.Status, r.Outcome = StatusDeciding, &o
 	return r, Decided, nil

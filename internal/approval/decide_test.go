@@ -48,9 +48,9 @@ func TestApply(t *testing.T) {
 	alice := func(d string, m int) Vote { return slackVote("UALICE", "alice", d, m) }
 	bob := func(d string, m int) Vote { return slackVote("UBOB", "bob", d, m) }
 	carol := func(d string, m int) Vote { return slackVote("UCAROL", "carol", d, m) }
-	aliceA := Approver{"slack:UALICE", "alice", ViaSlack}
-	bobA := Approver{"slack:UBOB", "bob", ViaSlack}
-	carolA := Approver{"slack:UCAROL", "carol", ViaSlack}
+	aliceA := Approver{ID: "slack:UALICE", Name: "alice", Via: ViaSlack}
+	bobA := Approver{ID: "slack:UBOB", Name: "bob", Via: ViaSlack}
+	carolA := Approver{ID: "slack:UCAROL", Name: "carol", Via: ViaSlack}
 	open := Policy{AllowSelfApproval: true} // no identity control at all
 	const requester = "email:req@example.com"
 	tests := []struct {
@@ -92,7 +92,7 @@ func TestApply(t *testing.T) {
 				{alice(DecisionApprove, 2), AlreadyCounted, nil},
 				{ssoVote("dave@example.com", DecisionApprove, 3), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA, {"email:dave@example.com", "dave@example.com", ViaSSO}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA, {ID: "email:dave@example.com", Name: "dave@example.com", Via: ViaSSO}}},
 		},
 		{
 			name: "a Slack click and an SSO login with the same e-mail count once",
@@ -103,7 +103,7 @@ func TestApply(t *testing.T) {
 				{apiVote("ci", DecisionApprove, 3), Decided, nil},
 			},
 			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{
-				{"slack:UALICE", "alice", ViaSlack}, {"api:ci", "", ViaAPI},
+				{ID: "slack:UALICE", Name: "alice", Via: ViaSlack}, {ID: "api:ci", Name: "", Via: ViaAPI},
 			}},
 		},
 		{
@@ -202,7 +202,7 @@ func TestApply(t *testing.T) {
 			name:   "no identity control: an anonymous link approves",
 			policy: open,
 			steps:  []step{{linkVote(" Eve ", DecisionApprove, 1), Decided, nil}},
-			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{AnonymousLinkApprover, "Eve", ViaLink}}},
+			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: AnonymousLinkApprover, Name: "Eve", Via: ViaLink}}},
 		},
 		{
 			name:   "no identity control: a typed name is a note, not an identity",
@@ -211,7 +211,7 @@ func TestApply(t *testing.T) {
 			steps: []step{
 				{linkVote("Eve", DecisionReject, 1), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{AnonymousLinkApprover, "Eve", ViaLink}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{ID: AnonymousLinkApprover, Name: "Eve", Via: ViaLink}}},
 		},
 		{
 			name: "an anonymous link may reject under identity controls",
@@ -220,7 +220,7 @@ func TestApply(t *testing.T) {
 				{alice(DecisionApprove, 1), Counted, nil},
 				{linkVote("", DecisionReject, 2), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{AnonymousLinkApprover, "", ViaLink}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{ID: AnonymousLinkApprover, Name: "", Via: ViaLink}}},
 		},
 		{
 			name:   "link_decisions reject_only: a link rejects",
@@ -230,7 +230,7 @@ func TestApply(t *testing.T) {
 				{ssoVote("dave@example.com", DecisionApprove, 2), 0, ErrLinkCannotApprove},
 				{linkVote("", DecisionReject, 3), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{AnonymousLinkApprover, "", ViaLink}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{ID: AnonymousLinkApprover, Name: "", Via: ViaLink}}},
 		},
 		{
 			name:   "link_decisions reject_only: no identity control still cannot approve by link",
@@ -309,7 +309,7 @@ func TestApply(t *testing.T) {
 				{alice(DecisionApprove, 1), 0, ErrNotApprover},
 				{ssoVote("dave@example.com", DecisionApprove, 2, "staff", "deployers"), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"email:dave@example.com", "dave@example.com", ViaSSO}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "email:dave@example.com", Name: "dave@example.com", Via: ViaSSO}}},
 		},
 		{
 			name:        "the requester may reject",

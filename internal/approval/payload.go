@@ -59,6 +59,10 @@ type Outcome struct {
 	Comment   string     `json:"comment"`
 	DecidedAt string     `json:"decided_at"` // RFC 3339, UTC
 	RequestID string     `json:"request_id"`
+	// Inputs are the deciding vote's inputs (the rejecter's, or those of the
+	// approval that met the quorum); each approver's own are in Approvers.
+	// Absent when the gate asks for none.
+	Inputs map[string]any `json:"inputs,omitempty"`
 }
 
 // Approver is one person who took part in a decision.
@@ -70,4 +74,6 @@ type Approver struct {
 	// on a page): never an identity.
 	Name string `json:"name"`
 	Via  string `json:"via"` // ViaLink | ViaSlack | ViaSSO | ViaAPI
+	// Inputs are this approver's inputs, in an Outcome only.
+	Inputs map[string]any `json:"inputs,omitempty"`
 }

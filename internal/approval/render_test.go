@@ -72,7 +72,7 @@ func testMessage() Message {
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
 	m := testMessage()
-	approved := &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"U024BE7LH", "alice", ViaSlack}, {"bob", "Bob <b>", ViaLink}},
+	approved := &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "U024BE7LH", Name: "alice", Via: ViaSlack}, {ID: "bob", Name: "Bob <b>", Via: ViaLink}},
 		Comment: "ok <!channel>", DecidedAt: "2026-11-25T08:00:00Z", RequestID: testID}
 	tests := []struct {
 		file   string
@@ -239,9 +239,9 @@ func TestSlackStatusText(t *testing.T) {
 		want string
 	}{
 		{nil, "⌛ Expired: the workflow no longer waits for this request."},
-		{&Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"U024BE7LH", "alice", ViaSlack}}, Comment: "lgtm"}, "✅ Approved by <@U024BE7LH> — lgtm"},
-		{&Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"eve", "Eve <@U1>", ViaLink}}}, "❌ Rejected by Eve &lt;@U1&gt; (link)"},
-		{&Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"not an id", "x", ViaSlack}}}, "✅ Approved by x (slack)"},
+		{&Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "U024BE7LH", Name: "alice", Via: ViaSlack}}, Comment: "lgtm"}, "✅ Approved by <@U024BE7LH> — lgtm"},
+		{&Outcome{Decision: OutcomeRejected, Approvers: []Approver{{ID: "eve", Name: "Eve <@U1>", Via: ViaLink}}}, "❌ Rejected by Eve &lt;@U1&gt; (link)"},
+		{&Outcome{Decision: OutcomeApproved, Approvers: []Approver{{ID: "not an id", Name: "x", Via: ViaSlack}}}, "✅ Approved by x (slack)"},
 	}
 	for _, tt := range tests {
 		if got := SlackStatusText(tt.o); got != tt.want {

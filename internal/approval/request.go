@@ -35,8 +35,9 @@ import (
 //	version           N   bumped by every vote and status change; every such update is
 //	                      conditional on the version read (compare-and-swap)
 //	votes             M   keyed by VoteKey ("<via>:<approver id>"), each a map
-//	                      {id S, name S, via S, decision S, comment S, at N, ids L of S}
-//	                      (ids: the voter's verified identities; absent for a bare link)
+//	                      {id S, name S, via S, decision S, comment S, at N, ids L of S, inputs S}
+//	                      (ids: the voter's verified identities; absent for a bare link;
+//	                      inputs: compact JSON of Vote.Inputs, absent when empty)
 //	outcome           S   the Outcome JSON sent to Step Functions (from status deciding on)
 //	write_id          S   random id of the last vote written: a writer whose answer was lost
 //	                      (the write committed, the SDK's retry then failed its condition)
@@ -133,7 +134,8 @@ type Vote struct {
 	// Groups are the voter's IdP groups, matched against approver_groups.
 	// Not stored.
 	Groups []string
-	// Inputs are the values the approver filled in (the gate's inputs).
+	// Inputs are the values the approver filled in, as CheckDecisionInputs
+	// normalized them (nil when the gate asks for none).
 	Inputs map[string]any
 }
 

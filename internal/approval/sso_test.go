@@ -70,7 +70,7 @@ func TestSSONameAndGroups(t *testing.T) {
 
 func TestSSOConfigEnvRoundTrip(t *testing.T) {
 	t.Parallel()
-	base := Config{Role: RoleCallback, TableName: "t", ParamSigningKey: "/k", MinApprovals: 1, TimeoutSeconds: 60, RequesterPath: DefaultRequesterPath, LinkDecisions: LinkDecisionsAny}
+	base := Config{Role: RoleCallback, TableName: "t", ParamSigningKey: "/k", MinApprovals: 1, TimeoutSeconds: 60, RequesterPath: DefaultRequesterPath, LinkDecisions: LinkDecisionsAny, RequireReason: ReasonNever}
 	for name, s := range map[string]SSO{
 		"defaults": {IssuerURL: "https://idp.example.com", ClientID: "c", Scopes: []string{"openid", "email", "profile"}, IdentityClaim: "email"},
 		"custom":   {IssuerURL: "http://127.0.0.1:9000/oidc", ClientID: "c", Scopes: []string{"openid", "groups"}, IdentityClaim: "oid", GroupsClaim: "groups"},

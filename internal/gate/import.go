@@ -45,10 +45,14 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 		MinApprovals:            hc.MinApprovals,
 		AllowSelfApproval:       hc.AllowSelfApproval,
 		RequesterPath:           hc.RequesterPath,
+		Inputs:                  hc.Inputs,
 		AllowedStateMachineARNs: hc.AllowedStateMachineARNs,
 		IncludeExecutionContext: true,
 		MemoryMB:                aws.ToInt32(cfg.MemorySize),
 		Architecture:            "arm64",
+	}
+	if hc.RequireReason != approval.ReasonNever { // "" is the default
+		spec.RequireReason = hc.RequireReason
 	}
 	if len(cfg.Architectures) > 0 {
 		spec.Architecture = string(cfg.Architectures[0])

@@ -313,6 +313,7 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		AllowedStateMachineARNs: s.AllowedStateMachineARNs,
 		TimeoutSeconds:          s.TimeoutSeconds,
 	}
+	c.RequireReason, c.Inputs = s.RequireReason, s.Inputs
 	if sl := s.Slack; sl != nil {
 		c.SlackFormat = sl.Format
 		c.SlackChannel = sl.Channel

@@ -5,6 +5,8 @@
 // of Terraform types.
 package gate
 
+import "github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+
 // Spec is the desired state of one gate: what the user configured, with
 // defaults applied and tags already merged with the provider's default tags.
 type Spec struct {
@@ -24,6 +26,9 @@ type Spec struct {
 	MinApprovals      int
 	AllowSelfApproval bool
 	RequesterPath     string
+
+	RequireReason string               // approval.ReasonNever, ReasonReject or ReasonAlways
+	Inputs        []approval.InputSpec // values approvers fill in with their decision
 
 	EmailAddresses []string
 	SMSNumbers     []string

@@ -181,14 +181,27 @@ func (c *Callback) linkVote(l approval.Link, name, comment string) approval.Vote
 // formPage shows the confirm form; status and problem serve a page that
 // shows the form again with what to correct.
 func (c *Callback) formPage(status int, r approval.Request, l approval.Link, name, comment, problem string) events.APIGatewayV2HTTPResponse {
+	return c.formPageWith(status, r, l, name, comment, problem, nil, formProblems{})
+}
+
+// formPageWith is formPage with the inputs as typed and the problems found
+// with them.
+func (c *Callback) formPageWith(status int, r approval.Request, l approval.Link, name, comment, problem string, typed url.Values, probs formProblems) events.APIGatewayV2HTTPResponse {
 	heading := "Approve this request?"
 	if l.Decision == approval.DecisionReject {
 		heading = "Reject this request?"
 	}
+	if len(probs.Other) > 0 {
+		problem = strings.TrimSpace(problem + " " + capitalize(strings.Join(probs.Other, "; ")) + ".")
+	}
 	return html(status, page{
 		Heading: heading, Message: problem, IsError: problem != "",
 		Request: newPageRequest(r),
-		Form:    &pageForm{Approve: l.Decision == approval.DecisionApprove, Name: name, Comment: comment},
+		Form: &pageForm{
+			Approve: l.Decision == approval.DecisionApprove, Name: name, Comment: comment,
+			ReasonRequired: approval.ReasonRequired(c.Config, l.Decision), ReasonProblem: probs.Reason,
+			Inputs: pageInputs(c.Config, l.Decision, typed, probs),
+		},
 	}, nil)
 }
 
@@ -209,7 +222,23 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 	if err != nil || perr != nil {
 		return errorPage(http.StatusBadRequest, "Bad request", "The form could not be read.")
 	}
-	v := c.linkVote(l, form.Get("name"), form.Get("comment"))
+	name, comment := form.Get("name"), form.Get("comment")
+	inputs, ierr := approval.CheckDecisionInputs(c.Config, l.Decision, comment, formInputs(form))
+	if ierr != nil {
+		r, err := c.store().get(ctx, id)
+		if err != nil {
+			return c.votePage(r, 0, err)
+		}
+		if !linkMatches(l, r) {
+			return invalidLink()
+		}
+		if r.Status == approval.StatusPending {
+			return c.formPageWith(http.StatusBadRequest, r, l, approval.NormalizeName(name), comment,
+				"Please correct the fields marked below: nothing was decided.", form, newFormProblems(c.Config, l.Decision, ierr))
+		}
+	}
+	v := c.linkVote(l, name, comment)
+	v.Inputs = inputs
 	r, res, err := c.vote(ctx, id, v, func(r approval.Request) error {
 		if !linkMatches(l, r) {
 			return errLinkMismatch
@@ -306,6 +335,21 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err := approval.VerifySlackSignature(sec.SlackSigningSecret, ts, sig, b, c.Now()); err != nil {
 		return text(http.StatusUnauthorized, "unauthorized\n"), ""
 	}
+	if sub, ok, serr := approval.ParseViewSubmission(b); ok {
+		if serr != nil {
+			return text(http.StatusBadRequest, "bad request\n"), ""
+		}
+		// A submission completes a click: the same workspace and identity.
+		if err := approval.CheckSlackWorkspace(sub.Action, c.Config); err != nil {
+			c.Log.Warn("slack submission refused", "request_id", sub.RequestID, "team", sub.TeamID, "enterprise", sub.EnterpriseID,
+				"app", sub.AppID, "error", err.Error())
+			return text(http.StatusForbidden, "forbidden\n"), sub.RequestID
+		}
+		if e := c.slackEmailIdentity(ctx, sec.SlackBotToken, sub.Action); e != "" {
+			sub.Vote.IDs = append(sub.Vote.IDs, e)
+		}
+		return c.slackSubmission(ctx, sec, sub), sub.RequestID
+	}
 	act, err := approval.ParseInteraction(b)
 	switch {
 	case errors.Is(err, approval.ErrNotDecision):
@@ -318,6 +362,16 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		c.Log.Warn("slack click refused", "request_id", act.RequestID, "team", act.TeamID, "enterprise", act.EnterpriseID,
 			"app", act.AppID, "error", err.Error())
 		return text(http.StatusForbidden, "forbidden\n"), act.RequestID
+	}
+	if approval.NeedsModal(c.Config, act.Decision) {
+		// A trigger_id is valid for three seconds: the modal is opened now,
+		// within the request; its submission decides (slackSubmission).
+		if e := c.slackEmailIdentity(ctx, sec.SlackBotToken, act); e != "" {
+			act.Vote.IDs = append(act.Vote.IDs, e)
+		}
+		act.Vote.At = c.Now()
+		c.slackOpenModal(ctx, sec, act, approval.SlackTriggerID(b))
+		return text(http.StatusOK, ""), act.RequestID
 	}
 	// Acknowledge at once and decide after the answer (slackjob.go); only
 	// if the hand-over fails is the click handled here, within Slack's 3 s.
@@ -379,6 +433,8 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = notAllowedHelp
 	case errors.Is(err, errStepFunctions):
 		note = "Your decision is recorded but the workflow could not be told yet. It is re-sent automatically; you may also click again in a moment."
+	case errors.Is(err, errModalNotOpened):
+		note = "This request needs a reason or inputs, but the form could not be opened. Click again in a moment."
 	default:
 		c.Log.Error("slack vote failed", "request_id", act.RequestID, "error", fmt.Sprint(err))
 		note = "Something went wrong. Try again in a moment."

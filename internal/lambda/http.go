@@ -115,6 +115,10 @@ type pageForm struct {
 	SignedInAs string
 	Identity   string
 	Needed     int // approvals needed (shown to a signed-in person)
+	// Reasons and inputs (see inputs.go).
+	ReasonRequired bool
+	ReasonProblem  string
+	Inputs         []pageInput
 }
 
 func newPageRequest(r approval.Request) *pageRequest {

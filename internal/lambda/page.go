@@ -21,9 +21,11 @@ dl{display:grid;grid-template-columns:minmax(6rem,auto) 1fr;gap:.3rem .8rem;marg
 dt{font-weight:600;color:#4a4f57}dd{margin:0;white-space:pre-wrap}
 .note{color:#4a4f57}.error{color:#a4000f;font-weight:600}
 label{display:block;font-weight:600;margin:.8rem 0 .3rem}
-input,textarea{width:100%;box-sizing:border-box;font:inherit;padding:.5rem;border:1px solid #b8bec6;border-radius:.35rem}
+input,textarea,select{width:100%;box-sizing:border-box;font:inherit;padding:.5rem;border:1px solid #b8bec6;border-radius:.35rem}
 button{font:inherit;font-weight:600;border:0;border-radius:.35rem;padding:.7rem 1.4rem;margin-top:1rem;color:#fff;background:#1a7f37}
 button.reject{background:#b3261e}
+label.check{font-weight:600}label.check input{width:auto;margin-right:.4rem}
+.hint{color:#4a4f57;margin:.2rem 0 0;font-size:.9rem}
 `
 
 func esc(s string) string { return stdhtml.EscapeString(s) }
@@ -85,8 +87,16 @@ func renderPage(p page) string {
 <input id="name" name="name" maxlength="80" autocomplete="name" value="`, esc(f.Name), `">
 `)
 		}
-		w(`<label for="comment">Comment (optional)</label>
-<textarea id="comment" name="comment" rows="3" maxlength="1000">`, esc(f.Comment), "</textarea>\n")
+		renderInputs(w, f)
+		commentLabel, commentRequired := "Comment (optional)", ""
+		if f.ReasonRequired {
+			commentLabel, commentRequired = "Reason (required)", " required"
+		}
+		w(`<label for="comment">`, commentLabel, `</label>
+<textarea id="comment" name="comment" rows="3" maxlength="1000"`, commentRequired, ">", esc(f.Comment), "</textarea>\n")
+		if f.ReasonProblem != "" {
+			w(`<p class="error">`, esc(f.ReasonProblem), "</p>\n")
+		}
 		if f.Approve {
 			w(`<button type="submit">Approve</button>`)
 		} else {

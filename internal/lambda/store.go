@@ -210,6 +210,10 @@ func votesAV(votes map[string]approval.Vote) types.AttributeValue {
 			"id": str(v.Approver.ID), "name": str(v.Approver.Name), "via": str(v.Approver.Via),
 			"decision": str(v.Decision), "comment": str(v.Comment), "at": num(v.At.Unix()),
 		}
+		if len(v.Inputs) > 0 {
+			b, _ := json.Marshal(v.Inputs) // normalized values: strings, float64s, bools
+			vm["inputs"] = str(string(b))
+		}
 		if len(v.IDs) > 0 {
 			// A list, not a string set: the order keeps IDs[0], the
 			// approver's id, first.
@@ -320,10 +324,16 @@ func fromItem(item map[string]types.AttributeValue) (approval.Request, error) {
 				continue
 			}
 			vr := &itemReader{item: vm.Value}
-			r.Votes[k] = approval.Vote{
+			v := approval.Vote{
 				Approver: approval.Approver{ID: vr.str("id"), Name: vr.str("name"), Via: vr.str("via")},
 				Decision: vr.str("decision"), Comment: vr.str("comment"), At: vr.time("at"), IDs: vr.strList("ids"),
 			}
+			if in := vr.str("inputs"); in != "" && vr.err == nil {
+				if err := json.Unmarshal([]byte(in), &v.Inputs); err != nil {
+					vr.err = fmt.Errorf("attribute inputs: %w", err)
+				}
+			}
+			r.Votes[k] = v
 			if vr.err != nil && rd.err == nil {
 				rd.err = fmt.Errorf("votes.%s: %w", k, vr.err)
 			}

@@ -407,6 +407,9 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 		},
 	}
+	for k, a := range reasonAndInputsAttributes() {
+		resp.Schema.Attributes[k] = a
+	}
 }
 
 func (r *gateResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -446,6 +449,8 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		}
 		validateSSO(ctx, s, &resp.Diagnostics)
 	}
+
+	validateInputs(ctx, cfg.Inputs, &resp.Diagnostics)
 
 	if !cfg.MinApprovals.IsNull() && !cfg.MinApprovals.IsUnknown() && !cfg.Approvers.IsNull() && !cfg.Approvers.IsUnknown() {
 		n := len(cfg.Approvers.Elements())
@@ -753,6 +758,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 		MinApprovals:            int(int64OrDefault(m.MinApprovals, defaultMinApprovals)),
 		AllowSelfApproval:       m.AllowSelfApproval.ValueBool(),
 		RequesterPath:           stringOrDefault(m.RequesterPath, approval.DefaultRequesterPath),
+		RequireReason:           requireReason(m.RequireReason.ValueString()),
 		EmailAddresses:          stringSet(ctx, m.EmailAddresses, &diags),
 		SMSNumbers:              stringSet(ctx, m.SMSNumbers, &diags),
 		AllowedStateMachineARNs: stringSet(ctx, m.AllowedStateMachineARNs, &diags),
@@ -764,6 +770,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 		PermissionsBoundaryARN:  m.PermissionsBoundaryARN.ValueString(),
 		KMSKeyARN:               m.KMSKeyARN.ValueString(),
 	}
+	spec.Inputs, _ = inputSpecs(ctx, m.Inputs, &diags)
 	if !m.Slack.IsNull() && !m.Slack.IsUnknown() {
 		var s gateSlackModel
 		diags.Append(m.Slack.As(ctx, &s, objectAsOptions)...)
@@ -825,6 +832,8 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		MinApprovals:            orInt(int64(spec.MinApprovals), defaultMinApprovals),
 		AllowSelfApproval:       types.BoolValue(spec.AllowSelfApproval),
 		RequesterPath:           orString(spec.RequesterPath, approval.DefaultRequesterPath),
+		RequireReason:           orString(spec.RequireReason, approval.ReasonNever),
+		Inputs:                  inputsValue(spec.Inputs),
 		EmailAddresses:          setOf(spec.EmailAddresses),
 		SMSNumbers:              setOf(spec.SMSNumbers),
 		Webhook:                 types.ObjectNull(gateWebhookAttrTypes),
@@ -995,6 +1004,8 @@ type gateResourceModel struct {
 	MinApprovals            types.Int64  `tfsdk:"min_approvals"`
 	AllowSelfApproval       types.Bool   `tfsdk:"allow_self_approval"`
 	RequesterPath           types.String `tfsdk:"requester_path"`
+	RequireReason           types.String `tfsdk:"require_reason"`
+	Inputs                  types.List   `tfsdk:"inputs"`
 	EmailAddresses          types.Set    `tfsdk:"email_addresses"`
 	SMSNumbers              types.Set    `tfsdk:"sms_numbers"`
 	Webhook                 types.Object `tfsdk:"webhook"`

@@ -32,6 +32,8 @@ resource "manualapproval_gate" "this" {
   min_approvals       = var.min_approvals
   allow_self_approval = var.allow_self_approval
   requester_path      = var.requester_path
+  require_reason      = var.require_reason
+  inputs              = length(var.inputs) > 0 ? var.inputs : null
 
   email_addresses = var.email_addresses
   sms_numbers     = var.sms_numbers

@@ -177,6 +177,51 @@ variable "requester_path" {
   }
 }
 
+variable "require_reason" {
+  description = "When a decision needs a reason (a comment that is not blank): \"never\", \"reject\" (a rejection needs one) or \"always\"."
+  type        = string
+  default     = "never"
+
+  validation {
+    condition     = contains(["never", "reject", "always"], var.require_reason)
+    error_message = "The require_reason must be \"never\", \"reject\" or \"always\"."
+  }
+}
+
+variable "inputs" {
+  description = "Values approvers fill in with an approval, at most 10, returned in the task output under `inputs`: name (a lower-case letter, then lower-case letters, digits and underscores), type (\"string\", \"number\", \"bool\" or \"choice\"), choices (for, and only for, \"choice\"), required, label and description (optional)."
+  type = list(object({
+    name        = string
+    type        = string
+    choices     = optional(list(string))
+    required    = optional(bool, false)
+    label       = optional(string)
+    description = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = length(var.inputs) <= 10
+    error_message = "A gate asks for at most 10 inputs."
+  }
+  validation {
+    condition     = alltrue([for i in var.inputs : can(regex("^[a-z][a-z0-9_]{0,39}$", i.name))])
+    error_message = "Each input name must be 1 to 40 characters: a lower-case letter, then lower-case letters, digits and underscores (e.g. ticket_id)."
+  }
+  validation {
+    condition     = length(distinct([for i in var.inputs : i.name])) == length(var.inputs)
+    error_message = "The input names must be distinct."
+  }
+  validation {
+    condition     = alltrue([for i in var.inputs : contains(["string", "number", "bool", "choice"], i.type)])
+    error_message = "Each input type must be \"string\", \"number\", \"bool\" or \"choice\"."
+  }
+  validation {
+    condition     = alltrue([for i in var.inputs : (i.type == "choice") == (i.choices != null && length(coalesce(i.choices, [])) > 0)])
+    error_message = "An input of type \"choice\" needs a non-empty list of choices, and only such an input has choices."
+  }
+}
+
 variable "email_addresses" {
   description = "E-mail addresses subscribed to the gate's SNS topic; each confirms its subscription once."
   type        = list(string)

@@ -435,6 +435,97 @@ run "task_timeout_above_gate" {
   expect_failures = [manualapproval_gate.this]
 }
 
+run "valid_inputs" {
+  command = plan
+
+  variables {
+    require_reason = "reject"
+    inputs = [
+      { name = "ticket", type = "string", required = true },
+      { name = "env", type = "choice", choices = ["staging", "prod"] },
+    ]
+  }
+
+  assert {
+    condition     = manualapproval_gate.this.require_reason == "reject" && length(manualapproval_gate.this.inputs) == 2
+    error_message = "require_reason and inputs do not reach the gate"
+  }
+  assert {
+    condition     = manualapproval_gate.this.inputs[0].required && !manualapproval_gate.this.inputs[1].required
+    error_message = "required does not default to false"
+  }
+}
+
+run "require_reason_unknown" {
+  command = plan
+
+  variables {
+    require_reason = "sometimes"
+  }
+
+  expect_failures = [var.require_reason]
+}
+
+run "input_name" {
+  command = plan
+
+  variables {
+    inputs = [{ name = "Ticket-ID", type = "string" }]
+  }
+
+  expect_failures = [var.inputs]
+}
+
+run "input_names_distinct" {
+  command = plan
+
+  variables {
+    inputs = [{ name = "a", type = "string" }, { name = "a", type = "bool" }]
+  }
+
+  expect_failures = [var.inputs]
+}
+
+run "input_type" {
+  command = plan
+
+  variables {
+    inputs = [{ name = "a", type = "date" }]
+  }
+
+  expect_failures = [var.inputs]
+}
+
+run "input_choices" {
+  command = plan
+
+  variables {
+    inputs = [{ name = "a", type = "choice" }]
+  }
+
+  expect_failures = [var.inputs]
+}
+
+run "input_choices_on_string" {
+  command = plan
+
+  variables {
+    inputs = [{ name = "a", type = "string", choices = ["x"] }]
+  }
+
+  expect_failures = [var.inputs]
+}
+
+run "too_many_inputs" {
+  command = plan
+
+  variables {
+    inputs = [for i in range(11) : { name = "i${i}", type = "bool" }]
+  }
+
+  expect_failures = [var.inputs]
+}
+
 run "approver_display_name" {
   command = plan
 
