@@ -164,15 +164,20 @@ func (c *Callback) confirmSSO(ctx context.Context, req events.APIGatewayV2HTTPRe
 		if _, _, err := approval.Apply(r, approval.PolicyFromConfig(c.Config), ssoVote(s, l.Decision, "", c.Now())); err != nil {
 			return c.votePage(r, 0, err)
 		}
-		return c.ssoFormPage(http.StatusOK, r, l, s, "", "")
+		return c.ssoFormPage(http.StatusOK, r, l, s, "", "", nil, formProblems{})
 	}
 	return c.startLogin(ctx, r.ID, l, sec)
 }
 
-func (c *Callback) ssoFormPage(status int, r approval.Request, l approval.Link, s approval.SSOSession, comment, problem string) events.APIGatewayV2HTTPResponse {
+// ssoFormPage is the confirm form of a signed-in person, with the inputs as
+// typed and the problems found with them.
+func (c *Callback) ssoFormPage(status int, r approval.Request, l approval.Link, s approval.SSOSession, comment, problem string, typed url.Values, probs formProblems) events.APIGatewayV2HTTPResponse {
 	heading := "Approve this request?"
 	if l.Decision == approval.DecisionReject {
 		heading = "Reject this request?"
+	}
+	if len(probs.Other) > 0 {
+		problem = strings.TrimSpace(problem + " " + capitalize(strings.Join(probs.Other, "; ")) + ".")
 	}
 	return html(status, page{
 		Heading: heading, Message: problem, IsError: problem != "",
@@ -180,6 +185,8 @@ func (c *Callback) ssoFormPage(status int, r approval.Request, l approval.Link, 
 		Form: &pageForm{
 			Approve: l.Decision == approval.DecisionApprove, Needed: r.MinApprovals, Comment: comment,
 			SignedInAs: signedInAs(s), Identity: s.Identity,
+			ReasonRequired: approval.ReasonRequired(c.Config, l.Decision), ReasonProblem: probs.Reason,
+			Inputs: pageInputs(c.Config, l.Decision, typed, probs),
 		},
 	}, nil)
 }
@@ -267,13 +274,32 @@ func (c *Callback) decideSSO(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if err != nil || perr != nil {
 		return errorPage(http.StatusBadRequest, "Bad request", "The form could not be read.")
 	}
-	v := ssoVote(s, l.Decision, form.Get("comment"), c.Now())
+	comment := form.Get("comment")
+	inputs, ierr := approval.CheckDecisionInputs(c.Config, l.Decision, comment, formInputs(form))
+	if ierr != nil {
+		r, err := c.store().get(ctx, id)
+		if err != nil {
+			return c.votePage(r, 0, err)
+		}
+		if !linkMatches(l, r) {
+			return invalidLink()
+		}
+		if r.Status == approval.StatusPending {
+			return c.ssoFormPage(http.StatusBadRequest, r, l, s, comment,
+				"Please correct the fields marked below: nothing was decided.", form, newFormProblems(c.Config, l.Decision, ierr))
+		}
+	}
+	v := ssoVote(s, l.Decision, comment, c.Now())
+	v.Inputs = inputs
 	r, res, err := c.vote(ctx, id, v, func(r approval.Request) error {
 		if !linkMatches(l, r) {
 			return errLinkMismatch
 		}
 		return nil
 	})
+	if errors.Is(err, errBeingDelivered) {
+		return c.deliveringPage(deliveringStatus, r, l)
+	}
 	return c.votePage(r, res, err)
 }
 

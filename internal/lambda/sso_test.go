@@ -403,3 +403,29 @@ func TestCallbackSSO_identityRules(t *testing.T) {
 		t.Fatalf("the requester's vote was recorded: %+v", got)
 	}
 }
+
+// TestCallbackSSO_inputs: a signed-in person's form asks for the gate's
+// inputs and reason like a bare link's; a POST that breaks a rule answers
+// 400 with nothing decided, and the values reach the outcome.
+func TestCallbackSSO_inputs(t *testing.T) {
+	h := newSSOCallback(t, withInputs)
+	r := h.pending(2)
+	j, _ := h.login(r, approval.DecisionApprove, alice())
+	q := h.linkQuery(r, approval.DecisionApprove)
+	page := h.do(withCookies(httpEvent(http.MethodGet, "/r/"+r.ID, q, "", nil), j.cookies("/r/"+r.ID)))
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, `name="input.ticket"`) || !strings.Contains(page.Body, "Signed in as") {
+		t.Fatalf("confirm page %d does not ask for the inputs:\n%s", page.StatusCode, page.Body)
+	}
+	bad := h.do(withCookies(formEvent("/r/"+r.ID, q, url.Values{"input.ticket": {"OPS-1"}}), j.cookies("/r/"+r.ID)))
+	if bad.StatusCode != http.StatusBadRequest || !strings.Contains(bad.Body, `value="OPS-1"`) || len(h.sfn.Calls()) != 0 {
+		t.Fatalf("POST without the required confirmation: %d, %d Step Functions calls\n%s", bad.StatusCode, len(h.sfn.Calls()), bad.Body)
+	}
+	ok := h.do(withCookies(formEvent("/r/"+r.ID, q, url.Values{"input.ticket": {"OPS-1"}, "input.confirm": {"on"}, "input.env": {"prod"}}), j.cookies("/r/"+r.ID)))
+	if ok.StatusCode != http.StatusOK {
+		t.Fatalf("POST: %d\n%s", ok.StatusCode, ok.Body)
+	}
+	got := h.db.request(r.ID)
+	if got.Outcome == nil || got.Outcome.Inputs["ticket"] != "OPS-1" || got.Outcome.Inputs["env"] != "prod" || got.Outcome.Inputs["confirm"] != true {
+		t.Fatalf("outcome inputs = %+v", got.Outcome)
+	}
+}
