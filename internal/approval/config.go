@@ -85,6 +85,8 @@ type Config struct {
 	RequesterPath           string
 	AllowedStateMachineARNs []string // empty = any state machine of the account and region
 	TimeoutSeconds          int64
+
+	API *APIConfig // the machine-decision API; nil = off (see api.go)
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -119,6 +121,7 @@ func (c Config) Env() map[string]string {
 		env[EnvRequesterPath] = c.RequesterPath
 	}
 	put(EnvAllowedStateMachine, joinSorted(c.AllowedStateMachineARNs))
+	c.API.putEnv(put)
 	return env
 }
 
@@ -164,6 +167,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("%s: unknown Slack format %q", EnvSlackFormat, c.SlackFormat)
 	}
 	var err error
+	if c.API, err = apiConfigFromEnv(getenv); err != nil {
+		return c, err
+	}
 	if c.MinApprovals, err = atoiDefault(getenv(EnvMinApprovals), 1); err != nil || c.MinApprovals < 1 {
 		return c, fmt.Errorf("%s must be a whole number ≥ 1, got %q", EnvMinApprovals, getenv(EnvMinApprovals))
 	}

@@ -12,7 +12,8 @@ import (
 )
 
 // routeKeys are the callback API's routes: the confirm page and decision of
-// a signed link, and Slack's interactivity requests.
+// a signed link, and Slack's interactivity requests (plus apiRouteKeys with
+// an api block, see api_routes.go).
 var routeKeys = []string{"GET /r/{id}", "POST /r/{id}", "POST /slack/interactions"}
 
 // Throttling of the callback API: people click a few times a minute; a
@@ -202,8 +203,8 @@ func (r *run) ensureAPIWiring(ctx context.Context) error {
 	target := "integrations/" + integrationID
 
 	// Routes, the stage and the permission are independent of each other.
-	steps := []func(context.Context) error{}
-	for _, key := range routeKeys {
+	steps := r.deleteRouteSteps(id, routes)
+	for _, key := range r.wantedRouteKeys() {
 		var have *apitypes.Route
 		for i := range routes {
 			if aws.ToString(routes[i].RouteKey) == key {
@@ -352,7 +353,10 @@ func (r *run) readAPI(ctx context.Context) error {
 	if integrationID == "" {
 		r.drifted("API Gateway v2 integration of %s: missing", id)
 	}
-	for _, key := range routeKeys {
+	for _, rt := range r.unwantedRoutes(routes) {
+		r.drifted("API Gateway v2 route %s %q: present, but the gate has no api block", id, aws.ToString(rt.RouteKey))
+	}
+	for _, key := range r.wantedRouteKeys() {
 		found := false
 		for _, rt := range routes {
 			if aws.ToString(rt.RouteKey) == key {

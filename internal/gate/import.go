@@ -66,6 +66,7 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 	if hc.WebhookURL != "" {
 		spec.Webhook = &WebhookSpec{URL: hc.WebhookURL}
 	}
+	spec.API = apiSpecFromConfig(hc.API)
 
 	// The rest: retention, subscriptions, boundary, key, custom domain.
 	if err := parallel(ctx,

@@ -74,6 +74,9 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			allow("DecideRequests", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, a.table()),
 			allow("CompleteTasks", []string{"states:SendTaskFailure", "states:SendTaskSuccess"}, sms...),
 		)
+		if spec.API != nil { // the API lists pending requests through the index
+			st = append(st, allow("ListPendingRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+indexStatusDue))
+		}
 	}
 	if spec.KMSKeyARN != "" {
 		st = append(st, allow("UseGateKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, spec.KMSKeyARN))

@@ -308,6 +308,7 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		c.WebhookURL = w.URL
 		c.ParamWebhookSecret = r.n.param(paramWebhookSecret)
 	}
+	c.API = s.API.handlerConfig()
 	return c
 }
 

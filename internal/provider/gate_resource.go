@@ -292,6 +292,8 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Validators: []validator.String{stringvalidator.RegexMatches(kmsKeyARNRegexp, "must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")},
 			},
 
+			"api": apiSchemaAttribute(), // gate_resource_api.go
+
 			"topic_arn": schema.StringAttribute{
 				MarkdownDescription: "ARN of the gate's SNS topic. Subscribe more endpoints to it as needed.",
 				Computed:            true,
@@ -333,6 +335,7 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Computed:      true,
 				PlanModifiers: stable,
 			},
+			"api_url": apiURLAttribute(),
 			"bundle_sha256": schema.StringAttribute{
 				MarkdownDescription: "Hex SHA-256 of the Lambda deployment package. The package is embedded in the provider, so a provider " +
 					"release with new handler code shows as an in-place update.",
@@ -389,6 +392,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		}
 		validateSlack(s, &resp.Diagnostics)
 	}
+	validateAPI(ctx, cfg, &resp.Diagnostics)
 
 	if !cfg.MinApprovals.IsNull() && !cfg.MinApprovals.IsUnknown() && !cfg.Approvers.IsNull() && !cfg.Approvers.IsUnknown() {
 		n := len(cfg.Approvers.Elements())
@@ -525,6 +529,8 @@ func (r *gateResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 			plan.CallbackURL = types.StringUnknown()
 		}
 	}
+
+	plan.APIURL = planAPIURL(plan.API, plan.CallbackURL)
 
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -717,6 +723,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 		diags.Append(m.Webhook.As(ctx, &w, objectAsOptions)...)
 		spec.Webhook = &gate.WebhookSpec{URL: w.URL.ValueString(), Secret: w.Secret.ValueString()}
 	}
+	spec.API = apiSpec(ctx, m.API, &diags)
 	return spec, diags
 }
 
@@ -768,6 +775,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		KMSKeyARN:               stringOrNull(spec.KMSKeyARN),
 		BundleSHA256:            stringOrNull(status.BundleSHA256),
 		Drift:                   listOf(status.Drift),
+		API:                     apiObject(spec.API),
 	}
 	if s := spec.Slack; s != nil {
 		m.Slack = types.ObjectValueMust(gateSlackAttrTypes, map[string]attr.Value{
@@ -856,6 +864,7 @@ func (m *gateResourceModel) applyStatus(s gate.Status) {
 	set(&m.CallbackRoleARN, s.CallbackRoleARN)
 	set(&m.APIID, s.APIID)
 	set(&m.CallbackURL, s.CallbackURL)
+	m.APIURL = planAPIURL(m.API, m.CallbackURL)
 	set(&m.TaskStateJSON, s.TaskStateJSON)
 	set(&m.StateMachinePolicyJSON, s.StateMachinePolicyJSON)
 }
@@ -918,6 +927,7 @@ type gateResourceModel struct {
 	LambdaMemoryMB          types.Int64  `tfsdk:"lambda_memory_mb"`
 	PermissionsBoundaryARN  types.String `tfsdk:"permissions_boundary_arn"`
 	KMSKeyARN               types.String `tfsdk:"kms_key_arn"`
+	API                     types.Object `tfsdk:"api"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`
@@ -927,6 +937,7 @@ type gateResourceModel struct {
 	CallbackRoleARN        types.String `tfsdk:"callback_role_arn"`
 	APIID                  types.String `tfsdk:"api_id"`
 	CallbackURL            types.String `tfsdk:"callback_url"`
+	APIURL                 types.String `tfsdk:"api_url"`
 	BundleSHA256           types.String `tfsdk:"bundle_sha256"`
 	TaskStateJSON          types.String `tfsdk:"task_state_json"`
 	StateMachinePolicyJSON types.String `tfsdk:"state_machine_policy_json"`
