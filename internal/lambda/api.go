@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -181,6 +182,9 @@ func (c *Callback) verifyToken(ctx context.Context, raw string) (map[string]any,
 		return nil, errTokenRefused{"the token was issued by another issuer than the gate's"}
 	case err != nil && strings.Contains(err.Error(), "failed to verify signature") && isFetchError(err):
 		return nil, err // the keys could not be fetched: not the token's fault
+	case err != nil && unverifiedIssuer(raw) != "" && unverifiedIssuer(raw) != c.Config.API.IssuerURL:
+		// Said only to help the caller: the claim is not trusted.
+		return nil, errTokenRefused{"the token was issued by another issuer than the gate's"}
 	case err != nil:
 		return nil, errTokenRefused{"the token is malformed, unsigned, or not signed by the gate's issuer"}
 	}
@@ -192,6 +196,24 @@ func (c *Callback) verifyToken(ctx context.Context, raw string) (map[string]any,
 		return nil, errTokenRefused{"the token's claims are not a JSON object"}
 	}
 	return claims, nil
+}
+
+// unverifiedIssuer is the iss claim of a token whose signature did not
+// verify, or "": only to word the refusal.
+func unverifiedIssuer(raw string) string {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Iss string `json:"iss"`
+	}
+	_ = json.Unmarshal(b, &c)
+	return c.Iss
 }
 
 // isFetchError reports whether a signature failure was the key set's fetch

@@ -36,6 +36,7 @@ type memTable struct {
 	afterGet func()
 	puts     int
 	updates  int
+	queries  int // api_test.go
 }
 
 func newMemTable(t testing.TB) *memTable {
