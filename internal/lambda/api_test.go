@@ -589,4 +589,3 @@ func path(v any, keys ...string) any {
 	}
 	return v
 }
-

@@ -90,7 +90,9 @@ func (issuerURLValidator) Description(_ context.Context) string {
 	return "value must be the issuer URL, not its discovery document URL"
 }
 
-func (v issuerURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v issuerURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (issuerURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
