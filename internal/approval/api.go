@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -34,18 +33,16 @@ const APIPathPrefix = "/api/v1"
 
 // Limits of what the API takes from a token.
 const (
-	// MaxIdentityValueBytes caps an identity claim's value.
-	MaxIdentityValueBytes = 512
 	// MaxTokenGroups caps the groups read from a token.
 	MaxTokenGroups = 200
 )
 
 // APIConfig is the api block of a gate.
 type APIConfig struct {
-	IssuerURL     string
-	Audiences     []string
-	IdentityClaim string // DefaultAPIIdentityClaim when empty
-	GroupsClaim   string // "" = no groups
+	IssuerURL     string   `json:"issuer_url"`
+	Audiences     []string `json:"audiences"`
+	IdentityClaim string   `json:"identity_claim,omitempty"` // DefaultAPIIdentityClaim when empty
+	GroupsClaim   string   `json:"groups_claim,omitempty"`   // "" = no groups
 }
 
 // Claim is IdentityClaim or its default.
@@ -98,24 +95,37 @@ var (
 // APIIdentity is the canonical identity of a verified token's claims: with
 // claim "email", "email:<lower-cased address>", and only when the token says
 // email_verified = true; with any other claim, "api:<value>". The value must
-// be a non-empty string of printable characters, at most
-// MaxIdentityValueBytes long.
+// be a string that ParseIdentity accepts as it is (printable, not too long).
 func APIIdentity(claim string, claims map[string]any) (string, error) {
 	v, ok := claims[claim].(string)
-	if !ok || v == "" || len(v) > MaxIdentityValueBytes || !utf8.ValidString(v) || strings.IndexFunc(v, notPrintable) >= 0 {
-		return "", fmt.Errorf("%w: %q must be a non-empty string of at most %d printable bytes", ErrNoIdentityClaim, claim, MaxIdentityValueBytes)
+	if !ok || v == "" {
+		return "", fmt.Errorf("%w: %q must be a non-empty string", ErrNoIdentityClaim, claim)
 	}
 	if claim != "email" {
-		return "api:" + v, nil
+		id, err := ParseIdentity(IdentityAPI + ":" + v)
+		if err != nil || id != IdentityAPI+":"+v {
+			return "", fmt.Errorf("%w: %q must be printable, at most %d bytes", ErrNoIdentityClaim, claim, maxIdentityValue)
+		}
+		return id, nil
 	}
 	if !verifiedEmail(claims["email_verified"]) {
 		return "", ErrEmailNotVerified
 	}
-	at := strings.LastIndexByte(v, '@')
-	if at < 1 || at == len(v)-1 || strings.ContainsAny(v, " \t<>,;") {
+	id := EmailIdentity(v)
+	if id == "" {
 		return "", fmt.Errorf("%w: %q is not an e-mail address", ErrNoIdentityClaim, claim)
 	}
-	return "email:" + strings.ToLower(v), nil
+	return id, nil
+}
+
+// Allows reports whether a caller with ids and groups may see the gate's
+// requests through the API: anyone the allowlist lets vote, or anyone when
+// the gate has no allowlist.
+func (p Policy) Allows(ids, groups []string) bool {
+	if len(p.Approvers) == 0 && len(p.ApproverGroups) == 0 {
+		return true
+	}
+	return allowed(p, canonicalIDs(ids), groups)
 }
 
 // verifiedEmail reads email_verified: true, or the string "true" that some
@@ -129,8 +139,6 @@ func verifiedEmail(v any) bool {
 	}
 	return false
 }
-
-func notPrintable(r rune) bool { return !unicode.IsPrint(r) }
 
 // TokenGroups reads the groups claim: a list of strings or one string.
 // Empty claim names and absent claims give no groups.

@@ -31,7 +31,7 @@ func TestAPIIdentity(t *testing.T) {
 		{"number claim", "sub", map[string]any{"sub": 42.0}, "", ErrNoIdentityClaim},
 		{"list claim", "sub", map[string]any{"sub": []any{"a"}}, "", ErrNoIdentityClaim},
 		{"control character", "sub", map[string]any{"sub": "a\nb"}, "", ErrNoIdentityClaim},
-		{"too long", "sub", map[string]any{"sub": strings.Repeat("a", MaxIdentityValueBytes+1)}, "", ErrNoIdentityClaim},
+		{"too long", "sub", map[string]any{"sub": strings.Repeat("a", maxIdentityValue+1)}, "", ErrNoIdentityClaim},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -208,7 +208,7 @@ func TestAPIConfigEnv(t *testing.T) {
 			t.Fatalf("ConfigFromEnv: %v", err)
 		}
 		want := c
-		want.RequesterPath = DefaultRequesterPath
+		want.RequesterPath, want.LinkDecisions = DefaultRequesterPath, LinkDecisionsAny
 		if a != nil {
 			cp := *a
 			cp.Audiences = []string{cp.Audiences[len(cp.Audiences)-1]}

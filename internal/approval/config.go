@@ -6,6 +6,7 @@ package approval
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,11 @@ const (
 	EnvRequesterPath       = "MANUALAPPROVAL_REQUESTER_PATH"
 	EnvAllowedStateMachine = "MANUALAPPROVAL_ALLOWED_STATE_MACHINE_ARNS"
 	EnvTimeoutSeconds      = "MANUALAPPROVAL_TIMEOUT_SECONDS"
+	EnvApproverGroups      = "MANUALAPPROVAL_APPROVER_GROUPS"
+	EnvLinkDecisions       = "MANUALAPPROVAL_LINK_DECISIONS"
+	EnvSlackTeamID         = "MANUALAPPROVAL_SLACK_TEAM_ID"
+	EnvSlackEnterpriseID   = "MANUALAPPROVAL_SLACK_ENTERPRISE_ID"
+	EnvSlackAppID          = "MANUALAPPROVAL_SLACK_APP_ID"
 )
 
 // DefaultRequesterPath is where the requester is read from the state input.
@@ -79,14 +85,25 @@ type Config struct {
 	SlackAPIBaseURL string
 	WebhookURL      string
 
-	Approvers               []string // Slack user ids; empty = anyone
+	Approvers               []string // identities (ParseIdentity); empty with ApproverGroups empty = anyone
 	MinApprovals            int
 	AllowSelfApproval       bool
 	RequesterPath           string
 	AllowedStateMachineARNs []string // empty = any state machine of the account and region
 	TimeoutSeconds          int64
 
-	API *APIConfig // the machine-decision API; nil = off (see api.go)
+	// ApproverGroups are IdP groups whose members may decide (needs sso).
+	ApproverGroups []string `json:"approver_groups,omitempty"`
+	// LinkDecisions is one of the LinkDecisions* constants; ConfigFromEnv
+	// defaults it to LinkDecisionsAny.
+	LinkDecisions string `json:"link_decisions,omitempty"`
+	// The Slack workspace (team), Enterprise Grid organisation and app the
+	// gate's Slack app clicks must come from; empty = not checked.
+	SlackTeamID       string `json:"slack_team_id,omitempty"`
+	SlackEnterpriseID string `json:"slack_enterprise_id,omitempty"`
+	SlackAppID        string `json:"slack_app_id,omitempty"`
+	// API is the machine-decision API; nil = off (see api.go).
+	API *APIConfig `json:"api,omitempty"`
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -121,6 +138,13 @@ func (c Config) Env() map[string]string {
 		env[EnvRequesterPath] = c.RequesterPath
 	}
 	put(EnvAllowedStateMachine, joinSorted(c.AllowedStateMachineARNs))
+	put(EnvApproverGroups, joinSorted(c.ApproverGroups))
+	if c.LinkDecisions != "" && c.LinkDecisions != LinkDecisionsAny {
+		env[EnvLinkDecisions] = c.LinkDecisions
+	}
+	put(EnvSlackTeamID, c.SlackTeamID)
+	put(EnvSlackEnterpriseID, c.SlackEnterpriseID)
+	put(EnvSlackAppID, c.SlackAppID)
 	c.API.putEnv(put)
 	return env
 }
@@ -146,9 +170,25 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Approvers:               splitList(getenv(EnvApprovers)),
 		RequesterPath:           getenv(EnvRequesterPath),
 		AllowedStateMachineARNs: splitList(getenv(EnvAllowedStateMachine)),
+		ApproverGroups:          splitList(getenv(EnvApproverGroups)),
+		LinkDecisions:           getenv(EnvLinkDecisions),
+		SlackTeamID:             getenv(EnvSlackTeamID),
+		SlackEnterpriseID:       getenv(EnvSlackEnterpriseID),
+		SlackAppID:              getenv(EnvSlackAppID),
 	}
 	if c.RequesterPath == "" {
 		c.RequesterPath = DefaultRequesterPath
+	}
+	if c.LinkDecisions == "" {
+		c.LinkDecisions = LinkDecisionsAny
+	}
+	if ids, err := CanonicalIdentities(c.Approvers); err != nil {
+		return c, fmt.Errorf("%s: %w", EnvApprovers, err)
+	} else if len(ids) > 0 {
+		c.Approvers = ids
+	}
+	if !slices.Contains(LinkDecisionsValues, c.LinkDecisions) {
+		return c, fmt.Errorf("%s must be one of %s, got %q", EnvLinkDecisions, strings.Join(LinkDecisionsValues, ", "), c.LinkDecisions)
 	}
 	switch c.Role {
 	case RoleNotifier, RoleCallback:

@@ -10,12 +10,32 @@ import (
 
 var t0 = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
 
-func slackVote(id, name, d string, minute int) Vote {
-	return Vote{Approver: Approver{ID: id, Name: name, Via: ViaSlack}, Decision: d, At: t0.Add(time.Duration(minute) * time.Minute)}
+// at returns the time of minute m of the test.
+func at(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+
+// slackVote is a Slack app click by user id (U…), with an optional verified
+// profile e-mail.
+func slackVote(user, name, d string, minute int, emails ...string) Vote {
+	ids := []string{"slack:" + user}
+	for _, e := range emails {
+		ids = append(ids, "email:"+e)
+	}
+	return Vote{Approver: Approver{Name: name, Via: ViaSlack}, IDs: ids, Decision: d, At: at(minute)}
 }
 
+// ssoVote is a link decided in an SSO session.
+func ssoVote(email, d string, minute int, groups ...string) Vote {
+	return Vote{Approver: Approver{Name: email, Via: ViaSSO}, IDs: []string{"email:" + email}, Groups: groups, Decision: d, At: at(minute)}
+}
+
+// apiVote is a machine decision with an api: identity.
+func apiVote(sub, d string, minute int) Vote {
+	return Vote{Approver: Approver{Via: ViaAPI}, IDs: []string{"api:" + sub}, Decision: d, At: at(minute)}
+}
+
+// linkVote is a bare bearer link with a typed name.
 func linkVote(name, d string, minute int) Vote {
-	return Vote{Approver: LinkApprover(name), Decision: d, At: t0.Add(time.Duration(minute) * time.Minute)}
+	return Vote{Approver: LinkApprover(name), Decision: d, At: at(minute)}
 }
 
 func TestApply(t *testing.T) {
@@ -28,28 +48,31 @@ func TestApply(t *testing.T) {
 	alice := func(d string, m int) Vote { return slackVote("UALICE", "alice", d, m) }
 	bob := func(d string, m int) Vote { return slackVote("UBOB", "bob", d, m) }
 	carol := func(d string, m int) Vote { return slackVote("UCAROL", "carol", d, m) }
+	aliceA := Approver{"slack:UALICE", "alice", ViaSlack}
+	bobA := Approver{"slack:UBOB", "bob", ViaSlack}
+	carolA := Approver{"slack:UCAROL", "carol", ViaSlack}
+	open := Policy{AllowSelfApproval: true} // no identity control at all
+	const requester = "email:req@example.com"
 	tests := []struct {
 		name        string
 		policy      Policy
 		min         int
-		requestedBy string
+		requestedBy string // defaults to requester; "-" for none
 		steps       []step
 		want        *Outcome
 	}{
 		{
-			name:   "one approval decides",
-			policy: Policy{MinApprovals: 1},
-			steps:  []step{{alice(DecisionApprove, 1), Decided, nil}},
-			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			name:  "one approval decides",
+			steps: []step{{alice(DecisionApprove, 1), Decided, nil}},
+			want:  &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA}},
 		},
 		{
-			name:   "first decision wins",
-			policy: Policy{MinApprovals: 1},
+			name: "first decision wins",
 			steps: []step{
 				{alice(DecisionReject, 1), Decided, nil},
 				{bob(DecisionApprove, 2), 0, ErrAlreadyDecided},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{aliceA}},
 		},
 		{
 			name: "quorum of two",
@@ -59,7 +82,7 @@ func TestApply(t *testing.T) {
 				{bob(DecisionApprove, 2), Decided, nil},
 				{carol(DecisionApprove, 3), 0, ErrAlreadyDecided},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}, {"UBOB", "bob", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA, bobA}},
 		},
 		{
 			name: "same approver twice counts once",
@@ -67,16 +90,176 @@ func TestApply(t *testing.T) {
 			steps: []step{
 				{alice(DecisionApprove, 1), Counted, nil},
 				{alice(DecisionApprove, 2), AlreadyCounted, nil},
-				{linkVote("Dave", DecisionApprove, 3), Decided, nil},
+				{ssoVote("dave@example.com", DecisionApprove, 3), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}, {"dave", "Dave", ViaLink}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA, {"email:dave@example.com", "dave@example.com", ViaSSO}}},
 		},
 		{
-			name: "same link name in another case counts once",
+			name: "a Slack click and an SSO login with the same e-mail count once",
 			min:  2,
 			steps: []step{
-				{linkVote("Dave Smith", DecisionApprove, 1), Counted, nil},
-				{linkVote("  dave   SMITH ", DecisionApprove, 2), AlreadyCounted, nil},
+				{slackVote("UALICE", "alice", DecisionApprove, 1, "alice@example.com"), Counted, nil},
+				{ssoVote("alice@example.com", DecisionApprove, 2), AlreadyCounted, nil},
+				{apiVote("ci", DecisionApprove, 3), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{
+				{"slack:UALICE", "alice", ViaSlack}, {"api:ci", "", ViaAPI},
+			}},
+		},
+		{
+			name: "an SSO login then a Slack click with the same e-mail count once",
+			min:  2,
+			steps: []step{
+				{ssoVote("alice@example.com", DecisionApprove, 1), Counted, nil},
+				{slackVote("UALICE", "alice", DecisionApprove, 2, "alice@example.com"), AlreadyCounted, nil},
+			},
+		},
+		{
+			name: "attack: one link holder types two names to meet a quorum of two",
+			min:  2,
+			steps: []step{
+				{linkVote("Alice", DecisionApprove, 1), 0, ErrIdentityRequired},
+				{linkVote("Bob", DecisionApprove, 2), 0, ErrIdentityRequired},
+			},
+		},
+		{
+			name:   "attack: one link holder types three names to meet a quorum of three",
+			min:    3,
+			policy: open,
+			steps: []step{
+				{linkVote("a", DecisionApprove, 1), 0, ErrIdentityRequired},
+				{linkVote("b", DecisionApprove, 2), 0, ErrIdentityRequired},
+				{linkVote("c", DecisionApprove, 3), 0, ErrIdentityRequired},
+			},
+		},
+		{
+			name:   "attack: an anonymous link approves a gate with an approver list",
+			policy: Policy{Approvers: []string{"slack:UBOB"}, AllowSelfApproval: true},
+			steps: []step{
+				{linkVote("", DecisionApprove, 1), 0, ErrIdentityRequired},
+				{linkVote("UBOB", DecisionApprove, 2), 0, ErrIdentityRequired},
+				{bob(DecisionApprove, 3), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{bobA}},
+		},
+		{
+			name:   "attack: an anonymous link approves under approver groups",
+			policy: Policy{ApproverGroups: []string{"deployers"}, AllowSelfApproval: true},
+			steps:  []step{{linkVote("deployers", DecisionApprove, 1), 0, ErrIdentityRequired}},
+		},
+		{
+			name:  "attack: an anonymous link approves under the self-approval ban",
+			steps: []step{{linkVote("", DecisionApprove, 1), 0, ErrIdentityRequired}},
+		},
+		{
+			name:        "attack: requested_by left out to approve one's own request",
+			requestedBy: "-",
+			steps: []step{
+				{alice(DecisionApprove, 1), 0, ErrNoRequester},
+				{alice(DecisionReject, 2), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{aliceA}},
+		},
+		{
+			name:        "attack: requested_by set to a display name",
+			requestedBy: "Alice Smith",
+			steps:       []step{{alice(DecisionApprove, 1), 0, ErrNoRequester}},
+		},
+		{
+			name:        "attack: requested_by set to a Slack mention",
+			requestedBy: "<@UALICE>",
+			steps:       []step{{alice(DecisionApprove, 1), 0, ErrNoRequester}},
+		},
+		{
+			name:        "attack: a requester by e-mail approves through Slack with the same e-mail",
+			requestedBy: "email:alice@example.com",
+			steps: []step{
+				{slackVote("UALICE", "alice", DecisionApprove, 1, "alice@example.com"), 0, ErrSelfApproval},
+				{ssoVote("alice@example.com", DecisionApprove, 2), 0, ErrSelfApproval},
+				{bob(DecisionApprove, 3), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{bobA}},
+		},
+		{
+			name:        "attack: a requester by Slack id approves in Slack",
+			requestedBy: "slack:UALICE",
+			steps:       []step{{alice(DecisionApprove, 1), 0, ErrSelfApproval}},
+		},
+		{
+			name:        "attack: a requester approves through the API",
+			requestedBy: "api:ci",
+			steps:       []step{{apiVote("ci", DecisionApprove, 1), 0, ErrSelfApproval}},
+		},
+		{
+			name: "attack: a Slack click by UBOB and a link named bob count as two",
+			min:  2,
+			steps: []step{
+				{bob(DecisionApprove, 1), Counted, nil},
+				{linkVote("bob", DecisionApprove, 2), 0, ErrIdentityRequired},
+			},
+		},
+		{
+			name:   "no identity control: an anonymous link approves",
+			policy: open,
+			steps:  []step{{linkVote(" Eve ", DecisionApprove, 1), Decided, nil}},
+			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{AnonymousLinkApprover, "Eve", ViaLink}}},
+		},
+		{
+			name:   "no identity control: a typed name is a note, not an identity",
+			policy: open,
+			min:    1,
+			steps: []step{
+				{linkVote("Eve", DecisionReject, 1), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{AnonymousLinkApprover, "Eve", ViaLink}}},
+		},
+		{
+			name: "an anonymous link may reject under identity controls",
+			min:  2,
+			steps: []step{
+				{alice(DecisionApprove, 1), Counted, nil},
+				{linkVote("", DecisionReject, 2), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{AnonymousLinkApprover, "", ViaLink}}},
+		},
+		{
+			name:   "link_decisions reject_only: a link rejects",
+			policy: Policy{LinkDecisions: LinkDecisionsRejectOnly},
+			steps: []step{
+				{linkVote("", DecisionApprove, 1), 0, ErrLinkCannotApprove},
+				{ssoVote("dave@example.com", DecisionApprove, 2), 0, ErrLinkCannotApprove},
+				{linkVote("", DecisionReject, 3), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{AnonymousLinkApprover, "", ViaLink}}},
+		},
+		{
+			name:   "link_decisions reject_only: no identity control still cannot approve by link",
+			policy: Policy{LinkDecisions: LinkDecisionsRejectOnly, AllowSelfApproval: true},
+			steps:  []step{{linkVote("", DecisionApprove, 1), 0, ErrLinkCannotApprove}},
+		},
+		{
+			name:   "link_decisions none: links cannot decide, Slack can",
+			policy: Policy{LinkDecisions: LinkDecisionsNone},
+			steps: []step{
+				{linkVote("", DecisionReject, 1), 0, ErrLinkCannotDecide},
+				{linkVote("", DecisionApprove, 1), 0, ErrLinkCannotDecide},
+				{ssoVote("dave@example.com", DecisionReject, 1), 0, ErrLinkCannotDecide},
+				{alice(DecisionApprove, 2), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA}},
+		},
+		{
+			name: "a Slack or API vote without identity is refused",
+			steps: []step{
+				{Vote{Approver: Approver{ID: "UALICE", Via: ViaSlack}, Decision: DecisionReject, At: at(1)}, 0, ErrIdentityRequired},
+				{Vote{Approver: Approver{ID: "ci", Via: ViaAPI}, Decision: DecisionApprove, At: at(1)}, 0, ErrIdentityRequired},
+			},
+		},
+		{
+			name: "attack: non-canonical IDs from a verifier are not trusted",
+			steps: []step{
+				{Vote{Approver: Approver{Via: ViaSSO}, IDs: []string{"Alice"}, Decision: DecisionApprove, At: at(1)}, 0, ErrIdentityRequired},
+				{Vote{Approver: Approver{Via: ViaSSO}, IDs: []string{"email:Alice@Example.com"}, Decision: DecisionApprove, At: at(1)}, 0, ErrIdentityRequired},
 			},
 		},
 		{
@@ -87,7 +270,7 @@ func TestApply(t *testing.T) {
 				{bob(DecisionApprove, 2), Counted, nil},
 				{carol(DecisionReject, 3), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"UCAROL", "carol", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{carolA}},
 		},
 		{
 			name: "an approver may turn an approval into a rejection",
@@ -96,56 +279,57 @@ func TestApply(t *testing.T) {
 				{alice(DecisionApprove, 1), Counted, nil},
 				{alice(DecisionReject, 2), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeRejected, Approvers: []Approver{aliceA}},
 		},
 		{
-			name:   "non-approver in Slack",
-			policy: Policy{Approvers: []string{"UBOB"}},
+			name:   "non-approver",
+			policy: Policy{Approvers: []string{"slack:UBOB"}},
 			steps: []step{
 				{alice(DecisionApprove, 1), 0, ErrNotApprover},
 				{alice(DecisionReject, 1), 0, ErrNotApprover},
+				{ssoVote("bob@example.com", DecisionApprove, 1), 0, ErrNotApprover},
 				{bob(DecisionApprove, 2), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UBOB", "bob", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{bobA}},
 		},
 		{
-			name:   "approvers do not restrict links",
-			policy: Policy{Approvers: []string{"UBOB"}},
-			steps:  []step{{linkVote("Eve", DecisionApprove, 1), Decided, nil}},
-			want:   &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"eve", "Eve", ViaLink}}},
-		},
-		{
-			name:        "self-approval by Slack id",
-			requestedBy: "<@UALICE>",
+			name:   "an approver listed by e-mail approves through Slack with that e-mail",
+			policy: Policy{Approvers: []string{"email:bob@example.com"}},
 			steps: []step{
-				{alice(DecisionApprove, 1), 0, ErrSelfApproval},
-				{bob(DecisionApprove, 2), Decided, nil},
+				{bob(DecisionApprove, 1), 0, ErrNotApprover},
+				{slackVote("UBOB", "bob", DecisionApprove, 2, "bob@example.com"), Decided, nil},
 			},
-			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UBOB", "bob", ViaSlack}}},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{bobA}},
 		},
 		{
-			name:        "self-approval by Slack alias",
-			requestedBy: "@Alice.Smith",
-			steps: []step{{Vote{Approver: Approver{ID: "UALICE", Name: "alice", Via: ViaSlack}, Aliases: []string{"alice.smith"},
-				Decision: DecisionApprove, At: t0}, 0, ErrSelfApproval}},
-		},
-		{
-			name:        "self-approval by link name",
-			requestedBy: "Alice",
-			steps:       []step{{linkVote(" alice ", DecisionApprove, 1), 0, ErrSelfApproval}},
+			name:   "approver groups match the IdP groups",
+			policy: Policy{ApproverGroups: []string{"deployers"}},
+			steps: []step{
+				{ssoVote("eve@example.com", DecisionApprove, 1, "staff"), 0, ErrNotApprover},
+				{alice(DecisionApprove, 1), 0, ErrNotApprover},
+				{ssoVote("dave@example.com", DecisionApprove, 2, "staff", "deployers"), Decided, nil},
+			},
+			want: &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"email:dave@example.com", "dave@example.com", ViaSSO}}},
 		},
 		{
 			name:        "the requester may reject",
-			requestedBy: "alice",
+			requestedBy: "slack:UALICE",
 			steps:       []step{{alice(DecisionReject, 1), Decided, nil}},
-			want:        &Outcome{Decision: OutcomeRejected, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want:        &Outcome{Decision: OutcomeRejected, Approvers: []Approver{aliceA}},
 		},
 		{
 			name:        "self-approval allowed",
 			policy:      Policy{AllowSelfApproval: true},
-			requestedBy: "alice",
+			requestedBy: "slack:UALICE",
 			steps:       []step{{alice(DecisionApprove, 1), Decided, nil}},
-			want:        &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want:        &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA}},
+		},
+		{
+			name:        "self-approval allowed without a requester",
+			policy:      Policy{AllowSelfApproval: true},
+			requestedBy: "-",
+			steps:       []step{{alice(DecisionApprove, 1), Decided, nil}},
+			want:        &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA}},
 		},
 		{
 			name:  "expired",
@@ -154,7 +338,7 @@ func TestApply(t *testing.T) {
 		{
 			name:  "at expiry still counts",
 			steps: []step{{alice(DecisionApprove, 60), Decided, nil}},
-			want:  &Outcome{Decision: OutcomeApproved, Approvers: []Approver{{"UALICE", "alice", ViaSlack}}},
+			want:  &Outcome{Decision: OutcomeApproved, Approvers: []Approver{aliceA}},
 		},
 		{
 			name:  "unknown decision",
@@ -164,7 +348,10 @@ func TestApply(t *testing.T) {
 			name:   "policy minimum used when the request has none",
 			policy: Policy{MinApprovals: 2},
 			min:    -1,
-			steps:  []step{{alice(DecisionApprove, 1), Counted, nil}},
+			steps: []step{
+				{alice(DecisionApprove, 1), Counted, nil},
+				{linkVote("", DecisionApprove, 2), 0, ErrIdentityRequired},
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -177,7 +364,14 @@ func TestApply(t *testing.T) {
 			case -1:
 				quorum = 0
 			}
-			r := Request{ID: testID, Status: StatusPending, MinApprovals: quorum, RequestedBy: tt.requestedBy, ExpiresAt: t0.Add(time.Hour)}
+			req := tt.requestedBy
+			switch req {
+			case "":
+				req = requester
+			case "-":
+				req = ""
+			}
+			r := Request{ID: testID, Status: StatusPending, MinApprovals: quorum, RequestedBy: req, ExpiresAt: t0.Add(time.Hour)}
 			var last Vote
 			for i, st := range tt.steps {
 				before := r
@@ -213,14 +407,43 @@ func TestApply(t *testing.T) {
 	}
 }
 
+// TestApply_personsAcrossVotes: quorum counts persons through chains of
+// shared identities (A∩B and B∩C make A, B and C one person).
+func TestApply_personsAcrossVotes(t *testing.T) {
+	t.Parallel()
+	r := Request{ID: testID, Status: StatusPending, MinApprovals: 3, RequestedBy: "email:req@example.com", ExpiresAt: t0.Add(time.Hour)}
+	p := Policy{}
+	for i, v := range []Vote{
+		ssoVote("a@example.com", DecisionApprove, 1),
+		apiVote("ci", DecisionApprove, 2),
+		slackVote("UAAA", "a", DecisionApprove, 3, "a@example.com"),
+		slackVote("UBBB", "b", DecisionApprove, 4),
+	} {
+		var err error
+		var res Result
+		if r, res, err = Apply(r, p, v); err != nil {
+			t.Fatalf("vote %d: %v", i, err)
+		}
+		if i == 3 && res != Decided {
+			t.Fatalf("vote %d: result %v, want Decided", i, res)
+		}
+	}
+	if got := len(r.Outcome.Approvers); got != 3 {
+		t.Errorf("outcome names %d approvers, want 3: %+v", got, r.Outcome.Approvers)
+	}
+	if got := r.Approvals(); got != 3 {
+		t.Errorf("Approvals() = %d, want 3", got)
+	}
+}
+
 func TestApply_doesNotShareVotes(t *testing.T) {
 	t.Parallel()
-	r := Request{ID: testID, Status: StatusPending, MinApprovals: 3, ExpiresAt: t0.Add(time.Hour)}
-	a, _, err := Apply(r, Policy{}, slackVote("U1", "one", DecisionApprove, 1))
+	r := Request{ID: testID, Status: StatusPending, MinApprovals: 3, RequestedBy: "slack:UREQ", ExpiresAt: t0.Add(time.Hour)}
+	a, _, err := Apply(r, Policy{}, slackVote("UONE", "one", DecisionApprove, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Apply(a, Policy{}, slackVote("U2", "two", DecisionApprove, 2)); err != nil {
+	if _, _, err := Apply(a, Policy{}, slackVote("UTWO", "two", DecisionApprove, 2)); err != nil {
 		t.Fatal(err)
 	}
 	if len(a.Votes) != 1 || len(r.Votes) != 0 {
@@ -228,32 +451,33 @@ func TestApply_doesNotShareVotes(t *testing.T) {
 	}
 }
 
-func TestApply_commentAndAliases(t *testing.T) {
+func TestApply_storesIDsNotGroups(t *testing.T) {
 	t.Parallel()
-	r := Request{ID: testID, Status: StatusPending, MinApprovals: 1, ExpiresAt: t0.Add(time.Hour)}
-	v := slackVote("U1", "one", DecisionApprove, 1)
-	v.Comment, v.Aliases = "  ship it \n", []string{"One"}
-	got, _, err := Apply(r, Policy{}, v)
+	r := Request{ID: testID, Status: StatusPending, MinApprovals: 2, RequestedBy: "slack:UREQ", ExpiresAt: t0.Add(time.Hour)}
+	v := ssoVote("a@example.com", DecisionApprove, 1, "deployers")
+	v.Comment = "  ship it \n"
+	got, _, err := Apply(r, Policy{ApproverGroups: []string{"deployers"}}, v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff("ship it", got.Outcome.Comment); diff != "" {
-		t.Errorf("comment (-want +got):\n%s", diff)
+	stored := got.Votes["sso:email:a@example.com"]
+	if diff := cmp.Diff([]string{"email:a@example.com"}, stored.IDs); diff != "" {
+		t.Errorf("stored IDs (-want +got):\n%s", diff)
 	}
-	if got.Votes[VoteKey(v.Approver)].Aliases != nil {
-		t.Errorf("aliases stored")
+	if stored.Groups != nil || stored.Comment != "ship it" {
+		t.Errorf("stored vote = %+v, want no groups and a trimmed comment", stored)
 	}
 }
 
 func TestLinkApprover(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ in, id, name string }{
-		{"", AnonymousLinkApprover, ""},
-		{"   ", AnonymousLinkApprover, ""},
-		{" Dave  Smith ", "dave smith", "Dave Smith"},
+	tests := []struct{ in, name string }{
+		{"", ""},
+		{"   ", ""},
+		{" Dave  Smith ", "Dave Smith"},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff(Approver{ID: tt.id, Name: tt.name, Via: ViaLink}, LinkApprover(tt.in)); diff != "" {
+		if diff := cmp.Diff(Approver{ID: AnonymousLinkApprover, Name: tt.name, Via: ViaLink}, LinkApprover(tt.in)); diff != "" {
 			t.Errorf("%q (-want +got):\n%s", tt.in, diff)
 		}
 	}

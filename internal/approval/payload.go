@@ -50,7 +50,11 @@ type Outcome struct {
 
 // Approver is one person who took part in a decision.
 type Approver struct {
-	ID   string `json:"id"`
+	// ID is the voter's first canonical identity (Vote.IDs[0]), or
+	// AnonymousLinkApprover for a bare link.
+	ID string `json:"id"`
+	// Name is a display note (a Slack name, the SSO name claim, a name typed
+	// on a page): never an identity.
 	Name string `json:"name"`
-	Via  string `json:"via"` // "link" | "slack"
+	Via  string `json:"via"` // ViaLink | ViaSlack | ViaSSO | ViaAPI
 }

@@ -76,14 +76,12 @@ func EscapeMrkdwn(s string) string {
 	return broadcast.ReplaceAllString(s, "@\u2060$1")
 }
 
-// slackUserID matches Slack user ids, safe to render as mentions.
-var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
-
 // SlackApproverName renders an approver in mrkdwn: a mention for a Slack
 // user, the escaped name otherwise.
 func SlackApproverName(a Approver) string {
-	if a.Via == ViaSlack && slackUserID.MatchString(a.ID) {
-		return "<@" + a.ID + ">"
+	// Outcomes recorded before identities were canonical hold the bare id.
+	if u := strings.TrimPrefix(a.ID, IdentitySlack+":"); a.Via == ViaSlack && slackUserIDPattern.MatchString(u) {
+		return "<@" + u + ">"
 	}
 	name := a.Name
 	if name == "" {

@@ -26,7 +26,8 @@ import (
 //	title             S   the title shown everywhere (capped at MaxTitleRunes)
 //	text              S   free text (capped at MaxTextRunes; absent when empty)
 //	context           S   JSON array of {"key","value"} pairs: the capped context (see BuildContext)
-//	requested_by      S   the requester (absent when unknown)
+//	requested_by      S   the requester: its canonical identity (ParseIdentity), or with
+//	                      allow_self_approval a display note when it is none; absent when unknown
 //	created_at        N   unix seconds
 //	expires_at        N   unix seconds, created_at + TimeoutSeconds; the TTL attribute
 //	min_approvals     N   MinApprovals when the request was made (a later gate update does not change it)
@@ -34,7 +35,8 @@ import (
 //	version           N   bumped by every vote and status change; every such update is
 //	                      conditional on the version read (compare-and-swap)
 //	votes             M   keyed by VoteKey ("<via>:<approver id>"), each a map
-//	                      {id S, name S, via S, decision S, comment S, at N}
+//	                      {id S, name S, via S, decision S, comment S, at N, ids L of S}
+//	                      (ids: the voter's verified identities; absent for a bare link)
 //	outcome           S   the Outcome JSON sent to Step Functions (from status deciding on)
 //	write_id          S   random id of the last vote written: a writer whose answer was lost
 //	                      (the write committed, the SDK's retry then failed its condition)
@@ -82,12 +84,6 @@ const (
 	StatusExpired  = "expired"  // Step Functions no longer waited when the decision was sent
 )
 
-// Channels an approver used.
-const (
-	ViaLink  = "link"
-	ViaSlack = "slack"
-)
-
 // Limits applied to what a request stores and shows.
 const (
 	// MaxTitleRunes is the longest title (Slack's header block allows 150).
@@ -124,10 +120,15 @@ type Vote struct {
 	Decision string // DecisionApprove or DecisionReject
 	Comment  string
 	At       time.Time
-	// Aliases are other names of the approver (a Slack user's display and
-	// real names), matched against the requester by the self-approval rule.
-	// They are not stored.
-	Aliases []string
+	// IDs are every verified canonical identity of the voter (see
+	// ParseIdentity), e.g. ["slack:U1", "email:a@example.com"]; empty for a
+	// bare bearer link, which proves no identity. Stored with the vote.
+	IDs []string
+	// Groups are the voter's IdP groups, matched against approver_groups.
+	// Not stored.
+	Groups []string
+	// Inputs are the values the approver filled in (the gate's inputs).
+	Inputs map[string]any
 }
 
 // VoteKey is the key of a vote in Request.Votes: one per approver and channel.
@@ -246,20 +247,6 @@ func rawValue(v json.RawMessage) string {
 		return buf.String()
 	}
 	return string(v)
-}
-
-// Requester returns who asked for the approval: p.RequestedBy when set, else
-// the string or number at path (a simple JSONPath such as "$.a.b" or
-// "$.items[0].owner") in p.Input, else "".
-func Requester(p Payload, path string) string {
-	if s := strings.TrimSpace(p.RequestedBy); s != "" {
-		return NormalizeName(s)
-	}
-	v, ok := LookupPath(p.Input, path)
-	if !ok {
-		return ""
-	}
-	return NormalizeName(v)
 }
 
 // LookupPath evaluates a simple JSONPath ("$", ".name" and "[index]" steps)

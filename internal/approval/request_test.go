@@ -97,33 +97,45 @@ func TestBuildContext_byteCap(t *testing.T) {
 	}
 }
 
-func TestRequester(t *testing.T) {
+func TestResolveRequester(t *testing.T) {
 	t.Parallel()
-	in := json.RawMessage(`{"requested_by":"alice","meta":{"owner":{"name":" Bob  B "},"id":42},"list":[{"who":"carol"}]}`)
+	in := json.RawMessage(`{"requested_by":"alice@example.com","meta":{"owner":{"name":" Bob  B "},"id":42,"slack":"U024BE7LH"},"list":[{"who":"sso:carol"}],"long":"sso:` + strings.Repeat("x", 200) + `"}`)
 	tests := []struct {
-		name string
-		p    Payload
-		path string
-		want string
+		name      string
+		p         Payload
+		path      string
+		allowSelf bool
+		want, err string
 	}{
-		{"payload wins", Payload{RequestedBy: " dave ", Input: in}, DefaultRequesterPath, "dave"},
-		{"default path", Payload{Input: in}, DefaultRequesterPath, "alice"},
-		{"nested", Payload{Input: in}, "$.meta.owner.name", "Bob B"},
-		{"number", Payload{Input: in}, "$.meta.id", "42"},
-		{"index", Payload{Input: in}, "$.list[0].who", "carol"},
-		{"index out of range", Payload{Input: in}, "$.list[1].who", ""},
-		{"object is not a name", Payload{Input: in}, "$.meta", ""},
-		{"missing", Payload{Input: in}, "$.nope", ""},
-		{"no dollar", Payload{Input: in}, "requested_by", ""},
-		{"empty step", Payload{Input: in}, "$..requested_by", ""},
-		{"bad index", Payload{Input: in}, "$.list[x]", ""},
-		{"no input", Payload{}, DefaultRequesterPath, ""},
+		{name: "payload wins", p: Payload{RequestedBy: " Dave@Example.com ", Input: in}, path: DefaultRequesterPath, want: "email:dave@example.com"},
+		{name: "default path", p: Payload{Input: in}, path: DefaultRequesterPath, want: "email:alice@example.com"},
+		{name: "Slack id", p: Payload{Input: in}, path: "$.meta.slack", want: "slack:U024BE7LH"},
+		{name: "index", p: Payload{Input: in}, path: "$.list[0].who", want: "sso:carol"},
+		{name: "long identity kept whole", p: Payload{Input: in}, path: "$.long", want: "sso:" + strings.Repeat("x", 200)},
+		{name: "display name refused under the ban", p: Payload{Input: in}, path: "$.meta.owner.name", err: "not a verifiable identity"},
+		{name: "display name in requested_by refused", p: Payload{RequestedBy: "Alice Smith"}, path: DefaultRequesterPath, err: "requested_by is not a verifiable identity"},
+		{name: "mention refused", p: Payload{RequestedBy: "<@U024BE7LH>"}, path: DefaultRequesterPath, err: "not a verifiable identity"},
+		{name: "number refused", p: Payload{Input: in}, path: "$.meta.id", err: "not a verifiable identity"},
+		{name: "missing refused", p: Payload{Input: in}, path: "$.nope", err: "names no requester"},
+		{name: "object refused", p: Payload{Input: in}, path: "$.meta", err: "names no requester"},
+		{name: "no input refused", path: DefaultRequesterPath, err: "names no requester"},
+		{name: "bad path refused", p: Payload{Input: in}, path: "$..requested_by", err: "names no requester"},
+		{name: "display name kept as a note with self-approval allowed", p: Payload{Input: in}, path: "$.meta.owner.name", allowSelf: true, want: "Bob B"},
+		{name: "missing allowed with self-approval allowed", p: Payload{Input: in}, path: "$.nope", allowSelf: true, want: ""},
+		{name: "identity canonical with self-approval allowed", p: Payload{Input: in}, path: "$.meta.slack", allowSelf: true, want: "slack:U024BE7LH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := Requester(tt.p, tt.path); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
+			got, err := ResolveRequester(tt.p, tt.path, tt.allowSelf)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("got %q, %v; want error containing %q", got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("got %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}

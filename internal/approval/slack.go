@@ -66,10 +66,21 @@ func VerifySlackSignature(secret []byte, ts, sig string, body []byte, now time.T
 // and view type Slack may send.
 type Interaction struct {
 	Type string `json:"type"`
+	// APIAppID is the app the interaction was sent to.
+	APIAppID string `json:"api_app_id"`
+	// Team is the workspace the click came from; Enterprise is its
+	// Enterprise Grid organisation (null outside Grid).
+	Team struct {
+		ID string `json:"id"`
+	} `json:"team"`
+	Enterprise *struct {
+		ID string `json:"id"`
+	} `json:"enterprise"`
 	User struct {
 		ID       string `json:"id"`
 		Username string `json:"username"`
 		Name     string `json:"name"`
+		TeamID   string `json:"team_id"`
 	} `json:"user"`
 	Channel struct {
 		ID string `json:"id"`
@@ -91,9 +102,56 @@ type Interaction struct {
 type Action struct {
 	RequestID string
 	Decision  string
-	Vote      Vote // without At
+	Vote      Vote   // without At; IDs holds the clicking Slack user
+	UserID    string // the clicking Slack user's id (U…/W…)
 	Channel   string
 	TS        string
+	// Where the click came from (empty when Slack did not say).
+	TeamID       string
+	EnterpriseID string
+	AppID        string
+}
+
+// Slack origin errors.
+var (
+	ErrSlackWorkspace = errors.New("this Slack workspace is not the gate's")
+	ErrSlackApp       = errors.New("this Slack app is not the gate's")
+	ErrSlackMessage   = errors.New("this click does not come from the request's own Slack message")
+)
+
+// CheckSlackOrigin refuses a click that does not come from the gate's
+// workspace, organisation or app (CheckSlackWorkspace) or from the request's
+// own message (CheckSlackMessage).
+func CheckSlackOrigin(a Action, c Config, r Request) error {
+	if err := CheckSlackWorkspace(a, c); err != nil {
+		return err
+	}
+	return CheckSlackMessage(a, r)
+}
+
+// CheckSlackWorkspace refuses a click that does not come from the gate's
+// workspace (team_id), Enterprise Grid organisation (enterprise_id) or app
+// (app_id), each checked when configured.
+func CheckSlackWorkspace(a Action, c Config) error {
+	switch {
+	case c.SlackTeamID != "" && a.TeamID != c.SlackTeamID:
+		return ErrSlackWorkspace
+	case c.SlackEnterpriseID != "" && a.EnterpriseID != c.SlackEnterpriseID:
+		return ErrSlackWorkspace
+	case c.SlackAppID != "" && a.AppID != c.SlackAppID:
+		return ErrSlackApp
+	}
+	return nil
+}
+
+// CheckSlackMessage refuses a click on another message than the request's
+// own (the channel and ts recorded when the app posted it): a button copied
+// into another message, or a request the app never posted.
+func CheckSlackMessage(a Action, r Request) error {
+	if r.SlackChannel == "" || r.SlackTS == "" || a.Channel != r.SlackChannel || a.TS != r.SlackTS {
+		return ErrSlackMessage
+	}
+	return nil
 }
 
 // ErrNotDecision is returned by ParseInteraction for payloads that are not a
@@ -121,8 +179,8 @@ func ParseInteraction(body []byte) (Action, error) {
 	if !ValidRequestID(act.Value) {
 		return Action{}, fmt.Errorf("%w: malformed request id", ErrNotDecision)
 	}
-	if in.User.ID == "" {
-		return Action{}, errors.New("slack interaction without a user id")
+	if !slackUserIDPattern.MatchString(in.User.ID) {
+		return Action{}, errors.New("slack interaction without a valid user id")
 	}
 	name := in.User.Username
 	if name == "" {
@@ -132,12 +190,18 @@ func ParseInteraction(body []byte) (Action, error) {
 		RequestID: act.Value,
 		Decision:  act.ActionID,
 		Vote: Vote{
-			Approver: Approver{ID: in.User.ID, Name: NormalizeName(name), Via: ViaSlack},
+			Approver: Approver{ID: IdentitySlack + ":" + in.User.ID, Name: NormalizeName(name), Via: ViaSlack},
 			Decision: act.ActionID,
-			Aliases:  []string{in.User.Username, in.User.Name},
+			IDs:      []string{IdentitySlack + ":" + in.User.ID},
 		},
+		UserID:  in.User.ID,
 		Channel: cmp.Or(in.Container.ChannelID, in.Channel.ID),
 		TS:      cmp.Or(in.Container.MessageTS, in.Message.TS),
+		TeamID:  cmp.Or(in.Team.ID, in.User.TeamID),
+		AppID:   in.APIAppID,
+	}
+	if in.Enterprise != nil {
+		a.EnterpriseID = in.Enterprise.ID
 	}
 	return a, nil
 }

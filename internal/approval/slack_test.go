@@ -92,7 +92,7 @@ func interactionBody(payload string) []byte {
 	return []byte(url.Values{"payload": {payload}}.Encode())
 }
 
-const blockActions = `{"type":"block_actions","user":{"id":"U123ABC","username":"alice","name":"Alice Smith","team_id":"T1"},
+const blockActions = `{"type":"block_actions","api_app_id":"A0APP","team":{"id":"T1","domain":"acme"},"enterprise":{"id":"E1"},"user":{"id":"U123ABC","username":"alice","name":"Alice Smith","team_id":"T1"},
 "container":{"type":"message","message_ts":"1700000000.000100","channel_id":"C999"},
 "channel":{"id":"C999","name":"deploys"},"message":{"ts":"1700000000.000100"},
 "response_url":"https://example.invalid/x","actions":[{"action_id":"approve","block_id":"decision","value":"` + "AAECAwQFBgcICQoLDA0ODw" + `","type":"button"}]}`
@@ -101,9 +101,11 @@ func TestParseInteraction(t *testing.T) {
 	t.Parallel()
 	want := Action{
 		RequestID: testID, Decision: DecisionApprove,
-		Vote: Vote{Approver: Approver{ID: "U123ABC", Name: "alice", Via: ViaSlack}, Decision: DecisionApprove,
-			Aliases: []string{"alice", "Alice Smith"}},
+		Vote: Vote{Approver: Approver{ID: "slack:U123ABC", Name: "alice", Via: ViaSlack}, Decision: DecisionApprove,
+			IDs: []string{"slack:U123ABC"}},
+		UserID:  "U123ABC",
 		Channel: "C999", TS: "1700000000.000100",
+		TeamID: "T1", EnterpriseID: "E1", AppID: "A0APP",
 	}
 	got, err := ParseInteraction(interactionBody(blockActions))
 	if err != nil {
@@ -126,6 +128,7 @@ func TestParseInteraction(t *testing.T) {
 		{"other action", interactionBody(`{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"more","value":"` + testID + `"}]}`), true},
 		{"bad request id", interactionBody(`{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"reject","value":"../x"}]}`), true},
 		{"no user", interactionBody(`{"type":"block_actions","actions":[{"action_id":"reject","value":"` + testID + `"}]}`), false},
+		{"user id not a Slack user id", interactionBody(`{"type":"block_actions","user":{"id":"alice"},"actions":[{"action_id":"reject","value":"` + testID + `"}]}`), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,8 +158,48 @@ func FuzzParseInteraction(f *testing.F) {
 			return
 		}
 		if !ValidRequestID(a.RequestID) || (a.Decision != DecisionApprove && a.Decision != DecisionReject) ||
-			a.Vote.Decision != a.Decision || a.Vote.Approver.ID == "" || a.Vote.Approver.Via != ViaSlack {
+			a.Vote.Decision != a.Decision || a.Vote.Approver.ID == "" || a.Vote.Approver.Via != ViaSlack ||
+			len(a.Vote.IDs) != 1 || a.Vote.IDs[0] != a.Vote.Approver.ID {
 			t.Errorf("malformed action %+v from %s", a, strconv.Quote(string(body)))
 		}
 	})
+}
+
+func TestCheckSlackOrigin(t *testing.T) {
+	t.Parallel()
+	base, err := ParseInteraction(interactionBody(blockActions))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{SlackChannel: "C999", SlackTS: "1700000000.000100"}
+	bound := Config{SlackTeamID: "T1", SlackEnterpriseID: "E1", SlackAppID: "A0APP"}
+	tests := []struct {
+		name string
+		cfg  Config
+		req  Request
+		edit func(*Action)
+		want error
+	}{
+		{name: "bound and from its own message", cfg: bound, req: req},
+		{name: "unbound gate checks the message only", req: req},
+		{name: "another workspace", cfg: bound, req: req, edit: func(a *Action) { a.TeamID = "T2" }, want: ErrSlackWorkspace},
+		{name: "no workspace", cfg: bound, req: req, edit: func(a *Action) { a.TeamID = "" }, want: ErrSlackWorkspace},
+		{name: "another organisation", cfg: bound, req: req, edit: func(a *Action) { a.EnterpriseID = "E2" }, want: ErrSlackWorkspace},
+		{name: "another app", cfg: bound, req: req, edit: func(a *Action) { a.AppID = "A0OTHER" }, want: ErrSlackApp},
+		{name: "another channel", cfg: bound, req: req, edit: func(a *Action) { a.Channel = "C000" }, want: ErrSlackMessage},
+		{name: "another message", cfg: bound, req: req, edit: func(a *Action) { a.TS = "1700000000.000200" }, want: ErrSlackMessage},
+		{name: "a request never posted by the app", cfg: bound, want: ErrSlackMessage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := base
+			if tt.edit != nil {
+				tt.edit(&a)
+			}
+			if err := CheckSlackOrigin(a, tt.cfg, tt.req); !errors.Is(err, tt.want) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
 }

@@ -281,11 +281,7 @@ func (c *Callback) apiRoute(ctx context.Context, req events.APIGatewayV2HTTPRequ
 // would let vote (an approver by identity or group), or anyone when the
 // gate names no approvers. The context of a request is for its approvers.
 func (c *Callback) mayRead(caller apiCaller) bool {
-	p := approval.PolicyFromConfig(c.Config)
-	if len(p.Approvers) == 0 {
-		return true
-	}
-	return slices.Contains(p.Approvers, caller.ID)
+	return approval.PolicyFromConfig(c.Config).Allows([]string{caller.ID}, caller.Groups)
 }
 
 func forbiddenRead() events.APIGatewayV2HTTPResponse {
@@ -490,7 +486,8 @@ func fromCursor(last map[string]approval.CursorAttr) map[string]types.AttributeV
 func apiVote(caller apiCaller, d approval.APIDecision, now time.Time) approval.Vote {
 	return approval.Vote{
 		Approver: approval.Approver{ID: caller.ID, Name: caller.Name, Via: approval.ViaAPI},
-		Decision: d.Decision, Comment: d.Comment, At: now,
+		IDs:      []string{caller.ID}, Groups: caller.Groups,
+		Decision: d.Decision, Comment: d.Comment, Inputs: d.Inputs, At: now,
 	}
 }
 
@@ -554,7 +551,8 @@ func (c *Callback) apiVoteAnswer(r approval.Request, res approval.Result, err er
 		return withRequest(http.StatusGone, apiErrExpired, "The workflow no longer waits for this request: it timed out, was stopped or was already decided.")
 	case errors.Is(err, approval.ErrAlreadyDecided):
 		return withRequest(http.StatusConflict, apiErrDecided, capitalize(describeOutcome(r.Outcome))+".")
-	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover):
+	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover),
+		errors.Is(err, approval.ErrNoRequester), errors.Is(err, approval.ErrIdentityRequired):
 		return apiError(http.StatusForbidden, apiErrForbidden, capitalize(err.Error())+".", nil)
 	case errors.Is(err, approval.ErrInvalidDecision):
 		return apiError(http.StatusBadRequest, apiErrBadRequest, capitalize(err.Error())+".", nil)

@@ -105,6 +105,7 @@ func newAPICallback(t *testing.T, mutate func(*approval.Config)) *apiHarness {
 	h := newCallback(t, func(c *approval.Config) {
 		c.API = &approval.APIConfig{IssuerURL: iss.URL, Audiences: []string{testAudience, "other-audience"}, IdentityClaim: "sub"}
 		c.Approvers = []string{ciBotID, otherBotID}
+		c.AllowSelfApproval = false // the default: the ban is on
 		if mutate != nil {
 			mutate(c)
 		}
@@ -137,6 +138,7 @@ func (h *apiHarness) token(subject string) string { return h.iss.Token(h.claims(
 func (h *apiHarness) pending(id string, mutate func(*approval.Request)) approval.Request {
 	r := pendingRequest(id)
 	r.CreatedAt, r.ExpiresAt = h.now.Add(-time.Minute), h.now.Add(time.Hour)
+	r.RequestedBy = "email:carol@example.com"
 	if mutate != nil {
 		mutate(&r)
 	}
@@ -353,6 +355,12 @@ func TestAPIRules(t *testing.T) {
 		}
 		if r := h.db.request(id); len(r.Votes) != 0 || r.Status != approval.StatusPending {
 			t.Errorf("recorded: %+v", r)
+		}
+		// Fail closed: no verifiable requester, nobody approves.
+		noReq := reqID(16)
+		h.pending(noReq, func(r *approval.Request) { r.RequestedBy = "Carol" })
+		if a := h.decide(noReq, h.token(otherBot), `{"decision":"approve"}`); a.status != http.StatusForbidden || !strings.Contains(a.raw, "no verifiable requester") {
+			t.Errorf("no requester: %d %s", a.status, a.raw)
 		}
 		// Another identity may.
 		if a := h.decide(id, h.token(otherBot), `{"decision":"approve"}`); a.status != http.StatusOK {

@@ -150,10 +150,22 @@ func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if c.Now().After(r.ExpiresAt) {
 		return c.votePage(r, 0, approval.ErrExpired)
 	}
+	// A bare link's vote would be refused (identity required, link_decisions,
+	// no requester): say so now, and show no form.
+	if _, _, err := approval.Apply(r, approval.PolicyFromConfig(c.Config), c.linkVote(l, "", "")); err != nil {
+		return c.votePage(r, 0, err)
+	}
 	return c.formPage(http.StatusOK, r, l, "", "", "")
 }
 
-func (c *Callback) formPage(status int, r approval.Request, l approval.Link, name, comment, problem string) events.APIGatewayV2HTTPResponse {
+// linkVote is the vote of a bare signed link: anonymous, the typed name only
+// a display note.
+func (c *Callback) linkVote(l approval.Link, name, comment string) approval.Vote {
+	return approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now()}
+}
+
+func (c *Callback) formPage(status int, r approval.Request, l approval.Link, name, comment, problem string) events.APIGatewayV2HTTPResponse { //nolint:unparam // status and problem are for pages that redisplay the form
+
 	heading := "Approve this request?"
 	if l.Decision == approval.DecisionReject {
 		heading = "Reject this request?"
@@ -161,10 +173,7 @@ func (c *Callback) formPage(status int, r approval.Request, l approval.Link, nam
 	return html(status, page{
 		Heading: heading, Message: problem, IsError: problem != "",
 		Request: newPageRequest(r),
-		Form: &pageForm{
-			Approve: l.Decision == approval.DecisionApprove, NameRequired: r.MinApprovals > 1,
-			Needed: r.MinApprovals, Name: name, Comment: comment,
-		},
+		Form:    &pageForm{Approve: l.Decision == approval.DecisionApprove, Name: name, Comment: comment},
 	}, nil)
 }
 
@@ -182,20 +191,7 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 	if err != nil || perr != nil {
 		return errorPage(http.StatusBadRequest, "Bad request", "The form could not be read.")
 	}
-	name, comment := approval.NormalizeName(form.Get("name")), form.Get("comment")
-	if name == "" {
-		r, err := c.store().get(ctx, id)
-		if err != nil {
-			return c.votePage(r, 0, err)
-		}
-		if !linkMatches(l, r) {
-			return invalidLink()
-		}
-		if r.MinApprovals > 1 && r.Status == approval.StatusPending {
-			return c.formPage(http.StatusBadRequest, r, l, name, comment, "Please give your name: this request needs several distinct approvers.")
-		}
-	}
-	v := approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now()}
+	v := c.linkVote(l, form.Get("name"), form.Get("comment"))
 	r, res, err := c.vote(ctx, id, v, func(r approval.Request) error {
 		if !linkMatches(l, r) {
 			return errLinkMismatch
@@ -230,6 +226,20 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return result(http.StatusGone, "Expired", "The workflow no longer waits for this request: it timed out, was stopped or was already decided.")
 	case errors.Is(err, approval.ErrAlreadyDecided):
 		return result(http.StatusConflict, "Already decided", describeOutcome(r.Outcome)+".")
+	case errors.Is(err, approval.ErrIdentityRequired):
+		return result(http.StatusForbidden, "Sign-in required",
+			"A link proves only that you hold it, not who you are, and this gate only counts approvals from verified people "+
+				"(it has approvers, approver groups, a quorum or the self-approval ban). Approve by signing in, if the gate offers it, "+
+				"or with the buttons of the gate's Slack app. You can still reject with a reject link.")
+	case errors.Is(err, approval.ErrLinkCannotDecide):
+		return result(http.StatusForbidden, "Links cannot decide",
+			"This gate's links only inform: decide with the gate's Slack app or its API.")
+	case errors.Is(err, approval.ErrLinkCannotApprove):
+		return result(http.StatusForbidden, "Links can only reject",
+			"This gate's links can only reject: approve with the gate's Slack app or its API.")
+	case errors.Is(err, approval.ErrNoRequester):
+		return result(http.StatusForbidden, "Not allowed",
+			"This request does not say who asked for it, so the rule that nobody approves their own request cannot be checked, and nobody can approve it. Reject it and start it again with requested_by set.")
 	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover):
 		return result(http.StatusForbidden, "Not allowed", capitalize(err.Error())+".")
 	case errors.Is(err, errStepFunctions):
@@ -276,8 +286,19 @@ func (c *Callback) slack(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case err != nil:
 		return text(http.StatusBadRequest, "bad request\n"), ""
 	}
+	if err := approval.CheckSlackWorkspace(act, c.Config); err != nil {
+		// Nothing is read, written or posted for another workspace or app.
+		c.Log.Warn("slack click refused", "request_id", act.RequestID, "team", act.TeamID, "enterprise", act.EnterpriseID,
+			"app", act.AppID, "error", err.Error())
+		return text(http.StatusForbidden, "forbidden\n"), act.RequestID
+	}
+	if e := c.slackEmailIdentity(ctx, sec.SlackBotToken, act); e != "" {
+		act.Vote.IDs = append(act.Vote.IDs, e)
+	}
 	act.Vote.At = c.Now()
-	r, res, err := c.vote(ctx, act.RequestID, act.Vote, nil)
+	r, res, err := c.vote(ctx, act.RequestID, act.Vote, func(r approval.Request) error {
+		return approval.CheckSlackMessage(act, r)
+	})
 	c.slackReply(ctx, sec, act, r, res, err)
 	return text(http.StatusOK, ""), act.RequestID
 }
@@ -298,6 +319,10 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = "You are not an approver of this request."
 	case errors.Is(err, approval.ErrSelfApproval):
 		note = "You cannot approve your own request."
+	case errors.Is(err, approval.ErrSlackMessage):
+		note = "This button does not belong to the request's own message: use the buttons of the message the gate posted."
+	case errors.Is(err, approval.ErrNoRequester):
+		note = "This request does not say who asked for it, so nobody can approve it (the self-approval ban cannot be checked). You can reject it."
 	case errors.Is(err, errNotFound):
 		note = "This approval request no longer exists."
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed):
@@ -327,7 +352,7 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 	if note == "" {
 		return
 	}
-	body, _ := json.Marshal(map[string]string{"channel": act.Channel, "user": act.Vote.Approver.ID, "text": note})
+	body, _ := json.Marshal(map[string]string{"channel": act.Channel, "user": act.UserID, "text": note})
 	if _, perr := c.slackAPI(ctx, sec.SlackBotToken, "chat.postEphemeral", body); perr != nil {
 		c.Log.Warn("slack ephemeral not sent", "request_id", act.RequestID, "error", perr.Error())
 	}

@@ -283,7 +283,8 @@ func (f *ssmFake) api() SSM {
 	})
 }
 
-// testConfig is a gate with every channel; tests switch parts off.
+// testConfig is a gate with every channel and no identity control (links
+// may approve); tests switch parts off and controls on.
 func testConfig(role approval.Role) approval.Config {
 	return approval.Config{
 		Role: role, GateName: "deploy-prod", TableName: "deploy-prod-requests",
@@ -291,7 +292,8 @@ func testConfig(role approval.Role) approval.Config {
 		ParamSigningKey: "/g/signing-key", ParamSlackWebhook: "/g/slack-webhook", ParamSlackBotToken: "/g/slack-bot-token",
 		ParamSlackSigning: "/g/slack-signing-secret", ParamWebhookSecret: "/g/webhook-secret",
 		SlackFormat: approval.SlackFormatApp, SlackChannel: "C0DEPLOY",
-		MinApprovals: 1, RequesterPath: approval.DefaultRequesterPath, TimeoutSeconds: 3600,
+		MinApprovals: 1, AllowSelfApproval: true, LinkDecisions: approval.LinkDecisionsAny,
+		RequesterPath: approval.DefaultRequesterPath, TimeoutSeconds: 3600,
 	}
 }
 

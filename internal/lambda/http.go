@@ -107,11 +107,9 @@ type pageRequest struct {
 }
 
 type pageForm struct {
-	Approve      bool
-	NameRequired bool
-	Needed       int
-	Name         string
-	Comment      string
+	Approve bool
+	Name    string // a display note, never an identity
+	Comment string
 }
 
 func newPageRequest(r approval.Request) *pageRequest {

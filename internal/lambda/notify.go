@@ -79,7 +79,8 @@ func (n *Notifier) init() {
 	}
 }
 
-// parsePayload checks size, token and state machine.
+// parsePayload checks size, token, state machine and requester, and
+// resolves the requester into p.RequestedBy.
 func (n *Notifier) parsePayload(raw json.RawMessage) (approval.Payload, error) {
 	var p approval.Payload
 	if len(raw) > approval.MaxPayloadBytes {
@@ -99,6 +100,11 @@ func (n *Notifier) parsePayload(raw json.RawMessage) (approval.Payload, error) {
 			return p, fmt.Errorf("state machine %s is not in the gate's allowed_state_machine_arns", p.StateMachineID)
 		}
 	}
+	req, err := approval.ResolveRequester(p, n.Config.RequesterPath, n.Config.AllowSelfApproval)
+	if err != nil {
+		return p, err
+	}
+	p.RequestedBy = req // canonical from here on: store keeps it as it is
 	return p, nil
 }
 
@@ -115,7 +121,7 @@ func (n *Notifier) store(ctx context.Context, p approval.Payload) (approval.Requ
 		Title:        approval.Truncate(title, approval.MaxTitleRunes),
 		Text:         approval.Truncate(strings.TrimSpace(p.Text), approval.MaxTextRunes),
 		Context:      approval.BuildContext(p),
-		RequestedBy:  approval.Requester(p, n.Config.RequesterPath),
+		RequestedBy:  p.RequestedBy, // resolved by parsePayload
 		CreatedAt:    now,
 		ExpiresAt:    now.Add(time.Duration(n.Config.TimeoutSeconds) * time.Second),
 		MinApprovals: max(n.Config.MinApprovals, 1),

@@ -2,7 +2,6 @@ package lambda
 
 import (
 	stdhtml "html"
-	"strconv"
 	"strings"
 )
 
@@ -76,13 +75,9 @@ func renderPage(p page) string {
 		w("</dl>\n</div>\n")
 	}
 	if f := p.Form; f != nil {
-		optional, required := " (optional)", ""
-		if f.NameRequired {
-			optional, required = "", " required"
-		}
 		w(`<form method="post" class="card">
-<label for="name">Your name`, optional, `</label>
-<input id="name" name="name" maxlength="80" autocomplete="name" value="`, esc(f.Name), `"`, required, `>
+<label for="name">Your name (optional)</label>
+<input id="name" name="name" maxlength="80" autocomplete="name" value="`, esc(f.Name), `">
 <label for="comment">Comment (optional)</label>
 <textarea id="comment" name="comment" rows="3" maxlength="1000">`, esc(f.Comment), "</textarea>\n")
 		if f.Approve {
@@ -90,11 +85,8 @@ func renderPage(p page) string {
 		} else {
 			w(`<button type="submit" class="reject">Reject</button>`)
 		}
-		w("\n", `<p class="note">This link identifies nobody: the name you give is recorded with your decision.`)
-		if f.NameRequired {
-			w(" Each distinct name counts once towards the ", strconv.Itoa(f.Needed), " approvals needed.")
-		}
-		w("</p>\n</form>\n")
+		w("\n", `<p class="note">This link proves only that you hold it, not who you are: the name you give is a note shown with your decision, not an identity.</p>`)
+		w("\n</form>\n")
 	}
 	w("</main>\n</body>\n</html>\n")
 	return b.String()

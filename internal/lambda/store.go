@@ -163,10 +163,20 @@ func toItem(r approval.Request) map[string]types.AttributeValue {
 func votesAV(votes map[string]approval.Vote) types.AttributeValue {
 	m := make(map[string]types.AttributeValue, len(votes))
 	for k, v := range votes {
-		m[k] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		vm := map[string]types.AttributeValue{
 			"id": str(v.Approver.ID), "name": str(v.Approver.Name), "via": str(v.Approver.Via),
 			"decision": str(v.Decision), "comment": str(v.Comment), "at": num(v.At.Unix()),
-		}}
+		}
+		if len(v.IDs) > 0 {
+			// A list, not a string set: the order keeps IDs[0], the
+			// approver's id, first.
+			ids := make([]types.AttributeValue, len(v.IDs))
+			for i, id := range v.IDs {
+				ids[i] = str(id)
+			}
+			vm["ids"] = &types.AttributeValueMemberL{Value: ids}
+		}
+		m[k] = &types.AttributeValueMemberM{Value: vm}
 	}
 	return &types.AttributeValueMemberM{Value: m}
 }
@@ -202,6 +212,27 @@ func (r *itemReader) num(name string) int64 {
 	default:
 		r.fail(name, "N")
 		return 0
+	}
+}
+
+func (r *itemReader) strList(name string) []string {
+	switch v := r.item[name].(type) {
+	case nil:
+		return nil
+	case *types.AttributeValueMemberL:
+		out := make([]string, 0, len(v.Value))
+		for _, e := range v.Value {
+			s, ok := e.(*types.AttributeValueMemberS)
+			if !ok {
+				r.fail(name, "L of S")
+				return nil
+			}
+			out = append(out, s.Value)
+		}
+		return out
+	default:
+		r.fail(name, "L")
+		return nil
 	}
 }
 
@@ -245,7 +276,7 @@ func fromItem(item map[string]types.AttributeValue) (approval.Request, error) {
 			vr := &itemReader{item: vm.Value}
 			r.Votes[k] = approval.Vote{
 				Approver: approval.Approver{ID: vr.str("id"), Name: vr.str("name"), Via: vr.str("via")},
-				Decision: vr.str("decision"), Comment: vr.str("comment"), At: vr.time("at"),
+				Decision: vr.str("decision"), Comment: vr.str("comment"), At: vr.time("at"), IDs: vr.strList("ids"),
 			}
 			if vr.err != nil && rd.err == nil {
 				rd.err = fmt.Errorf("votes.%s: %w", k, vr.err)
