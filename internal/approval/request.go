@@ -43,6 +43,9 @@ import (
 //	                      recognises its own write by it
 //	slack_channel     S   channel of the Slack app message (app format only)
 //	slack_ts          S   ts of that message, for chat.update
+//	due_at            N   unix seconds: when something is next due for an open request (see
+//	                      NextDue); absent once the request is final. Range key of the sparse
+//	                      index DueIndexName (hash key status), which the sweep queries
 //
 // A request is written once with attribute_not_exists(id) and never
 // overwritten. Votes are recorded by rewriting the votes map with a condition
@@ -74,6 +77,9 @@ type Request struct {
 	SlackChannel   string
 	SlackTS        string
 	WriteID        string
+	// DueAt is when something is next due (due_at; zero when final or
+	// unknown). See NextDue.
+	DueAt time.Time
 }
 
 // Request statuses.

@@ -380,8 +380,8 @@ resource "manualapproval_gate" "test" {
 			dropB.Store(false)
 			// A retry within the re-send lease does not call Step Functions: the
 			// request that decided may still be delivering.
-			if code, page := post(w.t, approveB, url.Values{"name": {"Alice"}}); code != http.StatusServiceUnavailable {
-				w.t.Errorf("retry within the lease: %d, want 503\n%s", code, page)
+			if code, page := post(w.t, approveB, url.Values{"name": {"Alice"}}); code != http.StatusAccepted || !strings.Contains(page, "being delivered") {
+				w.t.Errorf("retry within the lease: %d, want 202 being delivered\n%s", code, page)
 			}
 			if fwd, flt := tr.counts(tokB); fwd != 0 || flt != 3 {
 				w.t.Errorf("a retry within the lease called Step Functions: forwarded %d faulted %d", fwd, flt)

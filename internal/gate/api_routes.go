@@ -83,7 +83,3 @@ func apiSpecFromConfig(a *approval.APIConfig) *APISpec {
 	}
 	return &APISpec{IssuerURL: a.IssuerURL, Audiences: slices.Clone(a.Audiences), IdentityClaim: a.Claim(), GroupsClaim: a.GroupsClaim}
 }
-
-// indexStatusDue is the requests table's index on (status, due_at), through
-// which the API lists pending requests.
-const indexStatusDue = "status-due"

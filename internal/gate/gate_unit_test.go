@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -215,3 +217,42 @@ var errTest = &testError{}
 type testError struct{}
 
 func (*testError) Error() string { return "test" }
+
+func TestDueIndexDrift(t *testing.T) {
+	t.Parallel()
+	good := dueIndex()
+	desc := func(mut func(*ddbtypes.GlobalSecondaryIndexDescription)) *ddbtypes.TableDescription {
+		ix := ddbtypes.GlobalSecondaryIndexDescription{IndexName: good.IndexName, KeySchema: good.KeySchema, Projection: good.Projection}
+		if mut != nil {
+			mut(&ix)
+		}
+		return &ddbtypes.TableDescription{GlobalSecondaryIndexes: []ddbtypes.GlobalSecondaryIndexDescription{ix}}
+	}
+	tests := []struct {
+		name  string
+		table *ddbtypes.TableDescription
+		want  string
+	}{
+		{"as created", desc(nil), ""},
+		{"missing", &ddbtypes.TableDescription{}, "index status-due is missing"},
+		{"other index only", desc(func(ix *ddbtypes.GlobalSecondaryIndexDescription) { ix.IndexName = aws.String("by-owner") }), "index status-due is missing"},
+		{"hash key only", desc(func(ix *ddbtypes.GlobalSecondaryIndexDescription) { ix.KeySchema = ix.KeySchema[:1] }), "index status-due has other keys"},
+		{"keys swapped", desc(func(ix *ddbtypes.GlobalSecondaryIndexDescription) {
+			ix.KeySchema = []ddbtypes.KeySchemaElement{
+				{AttributeName: aws.String("due_at"), KeyType: ddbtypes.KeyTypeHash},
+				{AttributeName: aws.String("status"), KeyType: ddbtypes.KeyTypeRange},
+			}
+		}), "index status-due has other keys"},
+		{"keys only", desc(func(ix *ddbtypes.GlobalSecondaryIndexDescription) {
+			ix.Projection = &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionTypeKeysOnly}
+		}), "index status-due does not project all attributes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := dueIndexDrift(tt.table); got != tt.want {
+				t.Errorf("dueIndexDrift = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

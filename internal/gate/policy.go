@@ -75,7 +75,7 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			allow("CompleteTasks", []string{"states:SendTaskFailure", "states:SendTaskSuccess"}, sms...),
 		)
 		if spec.API != nil { // the API lists pending requests through the index
-			st = append(st, allow("ListPendingRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+indexStatusDue))
+			st = append(st, allow("ListPendingRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+dueIndexName))
 		}
 	}
 	if spec.KMSKeyARN != "" {

@@ -52,12 +52,13 @@ func (r *run) ensureTable(ctx context.Context) error {
 	if table == nil {
 		var tries attempts
 		_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
-			TableName:            aws.String(name),
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
-			BillingMode:          ddbtypes.BillingModePayPerRequest,
-			SSESpecification:     r.sse(),
-			Tags:                 ddbTags(r.tagsWithGate()),
+			TableName:              aws.String(name),
+			AttributeDefinitions:   tableAttributes(),
+			KeySchema:              []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
+			GlobalSecondaryIndexes: []ddbtypes.GlobalSecondaryIndex{dueIndex()},
+			BillingMode:            ddbtypes.BillingModePayPerRequest,
+			SSESpecification:       r.sse(),
+			Tags:                   ddbTags(r.tagsWithGate()),
 		}, tries.dynamodb)
 		// ResourceInUse after an attempt whose answer was lost: that attempt made the table.
 		ours := hasCode(err, "ResourceInUseException") && tries.mayHaveApplied()
@@ -72,6 +73,9 @@ func (r *run) ensureTable(ctx context.Context) error {
 			return fmt.Errorf("waiting for DynamoDB Table (%s) to become ACTIVE: %w", name, err)
 		}
 		return r.enableTTL(ctx)
+	}
+	if err := r.convergeDueIndex(ctx, table); err != nil {
+		return err
 	}
 	if tableKMSKey(table) != r.spec.KMSKeyARN {
 		sse := r.sse()
@@ -145,6 +149,9 @@ func (r *run) readTable(ctx context.Context) error {
 	r.exists()
 	if k := tableKMSKey(out.Table); k != r.spec.KMSKeyARN {
 		r.drifted("DynamoDB table %s: encryption key is %q", name, k)
+	}
+	if d := dueIndexDrift(out.Table); d != "" {
+		r.drifted("DynamoDB table %s: %s", name, d)
 	}
 	return parallel(ctx,
 		func(ctx context.Context) error {

@@ -38,9 +38,10 @@ import (
 // approval.Apply): the allowlist, quorum and self-approval rules are the
 // same as for every other channel. The answers are JSON (see apiError).
 
-// IndexStatusDue is the table's global secondary index on (status, due_at):
-// the pending requests are listed through it, never by a scan.
-const IndexStatusDue = "status-due"
+// IndexStatusDue is the table's global secondary index on (status, due_at)
+// (see internal/gate/index.go): the pending requests are listed through it,
+// never by a scan.
+const IndexStatusDue = approval.DueIndexName
 
 // API limits.
 const (
@@ -69,6 +70,7 @@ const (
 	apiResultDecided    = "decided"
 	apiResultCounted    = "counted"
 	apiResultAlready    = "already_counted"
+	apiResultDelivering = "being_delivered"
 	apiStatusPending    = approval.StatusPending
 	apiCursorScopeState = "status="
 )
@@ -528,6 +530,8 @@ func (c *Callback) apiVoteAnswer(r approval.Request, res approval.Result, err er
 		b := map[string]any{"message": msg}
 		if code != "" {
 			b["error"] = code
+		} else {
+			b["result"] = apiResultDelivering
 		}
 		if r.ID != "" {
 			b["request"] = c.view(r)
@@ -556,6 +560,8 @@ func (c *Callback) apiVoteAnswer(r approval.Request, res approval.Result, err er
 		return apiError(http.StatusForbidden, apiErrForbidden, capitalize(err.Error())+".", nil)
 	case errors.Is(err, approval.ErrInvalidDecision):
 		return apiError(http.StatusBadRequest, apiErrBadRequest, capitalize(err.Error())+".", nil)
+	case errors.Is(err, errBeingDelivered):
+		return withRequest(deliveringStatus, "", beingDeliveredText(r))
 	case errors.Is(err, errStepFunctions):
 		return withRequest(http.StatusServiceUnavailable, apiErrNotDelivered, "Your decision is recorded, but the workflow could not be told yet. Send it again in a moment.")
 	}

@@ -144,6 +144,9 @@ func (c *Callback) confirm(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if !linkMatches(l, r) {
 		return invalidLink()
 	}
+	if r.Status == approval.StatusDeciding {
+		return c.deliveringPage(http.StatusOK, r, l)
+	}
 	if r.Status != approval.StatusPending {
 		return c.votePage(r, 0, approval.ErrAlreadyDecided)
 	}
@@ -198,6 +201,9 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 		}
 		return nil
 	})
+	if errors.Is(err, errBeingDelivered) {
+		return c.deliveringPage(deliveringStatus, r, l)
+	}
 	return c.votePage(r, res, err)
 }
 
@@ -242,8 +248,10 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 			"This request does not say who asked for it, so the rule that nobody approves their own request cannot be checked, and nobody can approve it. Reject it and start it again with requested_by set.")
 	case errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrNotApprover):
 		return result(http.StatusForbidden, "Not allowed", capitalize(err.Error())+".")
+	case errors.Is(err, errBeingDelivered):
+		return result(deliveringStatus, "Being delivered", beingDeliveredText(r))
 	case errors.Is(err, errStepFunctions):
-		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. Submit the form again in a moment.")
+		return result(http.StatusServiceUnavailable, "Not sent yet", "Your decision is recorded, but the workflow could not be told yet. It is re-sent automatically; you may also submit the form again in a moment.")
 	}
 	c.Log.Error("vote failed", "request_id", r.ID, "error", fmt.Sprint(err))
 	return internalError()
@@ -334,8 +342,10 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 			r.Outcome = nil
 		}
 		note = "Already decided: " + approval.SlackStatusText(r.Outcome)
+	case errors.Is(err, errBeingDelivered):
+		note = slackBeingDelivered(r)
 	case errors.Is(err, errStepFunctions):
-		note = "Your decision is recorded but the workflow could not be told yet. Click again in a moment."
+		note = "Your decision is recorded but the workflow could not be told yet. It is re-sent automatically; you may also click again in a moment."
 	default:
 		c.Log.Error("slack vote failed", "request_id", act.RequestID, "error", fmt.Sprint(err))
 		note = "Something went wrong. Try again in a moment."

@@ -36,8 +36,10 @@ var (
 	// errTaskClosed: Step Functions no longer waits for the token (timed out,
 	// stopped, or unknown), so the decision came too late.
 	errTaskClosed = errors.New("the workflow no longer waits for this request")
-	// errInFlight: the decision is being delivered by another request.
-	errInFlight = fmt.Errorf("%w (a delivery is in progress)", errStepFunctions)
+	// errBeingDelivered: the request is deciding and its re-send lease has
+	// not run out: the request that decided (or the sweep) may still be
+	// delivering it. It is not decided yet, for anyone.
+	errBeingDelivered = errors.New("the decision is being delivered to the workflow")
 )
 
 // taskClosed reports whether err is Step Functions saying the token is no
@@ -84,14 +86,18 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote, check f
 			}
 		}
 		if r.Status == approval.StatusDeciding {
-			if c.Now().Before(decidedAt(r).Add(resendAfter)) {
-				if castDecidingVote(r, v) {
-					return r, 0, errInFlight
-				}
-				return r, 0, approval.ErrAlreadyDecided
+			if c.Now().Before(leaseEnd(r)) {
+				return r, 0, errBeingDelivered
 			}
-			var err error
-			if r, err = c.deliver(ctx, r, false); err != nil {
+			claimed, err := db.claim(ctx, r, c.Now().Add(resendAfter))
+			if errors.Is(err, errConflict) {
+				seen = nil // someone else re-sends or voted: read again
+				continue
+			}
+			if err != nil {
+				return r, 0, err
+			}
+			if r, err = c.deliver(ctx, claimed, false); err != nil {
 				return r, 0, err
 			}
 			if castDecidingVote(r, v) {
@@ -102,6 +108,11 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote, check f
 		next, res, err := approval.Apply(r, approval.PolicyFromConfig(c.Config), v)
 		if err != nil || res == approval.AlreadyCounted {
 			return next, res, err
+		}
+		if res == approval.Decided {
+			// The re-send lease: until then only this request delivers;
+			// after it, a click or the sweep re-sends (due_at in the index).
+			next.DueAt = c.Now().Add(resendAfter)
 		}
 		next.WriteID = newWriteID()
 		switch err := db.update(ctx, next); {
@@ -131,6 +142,12 @@ func (c *Callback) vote(ctx context.Context, id string, v approval.Vote, check f
 		return next, res, err
 	}
 	return approval.Request{}, 0, fmt.Errorf("request %s: too many concurrent votes, try again", id)
+}
+
+// leaseEnd is when the re-send lease of a deciding request runs out.
+func leaseEnd(r approval.Request) time.Time {
+	t, _ := approval.NextDue(r, resendAfter)
+	return t
 }
 
 // newWriteID returns a random id for one conditional write.

@@ -26,7 +26,7 @@ import (
 // memTable is a fake DynamoDB table with conditional semantics for the
 // expressions the store uses: conditions are "AND"-joined
 // attribute_exists(x), attribute_not_exists(x) and "x = :v"; updates are
-// "SET x = :v, …". Anything else fails the test.
+// "SET x = :v, … [REMOVE y, …]". Anything else fails the test.
 type memTable struct {
 	t     testing.TB
 	mu    sync.Mutex
@@ -112,6 +112,12 @@ func (m *memTable) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _
 	set, ok := strings.CutPrefix(aws.ToString(in.UpdateExpression), "SET ")
 	if !ok {
 		m.t.Fatalf("unsupported update %q", aws.ToString(in.UpdateExpression))
+	}
+	set, remove, _ := strings.Cut(set, " REMOVE ")
+	for _, a := range strings.Split(remove, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			delete(item, name(a, in.ExpressionAttributeNames))
+		}
 	}
 	for _, a := range strings.Split(set, ",") {
 		lhs, rhs, ok := strings.Cut(strings.TrimSpace(a), " = ")

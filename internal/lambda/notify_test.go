@@ -163,6 +163,7 @@ func TestNotifier_storesRequest(t *testing.T) {
 				Context:     []approval.Field{{Key: "amount", Value: "42"}, {Key: "meta", Value: `{"user":"dave"}`}, {Key: "requested_by", Value: "carol"}},
 				RequestedBy: "carol", CreatedAt: testNow, ExpiresAt: testNow.Add(time.Hour), MinApprovals: 1,
 				Status: approval.StatusPending, Votes: map[string]approval.Vote{},
+				DueAt: testNow.Add(time.Hour), // the expiry is the first thing due: it enters the status-due index
 			}
 			if tt.want != nil {
 				tt.want(&want)

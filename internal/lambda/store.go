@@ -73,6 +73,16 @@ func (s store) update(ctx context.Context, r approval.Request) error {
 		":status": str(r.Status), ":oldversion": num(r.Version), ":newversion": num(r.Version + 1), ":votes": votesAV(r.Votes),
 	}
 	expr := "SET #status = :status, #version = :newversion, #votes = :votes"
+	// due_at follows the status: set while the request is open, removed
+	// once it is final so it leaves the status-due index.
+	names["#due"] = approval.DueAttribute
+	remove := ""
+	if due, ok := approval.NextDue(r, resendAfter); ok {
+		values[":due"] = num(due.Unix())
+		expr += ", #due = :due"
+	} else {
+		remove = " REMOVE #due"
+	}
 	if r.WriteID != "" {
 		names["#writeid"], values[":writeid"] = "write_id", str(r.WriteID)
 		expr += ", #writeid = :writeid"
@@ -85,6 +95,7 @@ func (s store) update(ctx context.Context, r approval.Request) error {
 		names["#outcome"], values[":outcome"] = "outcome", str(string(b))
 		expr += ", #outcome = :outcome"
 	}
+	expr += remove
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       s.key(r.ID),
@@ -100,6 +111,35 @@ func (s store) update(ctx context.Context, r approval.Request) error {
 		return fmt.Errorf("updating request %s: %w", r.ID, err)
 	}
 	return nil
+}
+
+// claim takes the re-send lease of a deciding request: due_at moves to
+// until and the version is bumped, if the item is still deciding at
+// r.Version (errConflict otherwise). Whoever claims re-sends; the others see
+// "being delivered" until the lease runs out.
+func (s store) claim(ctx context.Context, r approval.Request, until time.Time) (approval.Request, error) {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.table),
+		Key:                 s.key(r.ID),
+		UpdateExpression:    aws.String("SET #due = :due, #version = :newversion"),
+		ConditionExpression: aws.String("#status = :deciding AND #version = :oldversion"),
+		ExpressionAttributeNames: map[string]string{
+			"#due": approval.DueAttribute, "#version": "version", "#status": "status",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":due": num(until.Unix()), ":newversion": num(r.Version + 1), ":oldversion": num(r.Version),
+			":deciding": str(approval.StatusDeciding),
+		},
+	})
+	if isConditionFailed(err) {
+		return r, errConflict
+	}
+	if err != nil {
+		return r, fmt.Errorf("claiming the re-send of request %s: %w", r.ID, err)
+	}
+	r.Version++
+	r.DueAt = until.UTC().Truncate(time.Second)
+	return r, nil
 }
 
 // setSlackMessage remembers where the Slack app message of a request is.
@@ -156,6 +196,9 @@ func toItem(r approval.Request) map[string]types.AttributeValue {
 	if r.Outcome != nil {
 		b, _ := json.Marshal(r.Outcome)
 		item["outcome"] = str(string(b))
+	}
+	if due, ok := approval.NextDue(r, resendAfter); ok {
+		item[approval.DueAttribute] = num(due.Unix())
 	}
 	return item
 }
@@ -253,6 +296,9 @@ func fromItem(item map[string]types.AttributeValue) (approval.Request, error) {
 		CreatedAt: rd.time("created_at"), ExpiresAt: rd.time("expires_at"),
 		MinApprovals: int(rd.num("min_approvals")), Status: rd.str("status"), Version: rd.num("version"),
 		SlackChannel: rd.str("slack_channel"), SlackTS: rd.str("slack_ts"), WriteID: rd.str("write_id"),
+	}
+	if _, ok := item[approval.DueAttribute]; ok {
+		r.DueAt = rd.time(approval.DueAttribute)
 	}
 	if c := rd.str("context"); c != "" && rd.err == nil {
 		if err := json.Unmarshal([]byte(c), &r.Context); err != nil {
