@@ -198,7 +198,6 @@ func ParseAPIDecision(b []byte) (APIDecision, error) {
 	var d APIDecision
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
-	dec.UseNumber()
 	if err := dec.Decode(&d); err != nil {
 		return APIDecision{}, fmt.Errorf("%w: the body must be a JSON object with \"decision\" (\"approve\" or \"reject\"), "+
 			"an optional \"comment\" and optional \"inputs\": %s", ErrBadDecisionBody, jsonProblem(err))

@@ -1,7 +1,6 @@
 package approval
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -96,7 +95,7 @@ func TestParseAPIDecision(t *testing.T) {
 	}{
 		{"approve", `{"decision":"approve"}`, APIDecision{Decision: "approve"}, ""},
 		{"reject with comment", `{"decision":"reject","comment":"not now"}`, APIDecision{Decision: "reject", Comment: "not now"}, ""},
-		{"inputs", `{"decision":"approve","inputs":{"ticket":"OPS-1","n":2}}`, APIDecision{Decision: "approve", Inputs: map[string]any{"ticket": "OPS-1", "n": jsonNumber("2")}}, ""},
+		{"inputs", `{"decision":"approve","inputs":{"ticket":"OPS-1","n":2}}`, APIDecision{Decision: "approve", Inputs: map[string]any{"ticket": "OPS-1", "n": 2.0}}, ""},
 		{"white space after", "{\"decision\":\"approve\"}\n  ", APIDecision{Decision: "approve"}, ""},
 		{"empty", ``, APIDecision{}, "the body is empty"},
 		{"not JSON", `decision=approve`, APIDecision{}, "invalid JSON"},
@@ -227,5 +226,3 @@ func TestAPIConfigEnv(t *testing.T) {
 		t.Errorf("empty audiences: err = %v", err)
 	}
 }
-
-func jsonNumber(s string) any { return json.Number(s) }
