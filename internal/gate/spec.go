@@ -17,7 +17,9 @@ type Spec struct {
 	Slack   *SlackSpec   // nil: no Slack
 	Webhook *WebhookSpec // nil: no generic webhook
 
-	Approvers         []string
+	Approvers         []string // identities as the user wrote them (approval.ParseIdentity accepts each)
+	ApproverGroups    []string
+	LinkDecisions     string // approval.LinkDecisions*; "" means "any"
 	MinApprovals      int
 	AllowSelfApproval bool
 	RequesterPath     string
@@ -48,6 +50,9 @@ type SlackSpec struct {
 	Channel       string
 	SigningSecret string // sensitive
 	APIBaseURL    string
+	// The workspace, Enterprise Grid organisation and app the app's clicks
+	// must come from ("" = not checked).
+	TeamID, EnterpriseID, AppID string
 }
 
 // WebhookSpec is a generic signed JSON webhook.

@@ -124,7 +124,7 @@ type gateAPIModel struct {
 // validateAPI refuses an api block that would let anyone the issuer mints a
 // token for decide: the allowlist must name identities a token can have.
 func validateAPI(ctx context.Context, cfg gateResourceModel, diags *diag.Diagnostics) {
-	if cfg.API.IsNull() || cfg.API.IsUnknown() || cfg.Approvers.IsUnknown() {
+	if cfg.API.IsNull() || cfg.API.IsUnknown() || !isFullyKnown(ctx, cfg.Approvers) || !isFullyKnown(ctx, cfg.ApproverGroups) {
 		return
 	}
 	var a gateAPIModel
@@ -141,15 +141,31 @@ func validateAPI(ctx context.Context, cfg gateResourceModel, diags *diag.Diagnos
 		want, example = "email:", "ci-bot@example.com"
 	}
 	for _, ap := range stringSet(ctx, cfg.Approvers, diags) {
-		if strings.HasPrefix(ap, want) || (want == "email:" && emailRegexp.MatchString(ap)) {
+		if id, err := approval.ParseIdentity(ap); err == nil && strings.HasPrefix(id, want) {
 			return
 		}
+	}
+	if apiHasGroups(ctx, cfg) && !cfg.ApproverGroups.IsNull() && len(cfg.ApproverGroups.Elements()) > 0 {
+		return // members of approver_groups, by the tokens' groups claim
 	}
 	diags.AddAttributeError(path.Root("approvers"), "API Without API Approvers",
 		fmt.Sprintf("The api block accepts every token that %s issues for one of the audiences, and a public issuer (GitHub Actions, GitLab CI) "+
 			"issues such tokens to anyone who asks, for any audience they name. So approvers must name the API identities allowed to decide: "+
-			"with identity_claim = %q those are %q entries, e.g. %q. Add them to approvers, or remove the api block.",
+			"with identity_claim = %q those are %q entries, e.g. %q. Add them to approvers, set api.groups_claim with approver_groups, or remove the api block.",
 			a.IssuerURL.ValueString(), claim, want+"…", example))
+}
+
+// apiHasGroups reports whether API tokens can carry groups: the api block
+// sets groups_claim (unknown counts as set).
+func apiHasGroups(ctx context.Context, cfg gateResourceModel) bool {
+	if cfg.API.IsNull() || cfg.API.IsUnknown() {
+		return false
+	}
+	var a gateAPIModel
+	if diags := cfg.API.As(ctx, &a, objectAsOptions); diags.HasError() {
+		return false
+	}
+	return !a.GroupsClaim.IsNull()
 }
 
 // apiSpec builds the gate's APISpec from the api attribute (nil: no API).

@@ -16,7 +16,7 @@ import (
 func TestAccGate_apiValidation(t *testing.T) {
 	t.Parallel()
 	const ok = `approvers = ["api:repo:my-org/app:environment:prod"]` + "\n"
-	api := func(s string) string { return "name = \"t\"\n" + ok + "api = { " + s + " }" }
+	api := func(s string) string { return "name = \"t\"\nlink_decisions = \"none\"\n" + ok + "api = { " + s + " }" }
 	steps := []struct{ body, want string }{
 		{api(`issuer_url = "http://idp.example.com", audiences = ["a"]`), `api.issuer_url must use https \(http is accepted only for a loopback host`},
 		{api(`issuer_url = "ftp://idp.example.com", audiences = ["a"]`), `must use the https scheme`},
@@ -30,10 +30,11 @@ func TestAccGate_apiValidation(t *testing.T) {
 		{api(`issuer_url = "https://idp.example.com", audiences = ["a"], identity_claim = "my claim"`), `must be a claim name`},
 		{api(`issuer_url = "https://idp.example.com", audiences = ["a"], identity_claim = ""`), `must be a claim name`},
 		{api(`issuer_url = "https://idp.example.com", audiences = ["a"], groups_claim = " "`), `must be a claim name`},
+		{api(`issuer_url = "https://idp.example.com", audiences = ["a"]`) + "\napprover_groups = [\"deployers\"]", `approver_groups matches the groups claim`},
 		// A public issuer mints tokens for anyone: the allowlist must name API identities.
-		{"name = \"t\"\napi = { issuer_url = \"https://token.actions.githubusercontent.com\", audiences = [\"a\"] }", `API Without API Approvers`},
-		{"name = \"t\"\napprovers = [\"U024BE7LH\"]\napi = { issuer_url = \"https://token.actions.githubusercontent.com\", audiences = [\"a\"] }", `with identity_claim = "sub" those are "api:…" entries`},
-		{"name = \"t\"\n" + ok + "api = { issuer_url = \"https://idp.example.com\", audiences = [\"a\"], identity_claim = \"email\" }", `with identity_claim = "email" those are "email:…" entries`},
+		{"name = \"t\"\nlink_decisions = \"none\"\napi = { issuer_url = \"https://token.actions.githubusercontent.com\", audiences = [\"a\"] }", `API Without API Approvers`},
+		{"name = \"t\"\nlink_decisions = \"none\"\napprovers = [\"U024BE7LH\"]\napi = { issuer_url = \"https://token.actions.githubusercontent.com\", audiences = [\"a\"] }", `with identity_claim = "sub" those are "api:…" entries`},
+		{"name = \"t\"\nlink_decisions = \"none\"\n" + ok + "api = { issuer_url = \"https://idp.example.com\", audiences = [\"a\"], identity_claim = \"email\" }", `with identity_claim = "email" those are "email:…" entries`},
 	}
 	var ts []resource.TestStep
 	for _, s := range steps {
@@ -141,8 +142,8 @@ func (apiURLOf) CompareValues(values ...any) error {
 func testAccGateConfig_apiFake(rName, extra string) string {
 	return testProviderConfig() + fmt.Sprintf(`
 resource "manualapproval_gate" "test" {
-  name                = %[1]q
-  allow_self_approval = true
+  name           = %[1]q
+  link_decisions = "none"
   %[2]s
 }
 `, rName, extra)
