@@ -30,7 +30,7 @@ func (c *Callback) deliveringPage(status int, r approval.Request, l approval.Lin
 	return html(status, page{
 		Heading: "Being delivered", Message: beingDeliveredText(r),
 		Request: newPageRequest(r),
-		Form: &pageForm{Approve: l.Decision == approval.DecisionApprove},
+		Form:    &pageForm{Approve: l.Decision == approval.DecisionApprove},
 	}, nil)
 }
 
