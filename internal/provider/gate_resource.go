@@ -190,7 +190,7 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Validators:  []validator.Set{setvalidator.ValueStringsAre(identityValidator{})},
 			},
 			"approver_groups": schema.SetAttribute{
-				MarkdownDescription: "Groups of the single sign-on identity provider (its groups claim) whose members may decide, besides `approvers`. Needs `sso`. Defaults to empty.",
+				MarkdownDescription: "Groups of the single sign-on identity provider (its groups claim), or of the API tokens (`api.groups_claim`), whose members may decide, besides `approvers`. Needs `sso` or `api.groups_claim`. Defaults to empty.",
 				Optional:            true,
 				Computed:            true,
 				ElementType:         types.StringType,
