@@ -597,3 +597,66 @@ func path(v any, keys ...string) any {
 	}
 	return v
 }
+
+// FuzzAPIRequest sends any path, body and Authorization header to the API:
+// the answer is always JSON with a status the API documents, and nothing
+// is recorded without the valid token.
+func FuzzAPIRequest(f *testing.F) {
+	for _, s := range []struct{ method, path, auth, body string }{
+		{"POST", "/api/v1/requests/AQEBAQEBAQEBAQEBAQEBAQ/decision", "valid", `{"decision":"approve"}`},
+		{"POST", "/api/v1/requests/AQEBAQEBAQEBAQEBAQEBAQ/decision", "valid", `{"decision":"reject","comment":"x","inputs":{}}`},
+		{"GET", "/api/v1/requests?status=pending&limit=1", "valid", ""},
+		{"GET", "/api/v1/requests/AQEBAQEBAQEBAQEBAQEBAQ", "Bearer a.b.c", ""},
+		{"POST", "/api/v1/requests//decision", "", "{"},
+		{"PUT", "/api/v1/", "Basic x", "\x00"},
+	} {
+		f.Add(s.method, s.path, s.auth, s.body)
+	}
+	iss, err := acctest.StartTokenIssuer()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(iss.Close)
+	now := time.Now().UTC().Truncate(time.Second)
+	cfg := testConfig(approval.RoleCallback)
+	cfg.API = &approval.APIConfig{IssuerURL: iss.URL, Audiences: []string{testAudience}, IdentityClaim: "sub"}
+	cfg.Approvers, cfg.AllowSelfApproval = []string{ciBotID}, false
+	db := newMemTable(f)
+	cb := &Callback{
+		Base: Base{Config: cfg, SSM: newSSM("").api(), HTTP: &http.Client{Timeout: 5 * time.Second}, Now: func() time.Time { return now }},
+		DB:   db, SFN: &sfnFake{},
+	}
+	valid := iss.Token(iss.Claims(testAudience, ciBot, map[string]any{"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()}))
+	id := reqID(1)
+	r := pendingRequest(id)
+	r.CreatedAt, r.ExpiresAt, r.RequestedBy, r.MinApprovals = now, now.Add(time.Hour), "email:carol@example.com", 2
+	db.put(r)
+	documented := map[int]bool{200: true, 202: true, 400: true, 401: true, 403: true, 404: true, 405: true, 409: true, 410: true, 413: true, 503: true}
+	f.Fuzz(func(t *testing.T, method, p, auth, body string) {
+		if auth == "valid" {
+			auth = "Bearer " + valid
+		}
+		req := events.APIGatewayV2HTTPRequest{Body: body, Headers: map[string]string{"authorization": auth}}
+		path, raw, _ := strings.Cut(p, "?")
+		req.RawPath, req.RawQueryString = "/api/v1/"+strings.TrimPrefix(path, "/api/v1/"), raw
+		req.RequestContext.HTTP.Method = method
+		before := db.request(id).Version
+		resp, err := cb.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !documented[resp.StatusCode] {
+			t.Fatalf("%s %s: undocumented status %d: %s", method, p, resp.StatusCode, resp.Body)
+		}
+		var v map[string]any
+		if resp.Headers["Content-Type"] != "application/json" || json.Unmarshal([]byte(resp.Body), &v) != nil {
+			t.Fatalf("%s %s: not a JSON object: %q", method, p, resp.Body)
+		}
+		if strings.Contains(resp.Body, testTaskToken) {
+			t.Fatal("the task token in an answer")
+		}
+		if auth != "Bearer "+valid && db.request(id).Version != before {
+			t.Fatal("the request changed without the valid token")
+		}
+	})
+}
