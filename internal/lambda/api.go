@@ -122,7 +122,8 @@ func (e errTokenRefused) Error() string { return e.why }
 func (c *Callback) authenticate(ctx context.Context, req events.APIGatewayV2HTTPRequest) (apiCaller, *events.APIGatewayV2HTTPResponse) {
 	raw, ok := bearerToken(header(req, "Authorization"))
 	if !ok {
-		resp := apiError(http.StatusUnauthorized, "", "Send an OpenID Connect token of the gate's issuer: Authorization: Bearer <token>.",
+		// RFC 6750 §3.1: no error code in the challenge when no token was sent.
+		resp := apiError(http.StatusUnauthorized, apiErrInvalidToken, "Send an OpenID Connect token of the gate's issuer: Authorization: Bearer <token>.",
 			map[string]string{"WWW-Authenticate": `Bearer realm="` + apiRealm + `"`})
 		return apiCaller{}, &resp
 	}
@@ -516,6 +517,8 @@ func (c *Callback) apiDecide(ctx context.Context, req events.APIGatewayV2HTTPReq
 // checkAPIInputs vets the inputs of a decision.
 // TODO(merge): call approval.CheckDecisionInputs once the gate's inputs
 // (issue 10 §7) are in: until then a decision carries no inputs.
+//
+//nolint:unparam // the map is CheckDecisionInputs' normalised inputs once it is called here
 func checkAPIInputs(_ approval.Config, d approval.APIDecision) (map[string]any, error) {
 	if len(d.Inputs) > 0 {
 		return nil, errors.New("this gate asks for no inputs: send the decision without \"inputs\"")
