@@ -388,6 +388,23 @@ func TestAPIRules(t *testing.T) {
 			t.Errorf("Step Functions calls: %+v", c)
 		}
 	})
+	t.Run("approver groups through the groups claim", func(t *testing.T) {
+		t.Parallel()
+		h := newAPICallback(t, func(c *approval.Config) {
+			c.API.GroupsClaim = "groups"
+			c.Approvers, c.ApproverGroups = nil, []string{"deployers"}
+		})
+		id := reqID(17)
+		h.pending(id, nil)
+		outsider := h.iss.Token(h.claims(ciBot, map[string]any{"groups": []any{"readers"}}))
+		if a := h.decide(id, outsider, `{"decision":"approve"}`); a.status != http.StatusForbidden {
+			t.Errorf("outside the groups: %d %s", a.status, a.raw)
+		}
+		member := h.iss.Token(h.claims(ciBot, map[string]any{"groups": []any{"readers", "deployers"}}))
+		if a := h.decide(id, member, `{"decision":"approve"}`); a.status != http.StatusOK || a.body["result"] != "decided" {
+			t.Errorf("member of deployers: %d %s", a.status, a.raw)
+		}
+	})
 	t.Run("read needs an approver", func(t *testing.T) {
 		t.Parallel()
 		h := newAPICallback(t, func(c *approval.Config) { c.Approvers = []string{otherBotID} })
