@@ -111,6 +111,8 @@ type Config struct {
 	RequireReason string `json:"require_reason,omitempty"`
 	// Inputs are the values approvers fill in (see inputs.go).
 	Inputs []InputSpec `json:"inputs,omitempty"`
+	// API is the machine-decision API; nil = off (see api.go).
+	API *APIConfig `json:"api,omitempty"`
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -155,6 +157,7 @@ func (c Config) Env() map[string]string {
 	c.SSO.env(put)
 	put(EnvParamSSOClientSecret, c.ParamSSOClientSecret)
 	c.putInputsEnv(env)
+	c.API.putEnv(put)
 	return env
 }
 
@@ -215,6 +218,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("%s: unknown Slack format %q", EnvSlackFormat, c.SlackFormat)
 	}
 	var err error
+	if c.API, err = apiConfigFromEnv(getenv); err != nil {
+		return c, err
+	}
 	if c.MinApprovals, err = atoiDefault(getenv(EnvMinApprovals), 1); err != nil || c.MinApprovals < 1 {
 		return c, fmt.Errorf("%s must be a whole number ≥ 1, got %q", EnvMinApprovals, getenv(EnvMinApprovals))
 	}

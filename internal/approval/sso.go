@@ -144,10 +144,11 @@ func IsLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// SSO identity errors.
+// Identity errors of an ID token or an API token's claims (SSOIdentity,
+// APIIdentity).
 var (
-	ErrEmailNotVerified = errors.New("the identity provider does not say the e-mail address is verified (email_verified is not true)")
-	ErrNoIdentityClaim  = errors.New("the ID token has no usable identity claim")
+	ErrEmailNotVerified = errors.New("the e-mail address is not verified (email_verified is not true)")
+	ErrNoIdentityClaim  = errors.New("the token has no usable identity claim")
 )
 
 // SSOIdentity returns the canonical identity of an ID token's claims:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
@@ -13,24 +12,13 @@ import (
 )
 
 // routeKeys are the callback API's routes: the confirm page and decision of
-// a signed link, and Slack's interactivity requests.
+// a signed link, and Slack's interactivity requests (plus apiRouteKeys with
+// an api block, see api_routes.go).
 var routeKeys = []string{"GET /r/{id}", "POST /r/{id}", "POST /slack/interactions"}
 
 // ssoRouteKey is where the identity provider sends people back after they
 // signed in: a route only while the gate has sso.
 const ssoRouteKey = "GET /auth/callback"
-
-// wantedRoutes are the routes the Spec needs; optionalRoutes those that
-// exist only with their feature, removed without it.
-func (r *run) wantedRoutes() []string {
-	keys := append([]string(nil), routeKeys...)
-	if r.spec.SSO != nil {
-		keys = append(keys, ssoRouteKey)
-	}
-	return keys
-}
-
-var optionalRoutes = []string{ssoRouteKey}
 
 // Throttling of the callback API: people click a few times a minute; a
 // flood of requests is not a person.
@@ -219,21 +207,8 @@ func (r *run) ensureAPIWiring(ctx context.Context) error {
 	target := "integrations/" + integrationID
 
 	// Routes, the stage and the permission are independent of each other.
-	steps := []func(context.Context) error{}
-	wanted := r.wantedRoutes()
-	for _, rt := range routes {
-		key := aws.ToString(rt.RouteKey)
-		if slices.Contains(optionalRoutes, key) && !slices.Contains(wanted, key) {
-			steps = append(steps, func(ctx context.Context) error {
-				_, err := c.DeleteRoute(ctx, &apigatewayv2.DeleteRouteInput{ApiId: aws.String(id), RouteId: rt.RouteId})
-				if hasCode(err, "NotFoundException") {
-					return nil
-				}
-				return wrapf(err, "deleting API Gateway v2 route (%s %q)", id, key)
-			})
-		}
-	}
-	for _, key := range wanted {
+	steps := r.deleteRouteSteps(id, routes)
+	for _, key := range r.wantedRouteKeys() {
 		var have *apitypes.Route
 		for i := range routes {
 			if aws.ToString(routes[i].RouteKey) == key {
@@ -363,13 +338,10 @@ func (r *run) readAPI(ctx context.Context) error {
 	if integrationID == "" {
 		r.drifted("API Gateway v2 integration of %s: missing", id)
 	}
-	wanted := r.wantedRoutes()
-	for _, rt := range routes {
-		if key := aws.ToString(rt.RouteKey); slices.Contains(optionalRoutes, key) && !slices.Contains(wanted, key) {
-			r.drifted("API Gateway v2 route %s %q: not configured", id, key)
-		}
+	for _, rt := range r.unwantedRoutes(routes) {
+		r.drifted("API Gateway v2 route %s %q: not configured", id, aws.ToString(rt.RouteKey))
 	}
-	for _, key := range wanted {
+	for _, key := range r.wantedRouteKeys() {
 		found := false
 		for _, rt := range routes {
 			if aws.ToString(rt.RouteKey) == key {

@@ -78,6 +78,7 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 	if o := hc.SSO; o.Enabled() {
 		spec.SSO = &SSOSpec{IssuerURL: o.IssuerURL, ClientID: o.ClientID, Scopes: o.Scopes, IdentityClaim: o.IdentityClaim, GroupsClaim: o.GroupsClaim}
 	}
+	spec.API = apiSpecFromConfig(hc.API)
 
 	// The rest: retention, subscriptions, boundary, key, custom domain.
 	if err := parallel(ctx,

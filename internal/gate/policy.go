@@ -90,6 +90,9 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			// asynchronous invocation of this function, and only this one.
 			allow("FinishSlackClicks", []string{"lambda:InvokeFunction"}, a.function(kindCallback)),
 		)
+		if spec.API != nil { // the API lists pending requests through the index
+			st = append(st, allow("ListPendingRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+dueIndexName))
+		}
 	}
 	if spec.KMSKeyARN != "" {
 		st = append(st, allow("UseGateKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, spec.KMSKeyARN))

@@ -338,6 +338,7 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		c.ParamSSOClientSecret = r.n.param(paramSSOClientSecret)
 	}
 	scopeSecrets(s, kind, &c)
+	c.API = s.API.handlerConfig()
 	return c
 }
 

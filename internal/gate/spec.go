@@ -38,6 +38,8 @@ type Spec struct {
 
 	CallbackBaseURL string // optional custom domain; empty: the API's endpoint
 
+	API *APISpec // nil: no machine-decision API (api_routes.go)
+
 	LogRetentionDays       int32
 	Architecture           string // "arm64" | "x86_64"
 	MemoryMB               int32

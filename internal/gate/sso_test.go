@@ -43,7 +43,7 @@ func TestSSO_secretForTheCallbackOnly(t *testing.T) {
 	if reads(kindNotifier) || !reads(kindCallback) {
 		t.Fatalf("may read the SSO secret: notifier %v, callback %v (want false, true)", reads(kindNotifier), reads(kindCallback))
 	}
-	if slices.Contains((&run{spec: Spec{Name: "g"}}).wantedRoutes(), ssoRouteKey) || !slices.Contains(r.wantedRoutes(), ssoRouteKey) {
+	if slices.Contains((&run{spec: Spec{Name: "g"}}).wantedRouteKeys(), ssoRouteKey) || !slices.Contains(r.wantedRouteKeys(), ssoRouteKey) {
 		t.Fatal("the /auth/callback route must exist exactly when sso is set")
 	}
 }

@@ -23,7 +23,7 @@ const slackBudget = 2500 * time.Millisecond
 
 // Callback is the handler of the callback function behind the gate's HTTP
 // API: GET and POST /r/{id} for signed links, POST /slack/interactions for
-// the Slack app's buttons.
+// the Slack app's buttons; /api/v1/… for machines (api.go).
 type Callback struct {
 	Base
 	DB  DynamoDB
@@ -35,7 +35,8 @@ type Callback struct {
 	FunctionName string
 
 	once sync.Once
-	sso  ssoRP // the OpenID Connect relying party, when the gate has SSO
+	sso  ssoRP       // the OpenID Connect relying party, when the gate has SSO
+	apiv apiVerifier // api.go
 }
 
 // Handle serves one HTTP API request (payload format 2.0). It never returns
@@ -54,6 +55,10 @@ func (c *Callback) route(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	path := req.RawPath
 	if path == "" {
 		path = req.RequestContext.HTTP.Path
+	}
+	if i := strings.Index(path+"/", approval.APIPathPrefix+"/"); i >= 0 {
+		resp, id = c.apiRoute(ctx, req, path[i+len(approval.APIPathPrefix):])
+		return resp, "api", id
 	}
 	if strings.HasSuffix(path, "/slack/interactions") {
 		if method != http.MethodPost {

@@ -737,7 +737,7 @@ func TestCallback_freshDecidingIsNotResent(t *testing.T) {
 		sfnCalls int
 	}{
 		{"the decider, at once", time.Second, "Alice", 202, 0},
-		{"another link holder, at once", time.Second, "Bob", 202, 0},
+		{"another link holder, at once (links are anonymous)", time.Second, "Bob", 202, 0},
 		{"the decider, after the lease", resendAfter + time.Second, "Alice", 200, 1},
 		{"another link holder, after the lease", resendAfter + time.Second, "Bob", 409, 1},
 	}

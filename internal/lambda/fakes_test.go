@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -39,7 +40,7 @@ type memTable struct {
 	afterGet func()
 	puts     int
 	updates  int
-	queries  int
+	queries  int // api_test.go
 }
 
 func newMemTable(t testing.TB) *memTable {
@@ -361,19 +362,25 @@ func (s *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-// Query supports the sweep's query of the status-due index:
-// "#st = :st AND #due <= :now", items in due_at order, Limit and
-// ExclusiveStartKey (by id). queries counts the calls.
+// Query fakes a query of the status-due index, as the sweep makes it
+// ("#st = :st AND #due <= :now") and the API's listing ("#st = :st"):
+// items with the status asked for and a due_at (the index is sparse), by
+// due_at then id, Limit at a time, LastEvaluatedKey holding the table and
+// index keys as on AWS. queries counts the calls.
 func (m *memTable) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.checkPlaceholders(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	m.queries++
-	if aws.ToString(in.IndexName) != approval.DueIndexName || aws.ToString(in.KeyConditionExpression) != "#st = :st AND #due <= :now" {
-		m.t.Fatalf("unsupported query %s on %q", aws.ToString(in.KeyConditionExpression), aws.ToString(in.IndexName))
+	cond := aws.ToString(in.KeyConditionExpression)
+	if aws.ToString(in.IndexName) != approval.DueIndexName || (cond != "#st = :st AND #due <= :now" && cond != "#st = :st") || in.ExpressionAttributeNames["#st"] != "status" {
+		m.t.Fatalf("unsupported query %s on %q", cond, aws.ToString(in.IndexName))
 	}
 	status := in.ExpressionAttributeValues[":st"].(*types.AttributeValueMemberS).Value //nolint:forcetypeassert // the store writes them
-	now, _ := strconv.ParseInt(in.ExpressionAttributeValues[":now"].(*types.AttributeValueMemberN).Value, 10, 64)
+	now := int64(math.MaxInt64)
+	if v, ok := in.ExpressionAttributeValues[":now"].(*types.AttributeValueMemberN); ok {
+		now, _ = strconv.ParseInt(v.Value, 10, 64)
+	}
 	type hit struct {
 		id  string
 		due int64
@@ -396,20 +403,25 @@ func (m *memTable) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*
 		}
 		return hits[i].id < hits[j].id
 	})
-	if k, ok := in.ExclusiveStartKey["id"].(*types.AttributeValueMemberS); ok {
+	if k := in.ExclusiveStartKey; k != nil {
+		id, _ := k["id"].(*types.AttributeValueMemberS)
+		if id == nil {
+			m.t.Fatalf("ExclusiveStartKey without id: %v", k)
+		}
 		for i, h := range hits {
-			if h.id == k.Value {
+			if h.id == id.Value {
 				hits = hits[i+1:]
 				break
 			}
 		}
 	}
 	out := &dynamodb.QueryOutput{}
-	for i, h := range hits {
-		if in.Limit != nil && int32(i) == *in.Limit {
-			out.LastEvaluatedKey = map[string]types.AttributeValue{"id": str(hits[i-1].id)}
-			break
-		}
+	if limit := int(aws.ToInt32(in.Limit)); limit > 0 && len(hits) > limit {
+		hits = hits[:limit]
+		last := m.items[hits[limit-1].id]
+		out.LastEvaluatedKey = map[string]types.AttributeValue{"id": last["id"], "status": last["status"], approval.DueAttribute: last[approval.DueAttribute]}
+	}
+	for _, h := range hits {
 		out.Items = append(out.Items, cloneItem(m.items[h.id]))
 	}
 	return out, nil

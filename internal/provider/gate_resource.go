@@ -190,7 +190,7 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Validators:  []validator.Set{setvalidator.ValueStringsAre(identityValidator{})},
 			},
 			"approver_groups": schema.SetAttribute{
-				MarkdownDescription: "Groups of the single sign-on identity provider (its groups claim) whose members may decide, besides `approvers`. Needs `sso`. Defaults to empty.",
+				MarkdownDescription: "Groups of the single sign-on identity provider (its groups claim), or of the API tokens (`api.groups_claim`), whose members may decide, besides `approvers`. Needs `sso` or `api.groups_claim`. Defaults to empty.",
 				Optional:            true,
 				Computed:            true,
 				ElementType:         types.StringType,
@@ -339,6 +339,8 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Validators: []validator.String{stringvalidator.RegexMatches(kmsKeyARNRegexp, "must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")},
 			},
 
+			"api": apiSchemaAttribute(), // gate_resource_api.go
+
 			"topic_arn": schema.StringAttribute{
 				MarkdownDescription: "ARN of the gate's SNS topic. Subscribe more endpoints to it as needed.",
 				Computed:            true,
@@ -380,6 +382,7 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Computed:      true,
 				PlanModifiers: stable,
 			},
+			"api_url": apiURLAttribute(),
 			"bundle_sha256": schema.StringAttribute{
 				MarkdownDescription: "Hex SHA-256 of the Lambda deployment package. The package is embedded in the provider, so a provider " +
 					"release with new handler code shows as an in-place update.",
@@ -451,6 +454,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 	}
 
 	validateInputs(ctx, cfg.Inputs, &resp.Diagnostics)
+	validateAPI(ctx, cfg, &resp.Diagnostics)
 
 	if !cfg.MinApprovals.IsNull() && !cfg.MinApprovals.IsUnknown() && !cfg.Approvers.IsNull() && !cfg.Approvers.IsUnknown() {
 		n := len(cfg.Approvers.Elements())
@@ -592,6 +596,8 @@ func (r *gateResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		}
 	}
 	plan.SSORedirectURI = ssoRedirectURI(plan.CallbackURL)
+
+	plan.APIURL = planAPIURL(plan.API, plan.CallbackURL)
 
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -792,6 +798,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 		spec.Webhook = &gate.WebhookSpec{URL: w.URL.ValueString(), Secret: w.Secret.ValueString()}
 	}
 	spec.SSO = ssoSpec(ctx, m.SSO, &diags)
+	spec.API = apiSpec(ctx, m.API, &diags)
 	return spec, diags
 }
 
@@ -848,6 +855,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		KMSKeyARN:               stringOrNull(spec.KMSKeyARN),
 		BundleSHA256:            stringOrNull(status.BundleSHA256),
 		Drift:                   listOf(status.Drift),
+		API:                     apiObject(spec.API),
 	}
 	if s := spec.Slack; s != nil {
 		m.Slack = types.ObjectValueMust(gateSlackAttrTypes, map[string]attr.Value{
@@ -948,6 +956,7 @@ func (m *gateResourceModel) applyStatus(s gate.Status) {
 	set(&m.APIID, s.APIID)
 	set(&m.CallbackURL, s.CallbackURL)
 	m.SSORedirectURI = ssoRedirectURI(m.CallbackURL)
+	m.APIURL = planAPIURL(m.API, m.CallbackURL)
 	set(&m.TaskStateJSON, s.TaskStateJSON)
 	set(&m.StateMachinePolicyJSON, s.StateMachinePolicyJSON)
 }
@@ -1019,6 +1028,7 @@ type gateResourceModel struct {
 	LambdaMemoryMB          types.Int64  `tfsdk:"lambda_memory_mb"`
 	PermissionsBoundaryARN  types.String `tfsdk:"permissions_boundary_arn"`
 	KMSKeyARN               types.String `tfsdk:"kms_key_arn"`
+	API                     types.Object `tfsdk:"api"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`
@@ -1028,6 +1038,7 @@ type gateResourceModel struct {
 	CallbackRoleARN        types.String `tfsdk:"callback_role_arn"`
 	APIID                  types.String `tfsdk:"api_id"`
 	CallbackURL            types.String `tfsdk:"callback_url"`
+	APIURL                 types.String `tfsdk:"api_url"`
 	BundleSHA256           types.String `tfsdk:"bundle_sha256"`
 	TaskStateJSON          types.String `tfsdk:"task_state_json"`
 	StateMachinePolicyJSON types.String `tfsdk:"state_machine_policy_json"`

@@ -98,10 +98,11 @@ func validateIdentity(ctx context.Context, cfg gateResourceModel, diags *diag.Di
 	}
 	hasSSO := linksProveIdentity(cfg)
 
-	if !cfg.ApproverGroups.IsNull() && len(cfg.ApproverGroups.Elements()) > 0 && !hasSSO {
+	if !cfg.ApproverGroups.IsNull() && len(cfg.ApproverGroups.Elements()) > 0 && !hasSSO && !apiHasGroups(ctx, cfg) {
 		diags.AddAttributeError(path.Root("approver_groups"), "Approver Groups Need Single Sign-On",
-			"approver_groups matches the groups claim of the single sign-on identity provider, and this gate has no sso block, "+
-				"so no vote could ever carry a group. Add an sso block, or list people in approvers instead of approver_groups.")
+			"approver_groups matches the groups claim of the single sign-on identity provider (or of the API's tokens, api.groups_claim), "+
+				"and this gate has neither an sso block nor api.groups_claim, so no vote could ever carry a group. "+
+				"Add an sso block or set api.groups_claim, or list people in approvers instead of approver_groups.")
 	}
 
 	type control struct {
