@@ -508,22 +508,25 @@ func (c *Callback) apiDecide(ctx context.Context, req events.APIGatewayV2HTTPReq
 		return apiError(http.StatusBadRequest, apiErrBadRequest, capitalize(strings.TrimPrefix(err.Error(), approval.ErrBadDecisionBody.Error()+": "))+".", nil)
 	}
 	if d.Inputs, err = checkAPIInputs(c.Config, d); err != nil {
-		return apiError(http.StatusBadRequest, apiErrBadRequest, capitalize(err.Error())+".", nil)
+		b := map[string]any{"error": apiErrBadRequest, "message": capitalize(err.Error()) + "."}
+		var ie *approval.InputsError
+		if errors.As(err, &ie) {
+			problems := make([]string, len(ie.Problems))
+			for i, p := range ie.Problems {
+				problems[i] = p.String()
+			}
+			b["problems"] = problems
+		}
+		return apiJSON(http.StatusBadRequest, b, nil)
 	}
 	r, res, err := c.vote(ctx, id, apiVote(caller, d, c.Now()), nil)
 	return c.apiVoteAnswer(r, res, err)
 }
 
-// checkAPIInputs vets the inputs of a decision.
-// TODO(merge): call approval.CheckDecisionInputs once the gate's inputs
-// (issue 10 §7) are in: until then a decision carries no inputs.
-//
-//nolint:unparam // the map is CheckDecisionInputs' normalised inputs once it is called here
-func checkAPIInputs(_ approval.Config, d approval.APIDecision) (map[string]any, error) {
-	if len(d.Inputs) > 0 {
-		return nil, errors.New("this gate asks for no inputs: send the decision without \"inputs\"")
-	}
-	return nil, nil
+// checkAPIInputs vets a decision's reason and inputs under the gate's
+// require_reason and inputs, as the confirm page and the Slack modal do.
+func checkAPIInputs(c approval.Config, d approval.APIDecision) (map[string]any, error) {
+	return approval.CheckDecisionInputs(c, d.Decision, d.Comment, d.Inputs)
 }
 
 // apiVoteAnswer is the answer to a vote: 200 with the request, or the

@@ -369,7 +369,7 @@ func TestAPIBodies(t *testing.T) {
 		{"unknown field", `{"decision":"approve","name":"alice"}`, http.StatusBadRequest, `unknown field \"name\"`},
 		{"unknown decision", `{"decision":"maybe"}`, http.StatusBadRequest, `got \"maybe\"`},
 		{"no decision", `{}`, http.StatusBadRequest, "is missing"},
-		{"inputs on a gate without inputs", `{"decision":"approve","inputs":{"ticket":"OPS-1"}}`, http.StatusBadRequest, "no inputs"},
+		{"inputs on a gate without inputs", `{"decision":"approve","inputs":{"ticket":"OPS-1"}}`, http.StatusBadRequest, "ticket"},
 		{"too large", `{"decision":"approve","comment":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, http.StatusRequestEntityTooLarge, "larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -613,4 +613,36 @@ func FuzzAPIRequest(f *testing.F) {
 			t.Fatal("the request changed without the valid token")
 		}
 	})
+}
+
+// TestAPIInputs: the API checks a decision's reason and inputs like the
+// confirm page: a missing required input or reason is a 400 naming it, with
+// nothing decided; valid values reach the outcome.
+func TestAPIInputs(t *testing.T) {
+	t.Parallel()
+	h := newAPICallback(t, withInputs)
+	id := reqID(9)
+	h.pending(id, nil)
+	for _, body := range []string{
+		`{"decision":"approve","inputs":{"ticket":"OPS-1"}}`,                           // confirm is required
+		`{"decision":"reject"}`,                                                        // a rejection needs a reason
+		`{"decision":"approve","inputs":{"ticket":"OPS-1","confirm":true,"env":"qa"}}`, // not a choice
+	} {
+		if a := h.decide(id, h.token(ciBot), body); a.status != http.StatusBadRequest || a.body["problems"] == nil {
+			t.Errorf("%s: %d %s, want 400 with the problems", body, a.status, a.raw)
+		}
+	}
+	if n := len(h.sfn.Calls()); n != 0 {
+		t.Fatalf("%d Step Functions calls after refused decisions", n)
+	}
+	if a := h.decide(id, h.token(ciBot), `{"decision":"approve","inputs":{"ticket":"OPS-1","confirm":true,"env":"prod","replicas":3}}`); a.status != http.StatusOK {
+		t.Fatalf("valid decision: %d %s", a.status, a.raw)
+	}
+	var out approval.Outcome
+	if err := json.Unmarshal([]byte(h.sfn.Calls()[0].Output), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Inputs["ticket"] != "OPS-1" || out.Inputs["env"] != "prod" || out.Inputs["replicas"] != float64(3) || out.Inputs["confirm"] != true {
+		t.Errorf("outcome inputs %v", out.Inputs)
+	}
 }
