@@ -22,6 +22,11 @@ module "approval" {
   timeout_seconds = 2 * 86400
   email_addresses = ["dba@example.com", "oncall@example.com"]
 
+  # An e-mail link proves only that its holder has it, not who they are: it
+  # cannot enforce the default self-approval ban, so self-approval is allowed
+  # here. Add sso to the gate to know who decides.
+  allow_self_approval = true
+
   task_state_options = {
     title          = "Run the database migration?"
     fields         = { migration = "$.migration.id" }

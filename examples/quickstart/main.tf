@@ -43,6 +43,9 @@ resource "manualapproval_gate" "this" {
   timeout_seconds           = 3600
   include_execution_context = var.include_execution_context
   email_addresses           = var.email_addresses
+  # Links prove only possession, not who clicks: without sso they cannot
+  # enforce the default self-approval ban, so the demo allows self-approval.
+  allow_self_approval = true
 
   slack = var.slack_webhook_url == null ? null : {
     webhook_url = var.slack_webhook_url

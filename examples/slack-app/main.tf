@@ -27,6 +27,8 @@ variable "slack_signing_secret" {
 # A Slack app posts to #deployments with Approve/Reject buttons. Only the
 # three release managers may decide, and two of them must approve; one
 # rejection rejects. The message is updated in place with the outcome.
+# Slack tells the gate who clicked, so these controls hold there; a link
+# (e-mail, SMS) proves no identity, so links may only reject.
 resource "manualapproval_gate" "release" {
   name            = "release-prod"
   timeout_seconds = 4 * 3600
@@ -35,12 +37,19 @@ resource "manualapproval_gate" "release" {
     bot_token      = var.slack_bot_token
     channel        = "C0123DEPLOY"
     signing_secret = var.slack_signing_secret
+    # The workspace the clicks must come from (and, optionally, the app).
+    team_id = "T024BE7LD"
+    app_id  = "A0KRD7HC3"
   }
 
-  approvers           = ["U024BE7LH", "U0G9QF9C6", "W012A3CDE"]
+  # Slack user ids, or e-mail addresses when the app has users:read.email.
+  approvers           = ["U024BE7LH", "U0G9QF9C6", "release-manager@example.com"]
   min_approvals       = 2
   allow_self_approval = false
-  requester_path      = "$.requested_by"
+  # requested_by must be an identity (a Slack user id or an e-mail address)
+  # set by a trusted starter, e.g. a CI role, not by the people approving.
+  requester_path = "$.requested_by"
+  link_decisions = "reject_only"
 }
 
 output "slack_interactivity_url" {

@@ -44,6 +44,8 @@ resource "manualapproval_gate" "deploy" {
   timeout_seconds = 86400
   slack           = { webhook_url = var.slack_webhook_url }
   email_addresses = ["oncall@example.com"]
+  # Links prove no identity: without sso the self-approval ban cannot hold.
+  allow_self_approval = true
 
   # Only this state machine's executions can be resumed by the gate.
   allowed_state_machine_arns = [local.state_machine_arn]

@@ -27,7 +27,8 @@ import (
 // Slack is a local Slack for end-to-end tests and the demo. It serves the
 // three routes the notifier posts to, an incoming webhook (WebhookURL), a
 // Workflow Builder trigger (WorkflowURL) and the Web API (APIBaseURL:
-// chat.postMessage, chat.update, chat.postEphemeral), records what arrives
+// chat.postMessage, chat.update, chat.postEphemeral, and users.info for the
+// callback's e-mail look-up, see SetUserEmail), records what arrives
 // as Messages, and plays the part of a Slack user clicking an app button
 // (Click), signing the interaction like Slack does. GET URL+"/" is an inbox
 // page listing every message.
@@ -37,6 +38,10 @@ import (
 type Slack struct {
 	URL           string // http://127.0.0.1:<port>
 	SigningSecret string // signs Click; set it before the first Click
+	// TeamID and AppID are the workspace and app a Click comes from
+	// (DefaultSlackTeamID and DefaultSlackAppID unless changed before a
+	// Click); EnterpriseID is its Enterprise Grid organisation ("" = none).
+	TeamID, EnterpriseID, AppID string
 
 	srv *http.Server
 
@@ -50,6 +55,7 @@ type Slack struct {
 	seq         int
 	channels    map[string]string // channel id -> name
 	lastClick   map[string]string // channel id -> ts of the message clicked last
+	users       map[string]slackUserProfile
 	responses   map[string]string // response_url id -> message ts
 	changed     chan struct{}
 }
@@ -104,6 +110,18 @@ const (
 // DefaultSlackUser is the user id the inbox page clicks as by default.
 const DefaultSlackUser = "U024BE7LH"
 
+// The workspace and app of the local Slack's clicks by default.
+const (
+	DefaultSlackTeamID = "T000LOCAL"
+	DefaultSlackAppID  = "A000LOCAL"
+)
+
+// slackUserProfile is what users.info tells about a user.
+type slackUserProfile struct {
+	email     string
+	confirmed bool
+}
+
 // maxSlackBody is the largest request body the local Slack reads.
 const maxSlackBody = 1 << 20
 
@@ -123,6 +141,9 @@ func StartSlackOn(addr, signingSecret string) (*Slack, error) {
 	s := &Slack{
 		URL:           "http://" + ln.Addr().String(),
 		SigningSecret: signingSecret,
+		TeamID:        DefaultSlackTeamID,
+		AppID:         DefaultSlackAppID,
+		users:         map[string]slackUserProfile{},
 		channels:      map[string]string{},
 		lastClick:     map[string]string{},
 		responses:     map[string]string{},
@@ -134,6 +155,22 @@ func StartSlackOn(addr, signingSecret string) (*Slack, error) {
 	mux.Handle("POST /services/", s.slackRoute(s.serveWebhook))
 	mux.Handle("POST /workflows/", s.slackRoute(s.serveWorkflow))
 	mux.Handle("POST /api/{method}", s.slackRoute(s.serveAPI))
+	// users.info is a read: not scripted, not counted as an attempt.
+	mux.HandleFunc("POST /api/users.info", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSlackBody))
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		s.mu.Lock()
+		want := s.botToken
+		s.mu.Unlock()
+		switch {
+		case err != nil:
+			http.Error(w, "request_too_large", http.StatusRequestEntityTooLarge)
+		case !ok || tok == "" || (want != "" && !hmac.Equal([]byte(tok), []byte(want))) || (want == "" && !strings.HasPrefix(tok, "xoxb-")):
+			slackAPIError(w, "invalid_auth")
+		default:
+			s.usersInfo(w, body)
+		}
+	})
 	mux.Handle("POST /response/{id}", s.slackRoute(s.serveResponse))
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
@@ -166,6 +203,16 @@ func (s *Slack) SetBotToken(tok string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.botToken = tok
+}
+
+// SetUserEmail sets the profile e-mail users.info gives for userID, and
+// whether the user confirmed it (is_email_confirmed). A user without one
+// gets a profile without e-mail, as Slack answers an app lacking
+// users:read.email.
+func (s *Slack) SetUserEmail(userID, email string, confirmed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[userID] = slackUserProfile{email: email, confirmed: confirmed}
 }
 
 // SetCallbackURL sets the callback URL (a gate's callback_url) the inbox
@@ -595,6 +642,30 @@ func (s *Slack) serveAPI(w http.ResponseWriter, r *http.Request, body []byte) {
 	handle(w, obj)
 }
 
+// usersInfo answers users.info (form-encoded, as Slack documents it: the
+// method takes no JSON body): the user object with the profile e-mail set by
+// SetUserEmail.
+func (s *Slack) usersInfo(w http.ResponseWriter, body []byte) {
+	form, err := url.ParseQuery(string(body))
+	user := form.Get("user")
+	if err != nil || user == "" {
+		slackAPIError(w, "user_not_found")
+		return
+	}
+	s.mu.Lock()
+	p, ok := s.users[user]
+	team := s.TeamID
+	s.mu.Unlock()
+	profile := map[string]any{"real_name": strings.ToLower(user), "display_name": strings.ToLower(user)}
+	if ok && p.email != "" {
+		profile["email"] = p.email
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "user": map[string]any{
+		"id": user, "team_id": team, "name": strings.ToLower(user), "deleted": false, "is_bot": false,
+		"is_email_confirmed": ok && p.confirmed, "profile": profile,
+	}})
+}
+
 func (s *Slack) postMessage(w http.ResponseWriter, obj map[string]any) {
 	ch, _ := obj["channel"].(string)
 	if ch == "" {
@@ -814,7 +885,12 @@ func (s *Slack) interactionBody(m Message, actionID, userID, userName string) ([
 		s.lastClick[m.Channel] = m.TS
 	}
 	chName := s.channels[m.Channel]
+	team, enterprise, app := s.TeamID, s.EnterpriseID, s.AppID
 	s.mu.Unlock()
+	var grid any // null outside Enterprise Grid, as Slack sends it
+	if enterprise != "" {
+		grid = map[string]any{"id": enterprise, "name": "local grid"}
+	}
 
 	now := time.Now()
 	actionTS := fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)
@@ -824,15 +900,15 @@ func (s *Slack) interactionBody(m Message, actionID, userID, userName string) ([
 	}
 	payload := map[string]any{
 		"type":       "block_actions",
-		"user":       map[string]any{"id": userID, "username": userName, "name": userName, "team_id": "T000LOCAL"},
-		"api_app_id": "A000LOCAL",
+		"user":       map[string]any{"id": userID, "username": userName, "name": userName, "team_id": team},
+		"api_app_id": app,
 		"token":      "LocalVerificationToken",
 		"container": map[string]any{
 			"type": "message", "message_ts": m.TS, "channel_id": m.Channel, "is_ephemeral": false,
 		},
 		"trigger_id":            fmt.Sprintf("%d.%d.%s", now.Unix(), now.Nanosecond(), strings.ToLower(respID)),
-		"team":                  map[string]any{"id": "T000LOCAL", "domain": "local"},
-		"enterprise":            nil,
+		"team":                  map[string]any{"id": team, "domain": "local"},
+		"enterprise":            grid,
 		"is_enterprise_install": false,
 		"channel":               map[string]any{"id": m.Channel, "name": chName},
 		"message":               postedMessage(m.Body, m.TS),

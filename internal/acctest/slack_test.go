@@ -392,7 +392,7 @@ func TestSlackClick(t *testing.T) {
 		t.Fatal(err)
 	}
 	if act.RequestID != goldenID || act.Decision != approval.DecisionApprove || act.Channel != "C0DEPLOY" || act.TS != m.TS ||
-		act.Vote.Approver.ID != "U024BE7LH" || act.Vote.Approver.Name != "spengler" || act.Vote.Approver.Via != approval.ViaSlack {
+		act.Vote.Approver.ID != "slack:U024BE7LH" || act.Vote.Approver.Name != "spengler" || act.Vote.Approver.Via != approval.ViaSlack {
 		t.Errorf("parsed %+v", act)
 	}
 
@@ -545,7 +545,7 @@ func TestSlackInboxClick(t *testing.T) {
 	}
 	_, body := cb.last(t)
 	act, err := approval.ParseInteraction(body)
-	if err != nil || act.Decision != approval.DecisionReject || act.Vote.Approver.ID != "U0BOB" || act.RequestID != goldenID {
+	if err != nil || act.Decision != approval.DecisionReject || act.UserID != "U0BOB" || act.TeamID != DefaultSlackTeamID || act.AppID != DefaultSlackAppID || act.RequestID != goldenID {
 		t.Errorf("callback got %+v, %v", act, err)
 	}
 	m, _ = s.Message(m.TS)
@@ -625,5 +625,54 @@ func TestDisplayMrkdwn(t *testing.T) {
 		if got := displayMrkdwn(in); got != want {
 			t.Errorf("displayMrkdwn(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestSlackUsersInfo: users.info gives the e-mail a test set, with its
+// confirmation, and needs the bot token.
+func TestSlackUsersInfo(t *testing.T) {
+	t.Parallel()
+	s, err := StartSlack("secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.SetBotToken("xoxb-1")
+	s.SetUserEmail("U0ALICE01", "alice@example.com", true)
+	s.SetUserEmail("U0BOB0001", "bob@example.com", false)
+	call := func(token, user string) map[string]any {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.APIBaseURL()+"/users.info", strings.NewReader("user="+user))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		token, user, email string
+		ok, confirmed      bool
+	}{
+		{"xoxb-1", "U0ALICE01", "alice@example.com", true, true},
+		{"xoxb-1", "U0BOB0001", "bob@example.com", true, false},
+		{"xoxb-1", "U0CAROL01", "", true, false},
+		{"xoxb-2", "U0ALICE01", "", false, false},
+	} {
+		out := call(tt.token, tt.user)
+		user, _ := out["user"].(map[string]any)
+		profile, _ := user["profile"].(map[string]any)
+		email, _ := profile["email"].(string)
+		if out["ok"] != tt.ok || email != tt.email || (tt.ok && user["is_email_confirmed"] != tt.confirmed) || (tt.ok && user["team_id"] != DefaultSlackTeamID) {
+			t.Errorf("users.info(%s, %s) = %v", tt.token, tt.user, out)
+		}
+	}
+	if n := s.Attempts(); n != 0 {
+		t.Errorf("users.info counted as %d attempts, want 0", n)
 	}
 }

@@ -187,10 +187,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.LinkDecisions == "" {
 		c.LinkDecisions = LinkDecisionsAny
 	}
-	if ids, err := CanonicalIdentities(c.Approvers); err != nil {
+	if _, err := CanonicalIdentities(c.Approvers); err != nil {
 		return c, fmt.Errorf("%s: %w", EnvApprovers, err)
-	} else if len(ids) > 0 {
-		c.Approvers = ids
 	}
 	if !slices.Contains(LinkDecisionsValues, c.LinkDecisions) {
 		return c, fmt.Errorf("%s must be one of %s, got %q", EnvLinkDecisions, strings.Join(LinkDecisionsValues, ", "), c.LinkDecisions)

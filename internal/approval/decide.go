@@ -25,10 +25,21 @@ type Policy struct {
 	AllowSelfApproval bool
 }
 
-// PolicyFromConfig returns the policy of a gate.
+// PolicyFromConfig returns the policy of a gate, its approvers in canonical
+// form (an entry that is not an identity, which ConfigFromEnv refuses,
+// matches nobody).
 func PolicyFromConfig(c Config) Policy {
+	var approvers []string
+	for _, a := range c.Approvers {
+		if id, err := ParseIdentity(a); err == nil {
+			approvers = append(approvers, id)
+		}
+	}
+	if len(c.Approvers) > 0 && len(approvers) == 0 {
+		approvers = []string{"-"} // an allowlist of only invalid entries still allows nobody
+	}
 	return Policy{
-		Approvers: c.Approvers, ApproverGroups: c.ApproverGroups, LinkDecisions: c.LinkDecisions,
+		Approvers: approvers, ApproverGroups: c.ApproverGroups, LinkDecisions: c.LinkDecisions,
 		MinApprovals: c.MinApprovals, AllowSelfApproval: c.AllowSelfApproval,
 	}
 }
@@ -246,8 +257,7 @@ func (r Request) approvers() []Vote {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

@@ -20,6 +20,7 @@ resource "manualapproval_gate" "test" {
   name                      = %[1]q
   timeout_seconds           = 600
   include_execution_context = false
+  allow_self_approval       = true
 }
 
 output "deploy_step" {

@@ -20,6 +20,8 @@ resource "manualapproval_gate" "test" {
   name                      = %[1]q
   timeout_seconds           = 60
   include_execution_context = false
+  # Links approve and prove no identity: no self-approval ban.
+  allow_self_approval = true
 }
 `, acctest.RandomName()), []scenario{
 		{"1 approve by link", func(w *world) {

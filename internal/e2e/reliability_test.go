@@ -181,6 +181,7 @@ resource "manualapproval_gate" "test" {
   name                      = %[1]q
   timeout_seconds           = 120
   include_execution_context = false
+  allow_self_approval       = true
 }
 `, acctest.RandomName()), []scenario{
 		// First, while both handlers are cold (the readiness probes do not read
@@ -446,6 +447,7 @@ resource "manualapproval_gate" "test" {
   name                      = %[1]q
   timeout_seconds           = 120
   include_execution_context = false
+  allow_self_approval       = true
 }
 `, acctest.RandomName()), []scenario{
 		{"C1 approve/reject and two approvers, 200 runs", func(w *world) {

@@ -190,7 +190,9 @@ func TestE2E_badInput(t *testing.T) {
 			payload := path(approve, "Parameters", "Payload").(map[string]any)
 			payload["title"], payload["text"] = evil, evil
 			payload["fields"] = map[string]any{evil: evil, "long": strings.Repeat("x", 5000)}
-			e := w.start(`{"requested_by":"<i>carol</i>"}`, map[string]any{"Parameters": approve["Parameters"]})
+			// The requester must be an identity under the self-approval ban;
+			// an sso: value may still carry markup.
+			e := w.start(`{"requested_by":"sso:<i>carol</i>"}`, map[string]any{"Parameters": approve["Parameters"]})
 			approveURL, rejectURL := w.snsLinks()
 			id := linkID(w.t, approveURL)
 			m := nextMessage(w, slack, 1)
@@ -208,11 +210,18 @@ func TestE2E_badInput(t *testing.T) {
 			}
 
 			// The confirm page shows every field escaped.
-			code, page := get(w.t, approveURL)
+			code, page := get(w.t, rejectURL)
 			if code != http.StatusOK || !strings.Contains(page, "&lt;script&gt;") || !strings.Contains(page, "&lt;i&gt;carol&lt;/i&gt;") {
 				w.t.Fatalf("confirm page: %d\n%s", code, page)
 			}
 			pageIsSafe(w.t, "confirm page", page)
+			// The approve link of a gate whose links only reject: no form,
+			// the same escaped fields.
+			code, page = get(w.t, approveURL)
+			if code != http.StatusForbidden || strings.Contains(page, "<form") || !strings.Contains(page, "can only reject") || !strings.Contains(page, "&lt;script&gt;") {
+				w.t.Fatalf("approve link page: %d\n%s", code, page)
+			}
+			pageIsSafe(w.t, "approve link page", page)
 
 			type tc struct {
 				name, method, link, ctype string
@@ -248,7 +257,7 @@ func TestE2E_badInput(t *testing.T) {
 				tc{"PATCH (no route: API Gateway answers)", "PATCH", approveURL, form, []byte("name=Eve"), 404, "Not Found"},
 				tc{"oversized form", "POST", approveURL, form, []byte("name=Eve&comment=" + strings.Repeat("a", 65<<10)), 413, "too large"},
 				tc{"malformed form", "POST", approveURL, form, []byte("name=Eve&comment=%zz"), 400, "could not be read"},
-				tc{"self-approval (requester's name)", "POST", approveURL, form, []byte("name=%3CI%3ECarol%3C%2FI%3E"), 403, "own request"},
+				tc{"approve by a link that can only reject", "POST", approveURL, form, []byte("name=U0ALICE01"), 403, "can only reject"},
 				tc{"GET on the Slack route", "GET", cb + "/slack/interactions", "", nil, 404, "Not Found"},
 			)
 			for _, c := range cases {
@@ -328,14 +337,17 @@ func TestE2E_badInput(t *testing.T) {
 				w.t.Fatalf("a refused request changed the item: status %s", attrS(it, "status"))
 			}
 
-			// A legitimate decision with a hostile, non-UTF-8 name and comment.
-			code, page = request(w.t, "POST", approveURL, form, []byte("name=%FF%FE%3Cb%3EZed%3C%2Fb%3E&comment="+url.QueryEscape(evil)+"%FF"))
+			// A legitimate decision (links reject) with a hostile, non-UTF-8
+			// name and comment.
+			code, page = request(w.t, "POST", rejectURL, form, []byte("name=%FF%FE%3Cb%3EZed%3C%2Fb%3E&comment="+url.QueryEscape(evil)+"%FF"))
 			if code != http.StatusOK || !strings.Contains(page, "&lt;b&gt;Zed&lt;/b&gt;") {
 				w.t.Fatalf("legitimate decision: %d\n%s", code, page)
 			}
 			pageIsSafe(w.t, "result page", page)
 			d, out := e.wait()
-			if d.Status != "SUCCEEDED" || out["outcome"] != "approved" || !strings.HasPrefix(fmt.Sprint(path(out, "approval", "comment")), "<script>") ||
+			var cause map[string]any
+			_ = json.Unmarshal([]byte(fmt.Sprint(path(out, "error", "Cause"))), &cause)
+			if d.Status != "SUCCEEDED" || out["outcome"] != "rejected" || !strings.HasPrefix(fmt.Sprint(cause["comment"]), "<script>") ||
 				!utf8.ValidString(deref(d.Output)) {
 				w.t.Errorf("execution %s output %s", d.Status, deref(d.Output))
 			}
@@ -366,7 +378,7 @@ func TestE2E_badInput(t *testing.T) {
 			tok := "e2e-utf8-token-" + acctest.RandomName()
 			raw := []byte("{\"token\":\"" + tok + "\",\"title\":\"bad \xff\xfe title <b>x</b>\",\"text\":\"\xc3\x28 text\"," +
 				"\"fields\":{\"k\xffey\":\"v\xc3\x28alue <script>\",\"long\":\"" + strings.Repeat("é", 60000) + "\"," +
-				`"surrogate":"\ud800 lone"},"input":{"requested_by":"dave\u0000"}}`)
+				`"surrogate":"\ud800 lone"},"input":{"requested_by":"dave@example.com"}}`)
 			if utf8.Valid(raw) {
 				w.t.Fatal("the payload should not be valid UTF-8")
 			}
@@ -375,17 +387,17 @@ func TestE2E_badInput(t *testing.T) {
 				w.t.Fatalf("notifier refused invalid UTF-8 and long values: %q %s", ferr, answer)
 			}
 			tried++
-			approveURL, _ := w.snsLinks()
+			_, rejectLink := w.snsLinks()
 			msgs, _ := w.sns.Wait(w.ctx, w.seen)
 			if sns := msgs[w.seen-1]; !utf8.ValidString(sns.Message) || !utf8.ValidString(sns.Subject) || len(sns.Message) > 64<<10 {
 				w.t.Errorf("SNS message: valid %v, %d bytes", utf8.ValidString(sns.Message), len(sns.Message))
 			}
-			code, page := get(w.t, approveURL)
+			code, page := get(w.t, rejectLink)
 			if code != http.StatusOK || !strings.Contains(page, "…") || !strings.Contains(page, "\uFFFD") || len(page) > 64<<10 {
 				w.t.Errorf("confirm page: %d, %d bytes (want the long value cut and bad bytes replaced)\n%.2000s", code, len(page), page)
 			}
 			pageIsSafe(w.t, "confirm page of bad UTF-8", page)
-			it := w.item(linkID(w.t, approveURL))
+			it := w.item(linkID(w.t, rejectLink))
 			for k, v := range it {
 				if s := attrS(it, k); s != "" && !utf8.ValidString(s) {
 					w.t.Errorf("item attribute %s is not valid UTF-8: %q", k, v)
@@ -401,6 +413,24 @@ func TestE2E_badInput(t *testing.T) {
 				w.t.Errorf("oversized payload: %q %.300s", ferr, answer)
 			}
 			tried++
+			// Under the self-approval ban the requester must be an identity:
+			// left out, a display name or a mention is refused, and nobody is
+			// notified.
+			before := len(slack.Messages())
+			for p, want := range map[string]string{
+				`{"token":"e2e-no-requester","input":{"change":"x"}}`:                    "names no requester",
+				`{"token":"e2e-name-requester","input":{"requested_by":"Carol Smith"}}`:  "not a verifiable identity",
+				`{"token":"e2e-mention-requester","requested_by":"<@U0CAROL01>"}`:        "not a verifiable identity",
+				`{"token":"e2e-requester-email","requested_by":"carol","input":{"x":1}}`: "requested_by is not a verifiable identity",
+			} {
+				if answer, ferr := w.invokeNotifier([]byte(p)); ferr == "" || !strings.Contains(answer, want) {
+					w.t.Errorf("payload %s: %q %.300s, want a refusal with %q", p, ferr, answer, want)
+				}
+				tried++
+			}
+			if n := len(slack.Messages()); n != before {
+				w.t.Errorf("a refused payload posted %d Slack messages", n-before)
+			}
 			for _, p := range []string{`{"token":`, `[]`, `{"token":""}`, `"x"`} {
 				if answer, ferr := w.invokeNotifier([]byte(p)); ferr == "" {
 					w.t.Errorf("malformed payload %s accepted: %s", p, answer)

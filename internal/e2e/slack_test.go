@@ -41,6 +41,7 @@ func TestE2E_slackWebhook(t *testing.T) {
 resource "manualapproval_gate" "test" {
   name                      = %[1]q
   include_execution_context = false
+  allow_self_approval       = true
   slack = {
     webhook_url = %[2]q
   }
@@ -99,16 +100,20 @@ func appGate(slack *acctest.Slack, extra string) string {
 resource "manualapproval_gate" "test" {
   name                      = %[1]q
   include_execution_context = false
-  approvers                 = ["U0ALICE01", "U0BOB0001", "U0CAROL01"]
+  approvers                 = ["U0ALICE01", "U0BOB0001", "U0CAROL01", "erin@example.com"]
+  # Approve in the Slack app, which knows who clicks; a bearer link can only reject.
+  link_decisions = "reject_only"
   slack = {
     bot_token      = "xoxb-e2e-token"
     channel        = "#deploys"
     signing_secret = %[2]q
     api_base_url   = %[3]q
+    team_id        = %[5]q
+    app_id         = %[6]q
   }
   %[4]s
 }
-`, acctest.RandomName(), appSigningSecret, slack.APIBaseURL(), extra)
+`, acctest.RandomName(), appSigningSecret, slack.APIBaseURL(), extra, acctest.DefaultSlackTeamID, acctest.DefaultSlackAppID)
 }
 
 // TestE2E_slackApp: interactive buttons signed by Slack.
@@ -165,7 +170,7 @@ func TestE2E_slackApp(t *testing.T) {
 				w.t.Fatalf("execution %s output %s", d.Status, deref(d.Output))
 			}
 			approvers, _ := path(out, "approval", "approvers").([]any)
-			if len(approvers) != 1 || path(approvers[0], "id") != "U0ALICE01" || path(approvers[0], "via") != "slack" {
+			if len(approvers) != 1 || path(approvers[0], "id") != "slack:U0ALICE01" || path(approvers[0], "via") != "slack" {
 				w.t.Errorf("approvers %v", approvers)
 			}
 			ctx, cancel := context.WithTimeout(w.ctx, 5*time.Second)
@@ -176,6 +181,51 @@ func TestE2E_slackApp(t *testing.T) {
 			}
 			if s := fmt.Sprint(upd); !strings.Contains(s, "U0ALICE01") || !strings.Contains(strings.ToLower(s), "approved") {
 				w.t.Errorf("update does not say who approved: %s", s)
+			}
+		}},
+		{"I1 Slack identity: workspace, app, e-mail; links only reject", func(w *world) {
+			cb := w.attrs["callback_url"]
+			e := w.start(`{"requested_by":"U0CAROL01"}`, nil)
+			m := nextMessage(w, slack, 2)
+			w.seen = 1 // scenario 3's request was published first
+			approve, _ := w.snsLinks()
+			// A bearer link cannot approve this gate: no form, nothing decided.
+			if code, page := get(w.t, approve); code != http.StatusForbidden || strings.Contains(page, "<form") || !strings.Contains(page, "can only reject") {
+				w.t.Errorf("GET approve link: %d\n%.600s", code, page)
+			}
+			if code, page := post(w.t, approve, url.Values{"name": {"U0ALICE01"}}); code != http.StatusForbidden {
+				w.t.Errorf("POST approve link: %d\n%.600s", code, page)
+			}
+			// A click from another workspace or app: refused
+			// before anything is read.
+			for _, from := range []struct{ team, enterprise, app string }{
+				{"T0EVIL", "", acctest.DefaultSlackAppID},
+				{acctest.DefaultSlackTeamID, "", "A0EVIL"},
+			} {
+				slack.TeamID, slack.EnterpriseID, slack.AppID = from.team, from.enterprise, from.app
+				resp, body, err := slack.Click(w.ctx, cb, m, "approve", "U0ALICE01", "alice")
+				if err != nil || resp.StatusCode != http.StatusForbidden {
+					w.t.Errorf("click from %+v: %v %v %s", from, err, status(resp), body)
+				}
+			}
+			slack.TeamID, slack.EnterpriseID, slack.AppID = acctest.DefaultSlackTeamID, "", acctest.DefaultSlackAppID
+			// An unconfirmed profile e-mail on the list counts for nothing.
+			slack.SetUserEmail("U0MALL001", "erin@example.com", false)
+			if resp, body, err := slack.Click(w.ctx, cb, m, "approve", "U0MALL001", "mallory"); err != nil || resp.StatusCode != http.StatusOK {
+				w.t.Errorf("unconfirmed e-mail click: %v %v %s", err, status(resp), body)
+			}
+			if s := e.status(); s != "RUNNING" {
+				w.t.Fatalf("a refused decision decided: %s", s)
+			}
+			// Erin is an approver by e-mail: her Slack click counts as it.
+			slack.SetUserEmail("U0ERIN001", "Erin@Example.com", true)
+			if resp, body, err := slack.Click(w.ctx, cb, m, "approve", "U0ERIN001", "erin"); err != nil || resp.StatusCode != http.StatusOK {
+				w.t.Fatalf("approver by e-mail: %v %v %s", err, status(resp), body)
+			}
+			d, out := e.wait()
+			approvers, _ := path(out, "approval", "approvers").([]any)
+			if d.Status != "SUCCEEDED" || len(approvers) != 1 || path(approvers[0], "id") != "slack:U0ERIN001" {
+				w.t.Errorf("execution %s output %s", d.Status, deref(d.Output))
 			}
 		}},
 	})
@@ -194,6 +244,11 @@ func TestE2E_quorum(t *testing.T) {
 				if resp, body, err := slack.Click(w.ctx, cb, m, "approve", "U0ALICE01", "alice"); err != nil || resp.StatusCode != http.StatusOK {
 					w.t.Fatalf("click %d: %v %v %s", i, err, status(resp), body)
 				}
+			}
+			// A link holder typing another name is no second approver.
+			approve, _ := w.snsLinks()
+			if code, page := post(w.t, approve, url.Values{"name": {"Bob"}}); code != http.StatusForbidden {
+				w.t.Errorf("link approval towards a quorum: %d\n%.600s", code, page)
 			}
 			time.Sleep(100 * time.Millisecond)
 			if s := e.status(); s != "RUNNING" {
@@ -220,6 +275,7 @@ func TestE2E_workflowAndSNS(t *testing.T) {
 resource "manualapproval_gate" "test" {
   name                      = %[1]q
   include_execution_context = false
+  allow_self_approval       = true
   email_addresses           = ["oncall@example.com"]
   slack = {
     format      = "workflow"

@@ -40,6 +40,8 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 		Tags:                    map[string]string{},
 		TimeoutSeconds:          hc.TimeoutSeconds,
 		Approvers:               hc.Approvers,
+		ApproverGroups:          hc.ApproverGroups,
+		LinkDecisions:           hc.LinkDecisions,
 		MinApprovals:            hc.MinApprovals,
 		AllowSelfApproval:       hc.AllowSelfApproval,
 		RequesterPath:           hc.RequesterPath,
@@ -61,7 +63,10 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 		}
 	}
 	if hc.SlackFormat != "" {
-		spec.Slack = &SlackSpec{Format: hc.SlackFormat, Channel: hc.SlackChannel, APIBaseURL: hc.SlackAPIBaseURL}
+		spec.Slack = &SlackSpec{
+			Format: hc.SlackFormat, Channel: hc.SlackChannel, APIBaseURL: hc.SlackAPIBaseURL,
+			TeamID: hc.SlackTeamID, EnterpriseID: hc.SlackEnterpriseID, AppID: hc.SlackAppID,
+		}
 	}
 	if hc.WebhookURL != "" {
 		spec.Webhook = &WebhookSpec{URL: hc.WebhookURL}

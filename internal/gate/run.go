@@ -287,6 +287,8 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		CallbackBaseURL:         callbackURL,
 		ParamSigningKey:         r.n.param(paramSigningKey),
 		Approvers:               s.Approvers,
+		ApproverGroups:          s.ApproverGroups,
+		LinkDecisions:           s.LinkDecisions,
 		MinApprovals:            s.MinApprovals,
 		AllowSelfApproval:       s.AllowSelfApproval,
 		RequesterPath:           s.RequesterPath,
@@ -296,6 +298,7 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 	if sl := s.Slack; sl != nil {
 		c.SlackFormat = sl.Format
 		c.SlackChannel = sl.Channel
+		c.SlackTeamID, c.SlackEnterpriseID, c.SlackAppID = sl.TeamID, sl.EnterpriseID, sl.AppID
 		if sl.Format == approval.SlackFormatApp {
 			c.SlackAPIBaseURL = sl.APIBaseURL
 			c.ParamSlackBotToken = r.n.param(paramSlackBotToken)

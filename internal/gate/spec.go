@@ -18,7 +18,9 @@ type Spec struct {
 	Webhook *WebhookSpec // nil: no generic webhook
 	SSO     *SSOSpec     // nil: links decide without a sign-in
 
-	Approvers         []string
+	Approvers         []string // identities as the user wrote them (approval.ParseIdentity accepts each)
+	ApproverGroups    []string
+	LinkDecisions     string // approval.LinkDecisions*; "" means "any"
 	MinApprovals      int
 	AllowSelfApproval bool
 	RequesterPath     string
@@ -47,6 +49,9 @@ type SlackSpec struct {
 	Channel       string
 	SigningSecret string // sensitive
 	APIBaseURL    string
+	// The workspace, Enterprise Grid organisation and app the app's clicks
+	// must come from ("" = not checked).
+	TeamID, EnterpriseID, AppID string
 }
 
 // SSOSpec is the OpenID Connect sign-in in front of the links. Scopes and

@@ -170,8 +170,9 @@ func (c *Callback) linkVote(l approval.Link, name, comment string) approval.Vote
 	return approval.Vote{Approver: approval.LinkApprover(name), Decision: l.Decision, Comment: comment, At: c.Now()}
 }
 
-func (c *Callback) formPage(status int, r approval.Request, l approval.Link, name, comment, problem string) events.APIGatewayV2HTTPResponse { //nolint:unparam // status and problem are for pages that redisplay the form
-
+// formPage shows the confirm form; status and problem serve a page that
+// shows the form again with what to correct.
+func (c *Callback) formPage(status int, r approval.Request, l approval.Link, name, comment, problem string) events.APIGatewayV2HTTPResponse {
 	heading := "Approve this request?"
 	if l.Decision == approval.DecisionReject {
 		heading = "Reject this request?"

@@ -423,8 +423,7 @@ func TestCallback_retryResends(t *testing.T) {
 	}{
 		{"second attempt succeeds", nil, "Bob", 200},
 		{"second attempt finds the token closed", &sfntypes.TaskTimedOut{Message: aws.String("closed")}, "Bob", 200},
-		// Links are anonymous: another holder's retry is the same vote.
-		{"another holder retries", nil, "Dave", 200},
+		{"another holder retries", nil, "Dave", 409},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -722,9 +721,9 @@ func TestCallback_freshDecidingIsNotResent(t *testing.T) {
 		sfnCalls int
 	}{
 		{"the decider, at once", time.Second, "Alice", 503, 0},
-		{"another link holder, at once (links are anonymous)", time.Second, "Bob", 503, 0},
+		{"another link holder, at once", time.Second, "Bob", 409, 0},
 		{"the decider, after the lease", resendAfter + time.Second, "Alice", 200, 1},
-		{"another link holder, after the lease", resendAfter + time.Second, "Bob", 200, 1},
+		{"another link holder, after the lease", resendAfter + time.Second, "Bob", 409, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -156,7 +156,13 @@ func castDecidingVote(r approval.Request, v approval.Vote) bool {
 		return false
 	}
 	for _, a := range r.Outcome.Approvers {
-		if approval.VoteKey(a) == approval.VoteKey(v.Approver) {
+		if approval.VoteKey(a) != approval.VoteKey(v.Approver) {
+			continue
+		}
+		// Bare links are all "anonymous": the typed name tells the decider
+		// retrying apart from another holder. It only chooses the page
+		// shown (the outcome is the same either way), never a decision.
+		if a.ID != approval.AnonymousLinkApprover || a.Name == approval.NormalizeName(v.Approver.Name) {
 			return true
 		}
 	}

@@ -152,6 +152,22 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 						Sensitive:  true,
 						Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 					},
+					"team_id": schema.StringAttribute{
+						MarkdownDescription: "Id (`T…`) of the Slack workspace the app's clicks must come from, for the format `app`: clicks from any other workspace are refused. " +
+							"Required with the format `app` when an identity control (`approvers`, `approver_groups`, `min_approvals` > 1, the self-approval ban) is set.",
+						Optional:   true,
+						Validators: []validator.String{stringvalidator.RegexMatches(slackTeamIDRegexp, "must be a Slack workspace id such as T024BE7LD")},
+					},
+					"enterprise_id": schema.StringAttribute{
+						MarkdownDescription: "Id (`E…`) of the Enterprise Grid organisation the app's clicks must come from, for the format `app`.",
+						Optional:            true,
+						Validators:          []validator.String{stringvalidator.RegexMatches(slackEnterpriseIDRegexp, "must be a Slack Enterprise Grid id such as E0AKF8L2Q")},
+					},
+					"app_id": schema.StringAttribute{
+						MarkdownDescription: "Id (`A…`) of the Slack app whose clicks the gate accepts, for the format `app`: interactions sent to any other app are refused.",
+						Optional:            true,
+						Validators:          []validator.String{stringvalidator.RegexMatches(slackAppIDRegexp, "must be a Slack app id such as A0KRD7HC3")},
+					},
 					"api_base_url": schema.StringAttribute{
 						MarkdownDescription: fmt.Sprintf("Base URL of the Slack Web API, for tests against a local Slack. Defaults to `%s`. "+
 							"Must use https (http only for a loopback host).", defaultSlackAPIBaseURL),
@@ -163,15 +179,35 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				},
 			},
 			"approvers": schema.SetAttribute{
-				MarkdownDescription: "Slack user ids (`U…` or `W…`) allowed to decide in Slack. Defaults to empty: anyone who receives the request may decide. " +
-					"Links sent by e-mail, SMS and webhook are not tied to a person.",
+				MarkdownDescription: "Who may decide, by verified identity: " + identityFormsDoc + ". " +
+					"A Slack app click counts as its Slack user and, when the app may read profile e-mails (`users:read.email`), as that e-mail too. " +
+					"Defaults to empty: anyone who receives the request may decide. A bearer link proves no identity: with approvers set, links cannot approve " +
+					"unless `sso` puts a sign-in in front of them (see `link_decisions`).",
 				Optional:    true,
 				Computed:    true,
 				ElementType: types.StringType,
 				Default:     emptySet,
-				Validators: []validator.Set{setvalidator.ValueStringsAre(
-					stringvalidator.RegexMatches(slackUserIDRegexp, "must be a Slack user id such as U024BE7LH"),
-				)},
+				Validators:  []validator.Set{setvalidator.ValueStringsAre(identityValidator{})},
+			},
+			"approver_groups": schema.SetAttribute{
+				MarkdownDescription: "Groups of the single sign-on identity provider (its groups claim) whose members may decide, besides `approvers`. Needs `sso`. Defaults to empty.",
+				Optional:            true,
+				Computed:            true,
+				ElementType:         types.StringType,
+				Default:             emptySet,
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(groupNameValidator{})},
+			},
+			"link_decisions": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("What a link (e-mail, SMS, Slack webhook and workflow, generic webhook) may decide, one of %s: "+
+					"`%s` approve and reject; `%s` only reject (approve in the Slack app or through the API); `%s` nothing: links only inform and their pages say so. "+
+					"Defaults to `%s`. A bearer link proves only possession, so without `sso` a gate with an identity control "+
+					"(`approvers`, `approver_groups`, `min_approvals` > 1, `allow_self_approval = false`) must set `%s` or `%s`.",
+					quoted(linkDecisions), approval.LinkDecisionsAny, approval.LinkDecisionsRejectOnly, approval.LinkDecisionsNone,
+					approval.LinkDecisionsAny, approval.LinkDecisionsRejectOnly, approval.LinkDecisionsNone),
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(approval.LinkDecisionsAny),
+				Validators: []validator.String{stringvalidator.OneOf(linkDecisions...)},
 			},
 			"min_approvals": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Number of distinct approvals that approve a request; one rejection rejects it. Defaults to `%d`; "+
@@ -182,13 +218,16 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"allow_self_approval": schema.BoolAttribute{
-				MarkdownDescription: "Whether the person who requested the approval (read at `requester_path`) may approve it. Defaults to `false`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             booldefault.StaticBool(false),
+				MarkdownDescription: "Whether the person who requested the approval (`requested_by`, or the value at `requester_path`) may approve it. Defaults to `false`: " +
+					"the ban compares verified identities, so the requester must be one (a Slack user id, an e-mail address, `sso:<value>` or `api:<value>`, set by a trusted starter); " +
+					"a request without one is refused by the notifier. A bearer link cannot prove who clicks it: without `sso`, keep the ban with `link_decisions` " +
+					"`reject_only` or `none`, or set `true`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
 			},
 			"requester_path": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("JSONPath in the state input of the requester's Slack user id, used to refuse self-approval. "+
+				MarkdownDescription: fmt.Sprintf("JSONPath in the state input of the requester's identity (a Slack user id, an e-mail address, `sso:<value>` or `api:<value>`), used to refuse self-approval. "+
 					"Defaults to `%s`; must start with `%s`.", approval.DefaultRequesterPath, requesterPathPrefix),
 				Optional:   true,
 				Computed:   true,
@@ -399,6 +438,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		}
 		validateSSO(ctx, s, &resp.Diagnostics)
 	}
+	validateIdentity(ctx, cfg, &resp.Diagnostics)
 
 	if !cfg.MinApprovals.IsNull() && !cfg.MinApprovals.IsUnknown() && !cfg.Approvers.IsNull() && !cfg.Approvers.IsUnknown() {
 		n := len(cfg.Approvers.Elements())
@@ -697,6 +737,8 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 		Tags:                    mergeTags(defaultTags, stringMap(ctx, m.Tags, &diags)),
 		TimeoutSeconds:          int64OrDefault(m.TimeoutSeconds, defaultTimeoutSeconds),
 		Approvers:               stringSet(ctx, m.Approvers, &diags),
+		ApproverGroups:          stringSet(ctx, m.ApproverGroups, &diags),
+		LinkDecisions:           stringOrDefault(m.LinkDecisions, approval.LinkDecisionsAny),
 		MinApprovals:            int(int64OrDefault(m.MinApprovals, defaultMinApprovals)),
 		AllowSelfApproval:       m.AllowSelfApproval.ValueBool(),
 		RequesterPath:           stringOrDefault(m.RequesterPath, approval.DefaultRequesterPath),
@@ -721,6 +763,9 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 			Channel:       s.Channel.ValueString(),
 			SigningSecret: s.SigningSecret.ValueString(),
 			APIBaseURL:    strings.TrimRight(stringOrDefault(s.APIBaseURL, defaultSlackAPIBaseURL), "/"),
+			TeamID:        optionalString(s.TeamID),
+			EnterpriseID:  optionalString(s.EnterpriseID),
+			AppID:         optionalString(s.AppID),
 		}
 	}
 	if !m.Webhook.IsNull() && !m.Webhook.IsUnknown() {
@@ -764,6 +809,8 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		TimeoutSeconds:          orInt(spec.TimeoutSeconds, defaultTimeoutSeconds),
 		Slack:                   types.ObjectNull(gateSlackAttrTypes),
 		Approvers:               setOf(spec.Approvers),
+		ApproverGroups:          setOf(spec.ApproverGroups),
+		LinkDecisions:           orString(spec.LinkDecisions, approval.LinkDecisionsAny),
 		MinApprovals:            orInt(int64(spec.MinApprovals), defaultMinApprovals),
 		AllowSelfApproval:       types.BoolValue(spec.AllowSelfApproval),
 		RequesterPath:           orString(spec.RequesterPath, approval.DefaultRequesterPath),
@@ -789,6 +836,9 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 			"bot_token":      types.StringNull(),
 			"channel":        stringOrNull(s.Channel),
 			"signing_secret": types.StringNull(),
+			"team_id":        stringOrNull(s.TeamID),
+			"enterprise_id":  stringOrNull(s.EnterpriseID),
+			"app_id":         stringOrNull(s.AppID),
 			"api_base_url":   orString(s.APIBaseURL, defaultSlackAPIBaseURL),
 		})
 	}
@@ -899,6 +949,9 @@ var gateSlackAttrTypes = map[string]attr.Type{
 	"bot_token":      types.StringType,
 	"channel":        types.StringType,
 	"signing_secret": types.StringType,
+	"team_id":        types.StringType,
+	"enterprise_id":  types.StringType,
+	"app_id":         types.StringType,
 	"api_base_url":   types.StringType,
 }
 
@@ -918,6 +971,8 @@ type gateResourceModel struct {
 	TimeoutSeconds          types.Int64  `tfsdk:"timeout_seconds"`
 	Slack                   types.Object `tfsdk:"slack"`
 	Approvers               types.Set    `tfsdk:"approvers"`
+	ApproverGroups          types.Set    `tfsdk:"approver_groups"`
+	LinkDecisions           types.String `tfsdk:"link_decisions"`
 	MinApprovals            types.Int64  `tfsdk:"min_approvals"`
 	AllowSelfApproval       types.Bool   `tfsdk:"allow_self_approval"`
 	RequesterPath           types.String `tfsdk:"requester_path"`
@@ -956,6 +1011,9 @@ type gateSlackModel struct {
 	BotToken      types.String `tfsdk:"bot_token"`
 	Channel       types.String `tfsdk:"channel"`
 	SigningSecret types.String `tfsdk:"signing_secret"`
+	TeamID        types.String `tfsdk:"team_id"`
+	EnterpriseID  types.String `tfsdk:"enterprise_id"`
+	AppID         types.String `tfsdk:"app_id"`
 	APIBaseURL    types.String `tfsdk:"api_base_url"`
 }
 

@@ -98,6 +98,8 @@ resource "manualapproval_gate" "test" {
   name            = %[1]q
   description     = "acceptance test"
   timeout_seconds = 3600
+  # Links approve and prove no identity: no self-approval ban.
+  allow_self_approval = true
   slack = {
     webhook_url = "http://127.0.0.1:9/hooks/T000/B000/XXXX"
   }
@@ -183,9 +185,11 @@ resource "manualapproval_gate" "test" {
   name                = %[1]q
   description         = "acceptance test, updated"
   timeout_seconds     = 7200
-  approvers           = ["U024BE7LH", "W012A3CDE"]
+  approvers           = ["U024BE7LH", "alice@example.com"]
   min_approvals       = 2
   allow_self_approval = true
+  # A link proves no identity: approvers and the quorum are met in Slack or with sso.
+  link_decisions = "none"
   requester_path      = "$.build.author"
   slack = {
     format      = "workflow"
@@ -245,7 +249,7 @@ func TestAccGate_update(t *testing.T) {
 							return fmt.Errorf("memory %d", aws.ToInt32(c.MemorySize))
 						case string(c.Architectures[0]) != "x86_64":
 							return fmt.Errorf("architecture %v", c.Architectures)
-						case env["MANUALAPPROVAL_MIN_APPROVALS"] != "2" || env["MANUALAPPROVAL_APPROVERS"] != "U024BE7LH,W012A3CDE" ||
+						case env["MANUALAPPROVAL_MIN_APPROVALS"] != "2" || env["MANUALAPPROVAL_APPROVERS"] != "U024BE7LH,alice@example.com" || env["MANUALAPPROVAL_LINK_DECISIONS"] != "none" ||
 							env["MANUALAPPROVAL_SLACK_FORMAT"] != "workflow" || env["MANUALAPPROVAL_REQUESTER_PATH"] != "$.build.author" ||
 							env["MANUALAPPROVAL_ALLOW_SELF_APPROVAL"] != "true" || env["MANUALAPPROVAL_TIMEOUT_SECONDS"] != "7200":
 							return fmt.Errorf("environment %v", env)
@@ -497,7 +501,8 @@ provider "manualapproval" {
 }
 
 resource "manualapproval_gate" "test" {
-  name = %[1]q
+  name                = %[1]q
+  allow_self_approval = true
   tags = {
     team  = %[3]q
     owner = "payments"

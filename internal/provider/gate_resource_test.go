@@ -74,6 +74,9 @@ func TestGateSpec(t *testing.T) {
 		"bot_token":      types.StringValue("xoxb-1"),
 		"channel":        types.StringValue("C1"),
 		"signing_secret": types.StringValue("s3cret"),
+		"team_id":        types.StringValue("T0GATE"),
+		"enterprise_id":  types.StringNull(),
+		"app_id":         types.StringValue("A0GATE"),
 		"api_base_url":   types.StringValue("http://127.0.0.1:3000/api/"),
 	})
 
@@ -85,7 +88,7 @@ func TestGateSpec(t *testing.T) {
 		"defaults": {
 			model: gateResourceModel{Name: types.StringValue("deploy")},
 			want: gate.Spec{
-				Name: "deploy", Tags: map[string]string{}, TimeoutSeconds: 86400, MinApprovals: 1,
+				Name: "deploy", Tags: map[string]string{}, TimeoutSeconds: 86400, MinApprovals: 1, LinkDecisions: "any",
 				RequesterPath: "$.requested_by", IncludeExecutionContext: true, LogRetentionDays: 30,
 				Architecture: "arm64", MemoryMB: 128,
 			},
@@ -98,6 +101,8 @@ func TestGateSpec(t *testing.T) {
 				TimeoutSeconds:          types.Int64Value(600),
 				Slack:                   slack,
 				Approvers:               setOf([]string{"UB", "UA"}),
+				ApproverGroups:          setOf([]string{"ops", "deployers"}),
+				LinkDecisions:           types.StringValue("reject_only"),
 				MinApprovals:            types.Int64Value(2),
 				AllowSelfApproval:       types.BoolValue(true),
 				RequesterPath:           types.StringValue("$.who"),
@@ -119,9 +124,11 @@ func TestGateSpec(t *testing.T) {
 				Tags:           map[string]string{"team": "core", "env": "prod", "owner": "platform"},
 				TimeoutSeconds: 600,
 				Slack: &gate.SlackSpec{Format: "app", BotToken: "xoxb-1", Channel: "C1", SigningSecret: "s3cret",
-					APIBaseURL: "http://127.0.0.1:3000/api"},
+					APIBaseURL: "http://127.0.0.1:3000/api", TeamID: "T0GATE", AppID: "A0GATE"},
 				Webhook:                 &gate.WebhookSpec{URL: "https://hook.example", Secret: "0123456789abcdef"},
 				Approvers:               []string{"UA", "UB"},
+				ApproverGroups:          []string{"deployers", "ops"},
+				LinkDecisions:           "reject_only",
 				MinApprovals:            2,
 				AllowSelfApproval:       true,
 				RequesterPath:           "$.who",
@@ -226,7 +233,8 @@ func TestModelFromSpec(t *testing.T) {
 		Name: "deploy", Tags: map[string]string{"owner": "platform", "team": "core"},
 		TimeoutSeconds: 600, MinApprovals: 1, RequesterPath: "$.requested_by", IncludeExecutionContext: true,
 		LogRetentionDays: 30, Architecture: "arm64", MemoryMB: 128,
-		Slack:   &gate.SlackSpec{Format: "app", Channel: "C1", APIBaseURL: "https://slack.com/api"},
+		Approvers: []string{"U024BE7LH", "alice@example.com"}, ApproverGroups: []string{"deployers"}, LinkDecisions: "none",
+		Slack:   &gate.SlackSpec{Format: "app", Channel: "C1", APIBaseURL: "https://slack.com/api", TeamID: "T0GATE", EnterpriseID: "E0ORG", AppID: "A0GATE"},
 		Webhook: &gate.WebhookSpec{URL: "https://hook.example"},
 	}
 	m := modelFromSpec(spec, gate.Status{TableName: "deploy-requests", Found: true}, map[string]string{"owner": "platform"})
@@ -283,7 +291,7 @@ func TestAccGate_validation(t *testing.T) {
 		{"name = \"t\"\nslack = { format = \"app\", webhook_url = \"https://h.example/x\", bot_token = \"xoxb-1\", channel = \"C1\", signing_secret = \"s\" }", `slack.webhook_url cannot be used with format "app"`},
 		{"name = \"t\"\nslack = { bot_token = \"xoxp-1\", channel = \"C1\", signing_secret = \"s\" }", `must be a Slack bot token starting with "xoxb-"`},
 		{"name = \"t\"\nslack = { webhook_url = \"https://h.example/x\", api_base_url = \"http://slack.example/api\" }", `slack.api_base_url must use https \(http is accepted only for a loopback host`},
-		{"name = \"t\"\napprovers = [\"alice\"]", `must be a Slack user id`},
+		{"name = \"t\"\napprovers = [\"alice\"]", `must be a verifiable identity: a Slack user id`},
 		{"name = \"t\"\napprovers = [\"U1AAA\", \"U2BBB\"]\nmin_approvals = 3", `min_approvals \(3\) is greater than the number of approvers \(2\)`},
 		{"name = \"t\"\nmin_approvals = 0", `min_approvals value must be at least 1`},
 		{"name = \"t\"\nrequester_path = \"requested_by\"", `must be a JSONPath starting with "\$\."`},
@@ -341,6 +349,8 @@ resource "manualapproval_gate" "test" {
   name            = %[1]q
   timeout_seconds = %[3]d
   approvers       = ["U024BE7LH"]
+  # A link proves no identity: with approvers and the self-approval ban, links can only reject.
+  link_decisions = "reject_only"
   slack = {
     webhook_url = "https://hooks.example.com/services/T/B/X"
   }
@@ -493,7 +503,10 @@ resource "manualapproval_gate" "test" {
     bot_token      = "xoxb-123"
     channel        = "C024BE91L"
     signing_secret = "8f742231b10e8888abcd99yyyzzz85a5"
+    team_id        = "T024BE7LD"
   }
+  # Approve in the Slack app, which knows who clicks; links only reject.
+  link_decisions = "reject_only"
 }
 `, rName)
 

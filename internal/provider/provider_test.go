@@ -308,7 +308,8 @@ provider "manualapproval" {
 }
 
 resource "manualapproval_gate" "test" {
-  name = "tf-acc-test-provider"
+  name                = "tf-acc-test-provider"
+  allow_self_approval = true
 }
 `, providerBody)
 }
@@ -435,7 +436,8 @@ provider "manualapproval" {
 }
 
 resource "manualapproval_gate" "test" {
-  name = "tf-acc-test-unknown"
+  name                = "tf-acc-test-unknown"
+  allow_self_approval = true
 }
 `,
 			PlanOnly:           true,

@@ -76,13 +76,16 @@ resource "manualapproval_gate" "test" {
   name            = %[1]q
   timeout_seconds = 3600
   email_addresses = ["oncall@example.com"]
+  # Links approve and prove no identity: no self-approval ban.
+  allow_self_approval = true
 }
 
 # A gate with a secret: Terraform marks a function's result sensitive when an
 # argument holds a sensitive value.
 resource "manualapproval_gate" "secret" {
-  name  = "%[1]s-secret"
-  slack = { webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX" }
+  name                = "%[1]s-secret"
+  slack               = { webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX" }
+  allow_self_approval = true
 }
 %[2]s
 `, rName, outputs)

@@ -20,8 +20,6 @@ import (
 var (
 	// gateNameRegexp is a gate name: the prefix of every part's name.
 	gateNameRegexp = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	// slackUserIDRegexp is a Slack user id.
-	slackUserIDRegexp = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	// slackBotTokenRegexp is a Slack bot token.
 	slackBotTokenRegexp = regexp.MustCompile(`^xoxb-[A-Za-z0-9-]+$`)
 	// emailRegexp is a pragmatic e-mail address check (SNS validates the rest).

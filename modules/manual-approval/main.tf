@@ -21,9 +21,14 @@ resource "manualapproval_gate" "this" {
     bot_token      = var.slack_bot_token
     channel        = var.slack_channel
     signing_secret = var.slack_signing_secret
+    team_id        = var.slack_team_id
+    enterprise_id  = var.slack_enterprise_id
+    app_id         = var.slack_app_id
   } : null
 
   approvers           = var.approvers
+  approver_groups     = var.approver_groups
+  link_decisions      = var.link_decisions
   min_approvals       = var.min_approvals
   allow_self_approval = var.allow_self_approval
   requester_path      = var.requester_path
@@ -71,6 +76,10 @@ resource "manualapproval_gate" "this" {
     precondition {
       condition     = local.slack_format == "app" ? !local.has_slack_webhook : !local.has_slack_app
       error_message = "slack_format \"app\" posts with slack_bot_token; \"blocks\" and \"workflow\" post to slack_webhook_url. Set the one that matches slack_format."
+    }
+    precondition {
+      condition     = local.has_slack_app || (var.slack_team_id == null && var.slack_enterprise_id == null && var.slack_app_id == null)
+      error_message = "slack_team_id, slack_enterprise_id and slack_app_id are only used with the Slack app: set slack_bot_token too, or remove them."
     }
     precondition {
       condition     = (var.webhook_url == null) == nonsensitive(var.webhook_secret == null)

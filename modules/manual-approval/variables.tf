@@ -84,13 +84,68 @@ variable "slack_signing_secret" {
 }
 
 variable "approvers" {
-  description = "Slack user ids (U… or W…) allowed to decide in Slack. Empty: anyone who receives the request may decide."
+  description = "Who may decide, by verified identity: Slack user ids (U… or W…), e-mail addresses, \"sso:<value>\" or \"api:<value>\". Empty: anyone who receives the request may decide. A bearer link proves no identity: with approvers, links cannot approve unless the gate has sso (see link_decisions)."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for a in var.approvers : can(regex("^[UW][A-Z0-9]{2,}$", a))])
-    error_message = "Each approver must be a Slack user id such as U024BE7LH."
+    condition     = alltrue([for a in var.approvers : can(regex("^(slack:)?[UW][A-Z0-9]{2,}$", a)) || can(regex("^(email:)?[^@\\s,<>\"]+@[^@\\s,<>\"]+\\.[^@\\s,<>\"]+$", a)) || can(regex("^(sso|api):[^\\s,]+$", a))])
+    error_message = "Each approver must be a verifiable identity: a Slack user id such as U024BE7LH, an e-mail address such as alice@example.com, \"sso:<value>\" or \"api:<value>\". A display name identifies nobody."
+  }
+}
+
+variable "approver_groups" {
+  description = "Groups of the single sign-on identity provider whose members may decide. Needs sso on the gate."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for g in var.approver_groups : length(g) > 0 && !strcontains(g, ",") && trimspace(g) == g])
+    error_message = "Each approver group must be a group name without commas or surrounding white space."
+  }
+}
+
+variable "link_decisions" {
+  description = "What a link (e-mail, SMS, Slack webhook and workflow, generic webhook) may decide: \"any\", \"reject_only\" or \"none\". Without sso, a gate with an identity control (approvers, approver_groups, min_approvals > 1, allow_self_approval = false) needs \"reject_only\" or \"none\"."
+  type        = string
+  default     = "any"
+
+  validation {
+    condition     = contains(["any", "reject_only", "none"], var.link_decisions)
+    error_message = "The link_decisions must be \"any\", \"reject_only\" or \"none\"."
+  }
+}
+
+variable "slack_team_id" {
+  description = "Id (T…) of the Slack workspace the app's clicks must come from, for the format \"app\". Required with the app when an identity control is set."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.slack_team_id == null || can(regex("^T[A-Z0-9]{2,}$", var.slack_team_id))
+    error_message = "The slack_team_id must be a Slack workspace id such as T024BE7LD."
+  }
+}
+
+variable "slack_enterprise_id" {
+  description = "Id (E…) of the Enterprise Grid organisation the app's clicks must come from, for the format \"app\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.slack_enterprise_id == null || can(regex("^E[A-Z0-9]{2,}$", var.slack_enterprise_id))
+    error_message = "The slack_enterprise_id must be a Slack Enterprise Grid id such as E0AKF8L2Q."
+  }
+}
+
+variable "slack_app_id" {
+  description = "Id (A…) of the Slack app whose clicks the gate accepts, for the format \"app\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.slack_app_id == null || can(regex("^A[A-Z0-9]{2,}$", var.slack_app_id))
+    error_message = "The slack_app_id must be a Slack app id such as A0KRD7HC3."
   }
 }
 
@@ -106,13 +161,13 @@ variable "min_approvals" {
 }
 
 variable "allow_self_approval" {
-  description = "Whether the requester (read at requester_path in the state input) may approve their own request."
+  description = "Whether the requester (requested_by, or the value at requester_path in the state input) may approve their own request. With the ban (false), the requester must be a verifiable identity set by a trusted starter, and, without sso, links must not approve (link_decisions)."
   type        = bool
   default     = false
 }
 
 variable "requester_path" {
-  description = "JSONPath in the state input of the requester's Slack user id, used to refuse self-approval."
+  description = "JSONPath in the state input of the requester's identity (a Slack user id, an e-mail address, sso:<value> or api:<value>), used to refuse self-approval."
   type        = string
   default     = "$.requested_by"
 

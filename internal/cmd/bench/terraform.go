@@ -61,6 +61,7 @@ resource "manualapproval_gate" "g" {
   name                      = "${var.prefix}-${count.index}"
   timeout_seconds           = 3600
   include_execution_context = false
+  allow_self_approval       = true
   log_retention_days        = var.retention
   tags                      = var.tags
   slack                     = { webhook_url = var.webhook_url }

@@ -10,6 +10,8 @@ run "apply" {
     slack_webhook_url = "https://hooks.slack.com/services/T0/B0/X"
     email_addresses   = ["oncall@example.com"]
     timeout_seconds   = 3600
+    # Links approve and prove no identity: no self-approval ban.
+    allow_self_approval = true
     task_state_options = {
       title          = "Deploy to production?"
       fields         = { version = "$.version" }

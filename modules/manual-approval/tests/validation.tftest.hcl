@@ -16,9 +16,15 @@ provider "manualapproval" {
   }
 }
 
+# A bearer link proves no identity, so the provider refuses at plan time a
+# gate whose links approve while an identity control (approvers,
+# approver_groups, min_approvals > 1, the default self-approval ban) is set;
+# its Go acceptance tests cover each refusal. The runs here start from a gate
+# without identity control.
 variables {
-  name            = "tftest-plan"
-  email_addresses = ["oncall@example.com"]
+  name                = "tftest-plan"
+  email_addresses     = ["oncall@example.com"]
+  allow_self_approval = true
 }
 
 run "valid" {
@@ -26,8 +32,9 @@ run "valid" {
 
   variables {
     slack_webhook_url = "https://hooks.slack.com/services/T0/B0/X"
-    approvers         = ["U024BE7LH", "U0G9QF9C6"]
+    approvers         = ["U024BE7LH", "alice@example.com"]
     min_approvals     = 2
+    link_decisions    = "reject_only"
     sms_numbers       = ["+14155550100"]
     tags              = { team = "platform" }
   }
@@ -57,7 +64,11 @@ run "valid_slack_app" {
     slack_bot_token      = "xoxb-123-456-abc"
     slack_channel        = "C0123456"
     slack_signing_secret = "8f742231b10e8888abcd99yyyzzz85a5"
+    slack_team_id        = "T024BE7LD"
+    slack_app_id         = "A0KRD7HC3"
     approvers            = ["U024BE7LH"]
+    allow_self_approval  = false
+    link_decisions       = "none"
   }
 
   assert {
@@ -405,8 +416,9 @@ run "min_approvals_above_approvers" {
   command = plan
 
   variables {
-    approvers     = ["U024BE7LH"]
-    min_approvals = 2
+    approvers      = ["U024BE7LH"]
+    min_approvals  = 2
+    link_decisions = "none"
   }
 
   expect_failures = [manualapproval_gate.this]
@@ -422,6 +434,60 @@ run "task_timeout_above_gate" {
 
   expect_failures = [manualapproval_gate.this]
 }
+
+run "approver_display_name" {
+  command = plan
+
+  variables {
+    approvers      = ["Alice Smith"]
+    link_decisions = "none"
+  }
+
+  expect_failures = [var.approvers]
+}
+
+run "approver_group_comma" {
+  command = plan
+
+  variables {
+    approver_groups = ["ops,dev"]
+    link_decisions  = "none"
+  }
+
+  expect_failures = [var.approver_groups]
+}
+
+run "link_decisions_unknown" {
+  command = plan
+
+  variables {
+    link_decisions = "sometimes"
+  }
+
+  expect_failures = [var.link_decisions]
+}
+
+run "slack_team_id_format" {
+  command = plan
+
+  variables {
+    slack_bot_token      = "xoxb-123-456-abc"
+    slack_channel        = "C0123456"
+    slack_signing_secret = "8f742231b10e8888abcd99yyyzzz85a5"
+    slack_team_id        = "acme"
+  }
+
+  expect_failures = [var.slack_team_id]
+}
+
+run "slack_team_id_without_app" {
+  command = plan
+
+  variables {
+    slack_team_id = "T024BE7LD"
+  }
+
+  expect_failures = [manualapproval_gate.this]
 
 run "sso_valid" {
   command = plan
