@@ -488,6 +488,7 @@ run "slack_team_id_without_app" {
   }
 
   expect_failures = [manualapproval_gate.this]
+}
 
 run "sso_valid" {
   command = plan
