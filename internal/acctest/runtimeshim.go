@@ -25,11 +25,10 @@ import (
 //     writes one header each (AWS's format 2.0 has no multiValueHeaders:
 //     the handler itself never uses it).
 //
-// AWS API Gateway Developer Guide, "Create AWS Lambda proxy integrations for
-// HTTP APIs in API Gateway": "Format 2.0 includes a new cookies field. All
-// cookie headers in the request are combined with commas and added to the
-// cookies field. In the response to the client, each cookie becomes a
-// set-cookie header."
+// The AWS API Gateway Developer Guide ("Create AWS Lambda proxy integrations
+// for HTTP APIs in API Gateway", payload format differences) documents both:
+// format 2.0 has a cookies field that carries the request's Cookie headers,
+// and each entry of a response's cookies becomes one Set-Cookie header.
 type runtimeShim struct {
 	addr string // host:port to use as AWS_LAMBDA_RUNTIME_API's host
 	srv  *http.Server

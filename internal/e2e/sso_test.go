@@ -66,7 +66,9 @@ func newSSOBrowser(t *testing.T) *ssoBrowser {
 	return &ssoBrowser{t: t, cookies: map[string]*http.Cookie{}}
 }
 
-func (b *ssoBrowser) do(req *http.Request) (*http.Response, string) {
+// do sends req with the matching cookies and keeps the gate's cookies it
+// sets; it returns the status, the headers and the body.
+func (b *ssoBrowser) do(req *http.Request) (int, http.Header, string) {
 	b.t.Helper()
 	for _, c := range b.cookies {
 		if req.URL.Path == c.Path || strings.HasPrefix(req.URL.Path, strings.TrimRight(c.Path, "/")+"/") {
@@ -91,7 +93,7 @@ func (b *ssoBrowser) do(req *http.Request) (*http.Response, string) {
 			}
 		}
 	}
-	return resp, string(body)
+	return resp.StatusCode, resp.Header, string(body)
 }
 
 // open GETs link and follows redirects (to the provider and back); it
@@ -100,10 +102,10 @@ func (b *ssoBrowser) open(link string) (int, string, string) {
 	b.t.Helper()
 	for range 10 {
 		req, _ := http.NewRequest(http.MethodGet, link, nil)
-		resp, body := b.do(req)
-		loc := resp.Header.Get("Location")
-		if resp.StatusCode != http.StatusFound || loc == "" {
-			return resp.StatusCode, body, link
+		code, h, body := b.do(req)
+		loc := h.Get("Location")
+		if code != http.StatusFound || loc == "" {
+			return code, body, link
 		}
 		next, err := req.URL.Parse(loc)
 		if err != nil {
@@ -119,8 +121,8 @@ func (b *ssoBrowser) post(link string, form url.Values) (int, string) {
 	b.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, link, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, body := b.do(req)
-	return resp.StatusCode, body
+	code, _, body := b.do(req)
+	return code, body
 }
 
 // signIn opens link in a fresh browser as u and expects the confirm page.
@@ -173,9 +175,9 @@ func TestE2E_sso(t *testing.T) {
 					w.t.Errorf("POST %s without a sign-in: %d, want 401\n%s", l, code, page)
 				}
 				req, _ := http.NewRequest(http.MethodGet, l, nil)
-				resp, page := newSSOBrowser(w.t).do(req)
-				if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), idp.Issuer()) || strings.Contains(page, "<form") {
-					w.t.Errorf("GET %s without a sign-in: %d to %q, want a redirect to the provider and no form", l, resp.StatusCode, resp.Header.Get("Location"))
+				code, h, page := newSSOBrowser(w.t).do(req)
+				if code != http.StatusFound || !strings.HasPrefix(h.Get("Location"), idp.Issuer()) || strings.Contains(page, "<form") {
+					w.t.Errorf("GET %s without a sign-in: %d to %q, want a redirect to the provider and no form", l, code, h.Get("Location"))
 				}
 			}
 			// Bob's session for this very request does not travel with the
@@ -255,7 +257,7 @@ func TestE2E_ssoQuorum(t *testing.T) {
 				w.t.Fatalf("execution %s, output %s", d.Status, deref(d.Output))
 			}
 			ids := []string{fmt.Sprint(path(approvers[0], "id")), fmt.Sprint(path(approvers[1], "id"))}
-			if !(ids[0] == "email:alice@example.com" && ids[1] == "email:bob@example.com") {
+			if ids[0] != "email:alice@example.com" || ids[1] != "email:bob@example.com" {
 				w.t.Fatalf("approvers %v, want alice then bob", ids)
 			}
 		}},

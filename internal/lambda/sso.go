@@ -226,11 +226,10 @@ func (c *Callback) startLogin(ctx context.Context, id string, l approval.Link, s
 }
 
 // setCookies sets cookies the way API Gateway HTTP APIs (payload format
-// 2.0) take them: in the response's cookies field. The AWS API Gateway
-// Developer Guide ("Create AWS Lambda proxy integrations for HTTP APIs in
-// API Gateway", payload format differences) says format 2.0 has a cookies
-// field and "in the response to the client, each cookie becomes a
-// set-cookie header", while format 2.0 has no multiValueHeaders and its
+// 2.0) take them: in the response's cookies field, each entry of which API
+// Gateway sends as one Set-Cookie header (AWS API Gateway Developer Guide,
+// "Create AWS Lambda proxy integrations for HTTP APIs in API Gateway",
+// payload format differences). Format 2.0 has no multiValueHeaders and its
 // headers map holds one value per name, so cookies never go in headers.
 // (kumo, the local AWS, ignores the cookies field; the test harness
 // translates it as AWS does: internal/acctest/runtimeshim.go.)
@@ -339,10 +338,10 @@ func (c *Callback) ssoCallback(ctx context.Context, req events.APIGatewayV2HTTPR
 		return loginNotCompleted(), ""
 	}
 	id := login.RequestID
-	clear := cookie(name, "", c.basePath()+approval.SSOCallbackPath, -1)
+	clearLogin := cookie(name, "", c.basePath()+approval.SSOCallbackPath, -1)
 	fail := func(resp events.APIGatewayV2HTTPResponse, reason string) (events.APIGatewayV2HTTPResponse, string) {
 		c.Log.Warn("sso sign-in refused", "request_id", id, "reason", reason)
-		setCookies(&resp, clear)
+		setCookies(&resp, clearLogin)
 		return resp, id
 	}
 	if e := one("error"); e != "" {
@@ -401,7 +400,7 @@ func (c *Callback) ssoCallback(ctx context.Context, req events.APIGatewayV2HTTPR
 	}
 	resp := html(http.StatusFound, page{Heading: "Signed in", Message: "Back to the approval."},
 		map[string]string{"Location": c.Config.CallbackBaseURL + login.Return})
-	setCookies(&resp, cookie(approval.SessionCookieName, value, c.basePath()+"/r/"+id, int(approval.SessionTTL.Seconds())), clear)
+	setCookies(&resp, cookie(approval.SessionCookieName, value, c.basePath()+"/r/"+id, int(approval.SessionTTL.Seconds())), clearLogin)
 	c.Log.Info("sso signed in", "request_id", id, "approver", identity)
 	return resp, id
 }

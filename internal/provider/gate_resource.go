@@ -443,7 +443,6 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		}
 		validateSlack(s, &resp.Diagnostics)
 	}
-	validateIdentity(ctx, cfg, &resp.Diagnostics)
 	if !cfg.SSO.IsNull() && !cfg.SSO.IsUnknown() {
 		var s gateSSOModel
 		resp.Diagnostics.Append(cfg.SSO.As(ctx, &s, objectAsOptions)...)
@@ -452,6 +451,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		}
 		validateSSO(ctx, s, &resp.Diagnostics)
 	}
+	validateIdentity(ctx, cfg, &resp.Diagnostics)
 
 	validateInputs(ctx, cfg.Inputs, &resp.Diagnostics)
 	validateAPI(ctx, cfg, &resp.Diagnostics)

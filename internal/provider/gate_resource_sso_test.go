@@ -152,3 +152,27 @@ func TestAccGate_sso(t *testing.T) {
 		},
 	})
 }
+
+// TestAccGate_ssoEnforcesIdentityControls: with sso, links prove identity,
+// so approvers, a quorum and the self-approval ban are accepted on a gate
+// whose links approve; the same gate without sso is refused at plan time.
+func TestAccGate_ssoEnforcesIdentityControls(t *testing.T) {
+	t.Parallel()
+	body := `name            = "t"
+email_addresses = ["oncall@example.com"]
+approvers       = ["alice@example.com", "bob@example.com"]
+min_approvals   = 2
+`
+	sso := `sso = {
+  issuer_url    = "https://idp.example.com"
+  client_id     = "gate"
+  client_secret = "s3cret"
+}`
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),
+		Steps: []resource.TestStep{
+			{Config: testAccGateConfig_raw(body + sso), PlanOnly: true, ExpectNonEmptyPlan: true},
+			{Config: testAccGateConfig_raw(body), PlanOnly: true, ExpectError: wrapped(`Identity Control Not Enforceable Through Links`)},
+		},
+	})
+}
