@@ -124,9 +124,9 @@ func TestAccGate_basic(t *testing.T) {
 				Config: testAccGateConfig_basic(rName),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					// 2 roles, 2 functions, 2 log groups, API, table, topic,
-					// 3 parameters (signing key, Slack webhook, webhook secret).
-					testAccCheckGateParts(t, rName, 12),
-					testAccCheckNoSecretInEnvironment(t, rName, "hooks/T000/B000/XXXX", "0123456789abcdef0123"),
+					// 4 parameters (signing key, Slack webhook, webhook secret, webhook URL).
+					testAccCheckGateParts(t, rName, 13),
+					testAccCheckNoSecretInEnvironment(t, rName, "hooks/T000/B000/XXXX", "0123456789abcdef0123", "hooks.example.com/approvals"),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("id"), knownvalue.StringExact(rName)),
@@ -320,7 +320,7 @@ func TestAccGate_disappears(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionCreate)},
 				},
-				Check: testAccCheckGateParts(t, rName, 12),
+				Check: testAccCheckGateParts(t, rName, 13),
 			},
 		},
 	})
@@ -443,7 +443,7 @@ func TestAccGate_repair(t *testing.T) {
 					callbackURLCheck(d.what == "API"),
 				},
 			},
-			Check: testAccCheckGateParts(t, rName, 12),
+			Check: testAccCheckGateParts(t, rName, 13),
 		})
 	}
 	resource.Test(t, resource.TestCase{
