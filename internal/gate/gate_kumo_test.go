@@ -100,10 +100,10 @@ func TestGate_lifecycle(t *testing.T) {
 
 	parts := mustParts(t, cfg, name)
 	// 2 roles, 2 functions, 1 API, 1 table, 1 topic, 3 parameters (signing
-	// key, Slack webhook, webhook secret), 2 log groups, 1 EventBridge rule
-	// (the sweep's schedule).
-	if len(parts) != 13 {
-		t.Errorf("parts after create = %d, want 13:\n%s", len(parts), strings.Join(parts, "\n"))
+	// key, Slack webhook, webhook secret, webhook URL), 2 log groups, 1
+	// EventBridge rule (the sweep's schedule).
+	if len(parts) != 14 {
+		t.Errorf("parts after create = %d, want 14:\n%s", len(parts), strings.Join(parts, "\n"))
 	}
 	if !strings.HasPrefix(st.CallbackURL, "http://"+st.APIID+".execute-api.localhost:") {
 		t.Errorf("callback URL %q is not the local execute-api form", st.CallbackURL)

@@ -126,9 +126,9 @@ func TestAccGate_basic(t *testing.T) {
 				Config: testAccGateConfig_basic(rName),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					// 2 roles, 2 functions, 2 log groups, API, table, topic,
-					// 3 parameters (signing key, Slack webhook, webhook secret).
-					testAccCheckGateParts(t, rName, 13),
-					testAccCheckNoSecretInEnvironment(t, rName, "hooks/T000/B000/XXXX", "0123456789abcdef0123"),
+					// 4 parameters (signing key, Slack webhook, webhook secret, webhook URL).
+					testAccCheckGateParts(t, rName, 14),
+					testAccCheckNoSecretInEnvironment(t, rName, "hooks/T000/B000/XXXX", "0123456789abcdef0123", "hooks.example.com/approvals"),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("id"), knownvalue.StringExact(rName)),
