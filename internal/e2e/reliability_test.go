@@ -488,10 +488,8 @@ resource "manualapproval_gate" "test" {
 				}
 				close(barrier)
 				wg.Wait()
-				sort.Slice(clicks, func(a, b int) bool { return clicks[a].code < clicks[b].code })
-				win, lose := clicks[0], clicks[1]
 				sort.Slice(clicks, func(a, b int) bool { return clicks[a].code == http.StatusOK && clicks[b].code != http.StatusOK })
-				win, lose = clicks[0], clicks[1]
+				win, lose := clicks[0], clicks[1]
 				// The loser sees the decision as decided (409) or, while the
 				// winner is still delivering it, as being delivered (202).
 				if win.code != http.StatusOK || (lose.code != http.StatusConflict && lose.code != http.StatusAccepted) {

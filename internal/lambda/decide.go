@@ -157,15 +157,6 @@ func newWriteID() string {
 	return hex.EncodeToString(b)
 }
 
-// decidedAt is when r's outcome was decided (zero if unknown).
-func decidedAt(r approval.Request) time.Time {
-	if r.Outcome == nil {
-		return time.Time{}
-	}
-	t, _ := time.Parse(time.RFC3339, r.Outcome.DecidedAt)
-	return t
-}
-
 // castDecidingVote reports whether v is part of r's outcome (a retry by
 // someone whose vote decided it).
 func castDecidingVote(r approval.Request, v approval.Vote) bool {

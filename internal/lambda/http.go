@@ -129,7 +129,7 @@ func newPageRequest(r approval.Request) *pageRequest {
 }
 
 // html renders p with status.
-func html(status int, p page, extra map[string]string) events.APIGatewayV2HTTPResponse {
+func html(status int, p page, extra map[string]string) events.APIGatewayV2HTTPResponse { //nolint:unparam // extra headers: pages that set cookies (single sign-on)
 	return respond(status, "text/html; charset=utf-8", renderPage(p), extra)
 }
 

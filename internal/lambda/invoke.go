@@ -32,7 +32,8 @@ func (c *Callback) Invoke(ctx context.Context, raw json.RawMessage) (any, error)
 	}
 	var req events.APIGatewayV2HTTPRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
-		return errorPage(400, "Bad request", "The request could not be read."), nil
+		// An unreadable request is a 400 page, not a function error.
+		return errorPage(400, "Bad request", "The request could not be read."), nil //nolint:nilerr // answered, not failed
 	}
 	return c.Handle(ctx, req)
 }
