@@ -31,6 +31,9 @@ type Env struct {
 	// configured with ("" for AWS). With a custom endpoint (a local AWS) the
 	// callback URL is http://<apiId>.execute-api.<host>:<port>.
 	APIGatewayEndpoint string
+	// IgnoreTags are tags the gate neither reports as drift nor removes
+	// (the provider's ignore_tags).
+	IgnoreTags IgnoreTags
 }
 
 // Manager creates, reads, updates and deletes gates.

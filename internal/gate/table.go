@@ -95,7 +95,7 @@ func (r *run) ensureTable(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading DynamoDB Table (%s) tags: %w", name, err)
 	}
-	return retag(fmt.Sprintf("DynamoDB Table (%s)", name), fromDDBTags(tags.Tags), r.tagsWithGate(),
+	return r.retag(fmt.Sprintf("DynamoDB Table (%s)", name), fromDDBTags(tags.Tags), r.tagsWithGate(),
 		func(set map[string]string) error {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: table.TableArn, Tags: ddbTags(set)})
 			return err
@@ -162,7 +162,7 @@ func (r *run) readTable(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("reading DynamoDB Table (%s) tags: %w", name, err)
 			}
-			if !sameTags(fromDDBTags(tags.Tags), r.tagsWithGate()) {
+			if !r.sameTags(fromDDBTags(tags.Tags), r.tagsWithGate()) {
 				r.drifted("DynamoDB table %s: tags differ", name)
 			}
 			return nil
