@@ -395,6 +395,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		validateSlack(s, &resp.Diagnostics)
 	}
 	validateWriteOnlySecrets(cfg, &resp.Diagnostics)
+	warnGateReach(ctx, cfg, &resp.Diagnostics)
 
 	if !cfg.MinApprovals.IsNull() && !cfg.MinApprovals.IsUnknown() && !cfg.Approvers.IsNull() && !cfg.Approvers.IsUnknown() {
 		n := len(cfg.Approvers.Elements())
