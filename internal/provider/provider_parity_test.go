@@ -342,3 +342,18 @@ func TestIgnoreTagsOf(t *testing.T) {
 		t.Errorf("null block = %+v, want none", got)
 	}
 }
+
+// TestProviderConfigure_caBundle: the SDK's AWS_CA_BUNDLE is honoured (a
+// bundle that cannot be read fails the configuration, naming it).
+func TestProviderConfigure_caBundle(t *testing.T) {
+	isolateAWSEnv(t)
+	t.Setenv("AWS_CA_BUNDLE", filepath.Join(t.TempDir(), "missing-ca.pem"))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),
+		Steps: []resource.TestStep{{
+			Config:      testAccProviderOnlyConfig("region = \"eu-west-1\"\nskip_credentials_validation = true"),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`Unable to Load AWS Configuration(.|\n)*missing-ca\.pem`),
+		}},
+	})
+}
