@@ -359,10 +359,10 @@ func TestValidateWriteOnlySecrets(t *testing.T) {
 					warns = append(warns, d.Summary())
 				}
 			}
-			if fmt.Sprint(errs) != fmt.Sprint(tt.wantErrors) && !(len(errs) == 0 && len(tt.wantErrors) == 0) {
+			if fmt.Sprint(errs) != fmt.Sprint(tt.wantErrors) {
 				t.Errorf("errors = %v, want %v", errs, tt.wantErrors)
 			}
-			if fmt.Sprint(warns) != fmt.Sprint(tt.wantWarnings) && !(len(warns) == 0 && len(tt.wantWarnings) == 0) {
+			if fmt.Sprint(warns) != fmt.Sprint(tt.wantWarnings) {
 				t.Errorf("warnings = %v, want %v", warns, tt.wantWarnings)
 			}
 		})
