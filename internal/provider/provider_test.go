@@ -328,7 +328,8 @@ provider "manualapproval" {
 }
 
 resource "manualapproval_gate" "test" {
-  name = "tf-acc-test-provider"
+  name                = "tf-acc-test-provider"
+  allow_self_approval = true
 }
 `, providerBody)
 }
