@@ -137,7 +137,7 @@ func (r *run) ensureAPI(ctx context.Context) error {
 	}
 	id := aws.ToString(api.ApiId)
 	r.setAPI(id, aws.ToString(api.ApiEndpoint))
-	return retag(fmt.Sprintf("API Gateway v2 API (%s)", id), api.Tags, r.tagsWithGate(),
+	return r.retag(fmt.Sprintf("API Gateway v2 API (%s)", id), api.Tags, r.tagsWithGate(),
 		func(set map[string]string) error {
 			_, err := c.TagResource(ctx, &apigatewayv2.TagResourceInput{ResourceArn: aws.String(r.apiARN(id)), Tags: set})
 			return err
@@ -308,7 +308,7 @@ func (r *run) readAPI(ctx context.Context) error {
 	r.exists()
 	id := aws.ToString(api.ApiId)
 	r.setAPI(id, aws.ToString(api.ApiEndpoint))
-	if !sameTags(api.Tags, r.tagsWithGate()) {
+	if !r.sameTags(api.Tags, r.tagsWithGate()) {
 		r.drifted("API Gateway v2 API %s: tags differ", id)
 	}
 	w, err := r.getAPIParts(ctx, id)

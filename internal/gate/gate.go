@@ -35,6 +35,9 @@ type Env struct {
 	// custom endpoint (VPC endpoint, FIPS, proxy) is AWS under another name,
 	// and the callback URL is the API's ApiEndpoint.
 	APIGatewayEndpoint string
+	// IgnoreTags are tags the gate neither reports as drift nor removes
+	// (the provider's ignore_tags).
+	IgnoreTags IgnoreTags
 }
 
 // Manager creates, reads, updates and deletes gates.

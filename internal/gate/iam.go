@@ -102,7 +102,7 @@ func (r *run) ensureRole(ctx context.Context, kind string) error {
 		if err := r.convergeRoleBoundary(ctx, name, role); err != nil {
 			return err
 		}
-		if err := retag(fmt.Sprintf("IAM Role (%s)", name), fromIAMTags(role.Tags), r.tagsWithGate(),
+		if err := r.retag(fmt.Sprintf("IAM Role (%s)", name), fromIAMTags(role.Tags), r.tagsWithGate(),
 			func(set map[string]string) error {
 				_, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(set)})
 				return err
@@ -170,7 +170,7 @@ func (r *run) readRole(ctx context.Context, kind string) error {
 	if !samePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument), trustPolicy(r.m.env).String()) {
 		r.drifted("IAM role %s: trust policy differs", name)
 	}
-	if !sameTags(fromIAMTags(out.Role.Tags), r.tagsWithGate()) {
+	if !r.sameTags(fromIAMTags(out.Role.Tags), r.tagsWithGate()) {
 		r.drifted("IAM role %s: tags differ", name)
 	}
 	pol, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(r.n.policy())})

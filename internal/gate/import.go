@@ -62,7 +62,7 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 		spec.Description = strings.TrimPrefix(d, prefix)
 	}
 	for k, v := range fn.Tags {
-		if k != tagGate && !strings.HasPrefix(k, "aws:") {
+		if k != tagGate && !strings.HasPrefix(k, "aws:") && !m.env.IgnoreTags.Ignored(k) {
 			spec.Tags[k] = v
 		}
 	}

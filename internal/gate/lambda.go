@@ -157,7 +157,7 @@ func (r *run) ensureFunction(ctx context.Context, kind string, zip []byte) error
 			return err
 		}
 	}
-	return retag(fmt.Sprintf("Lambda Function (%s)", name), cur.Tags, r.tagsWithGate(),
+	return r.retag(fmt.Sprintf("Lambda Function (%s)", name), cur.Tags, r.tagsWithGate(),
 		func(set map[string]string) error {
 			_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: cfg.FunctionArn, Tags: set})
 			return err
@@ -256,7 +256,7 @@ func (r *run) readFunction(ctx context.Context, kind string) error {
 	if aws.ToString(cfg.Description) != r.functionDescription(kind) {
 		r.drifted("Lambda function %s: description differs", name)
 	}
-	if !sameTags(out.Tags, r.tagsWithGate()) {
+	if !r.sameTags(out.Tags, r.tagsWithGate()) {
 		r.drifted("Lambda function %s: tags differ", name)
 	}
 	return nil

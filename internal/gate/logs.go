@@ -48,7 +48,7 @@ func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
 		if err != nil {
 			return fmt.Errorf("reading CloudWatch Logs Log Group (%s) tags: %w", name, err)
 		}
-		if err := retag(fmt.Sprintf("CloudWatch Logs Log Group (%s)", name), tags.Tags, r.tagsWithGate(),
+		if err := r.retag(fmt.Sprintf("CloudWatch Logs Log Group (%s)", name), tags.Tags, r.tagsWithGate(),
 			func(set map[string]string) error {
 				_, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), Tags: set})
 				return err

@@ -88,8 +88,16 @@ func (r *run) ensureParams(ctx context.Context) error {
 		})
 	}
 	for suffix, value := range want {
+		if value == "" && have[r.n.param(suffix)] {
+			// Not given (an imported gate, or a write-only secret whose
+			// version did not change): the stored value stays, only its
+			// tags converge.
+			steps = append(steps, func(ctx context.Context) error { return r.tagParam(ctx, suffix) })
+			continue
+		}
 		if value == "" {
-			return fmt.Errorf("the secret for SSM Parameter (%s) is empty: set it in the configuration (secrets are not read back after an import)", r.n.param(suffix))
+			return fmt.Errorf("the secret for SSM Parameter (%s) is not stored yet: set it in the configuration "+
+				"(the write-only form with a new version, or the sensitive form)", r.n.param(suffix))
 		}
 		steps = append(steps, func(ctx context.Context) error {
 			return r.putParam(ctx, suffix, value, have[r.n.param(suffix)])
@@ -139,7 +147,13 @@ func (r *run) putParam(ctx context.Context, suffix, value string, exists bool) e
 		r.undo.add("SSM Parameter "+name, func(ctx context.Context) error { return r.deleteParamNames(ctx, []string{name}) })
 		return nil
 	}
-	_, err = r.m.c.SSM.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{
+	return r.tagParam(ctx, suffix)
+}
+
+// tagParam sets the gate's tags on an existing parameter.
+func (r *run) tagParam(ctx context.Context, suffix string) error {
+	name := r.n.param(suffix)
+	_, err := r.m.c.SSM.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{
 		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name), Tags: ssmTags(r.tagsWithGate()),
 	})
 	return wrapf(err, "tagging SSM Parameter (%s)", name)

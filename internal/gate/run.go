@@ -413,8 +413,10 @@ func tagDiff(have, want map[string]string) (set map[string]string, remove []stri
 
 // retag brings a part's tags from have to want with the service's own tag
 // and untag calls, each made only when there is something to do.
-func retag(what string, have, want map[string]string, tag func(set map[string]string) error, untag func(remove []string) error) error {
-	set, remove := tagDiff(have, want)
+// Ignored tags (the provider's ignore_tags) are left out of both sides.
+func (r *run) retag(what string, have, want map[string]string, tag func(set map[string]string) error, untag func(remove []string) error) error {
+	ig := r.m.env.IgnoreTags
+	set, remove := tagDiff(ig.without(have), ig.without(want))
 	if len(set) > 0 {
 		if err := tag(set); err != nil {
 			return fmt.Errorf("tagging %s: %w", what, err)
@@ -428,7 +430,8 @@ func retag(what string, have, want map[string]string, tag func(set map[string]st
 	return nil
 }
 
-func sameTags(have, want map[string]string) bool {
-	set, remove := tagDiff(have, want)
+func (r *run) sameTags(have, want map[string]string) bool {
+	ig := r.m.env.IgnoreTags
+	set, remove := tagDiff(ig.without(have), ig.without(want))
 	return len(set) == 0 && len(remove) == 0
 }

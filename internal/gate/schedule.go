@@ -261,7 +261,7 @@ func (r *run) retagRule(ctx context.Context, ruleARN string) error {
 	if err != nil {
 		return fmt.Errorf("reading EventBridge Rule (%s) tags: %w", r.n.rule(), err)
 	}
-	return retag(fmt.Sprintf("EventBridge Rule (%s)", r.n.rule()), fromEBTags(out.Tags), r.tagsWithGate(),
+	return r.retag(fmt.Sprintf("EventBridge Rule (%s)", r.n.rule()), fromEBTags(out.Tags), r.tagsWithGate(),
 		func(set map[string]string) error {
 			_, err := c.TagResource(ctx, &eventbridge.TagResourceInput{ResourceARN: aws.String(ruleARN), Tags: ebTags(set)})
 			return err
@@ -306,7 +306,7 @@ func (r *run) readSchedule(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("reading EventBridge Rule (%s) tags: %w", name, err)
 			}
-			if !sameTags(fromEBTags(out.Tags), r.tagsWithGate()) {
+			if !r.sameTags(fromEBTags(out.Tags), r.tagsWithGate()) {
 				r.drifted("EventBridge rule %s: tags differ", name)
 			}
 			return nil

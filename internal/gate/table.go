@@ -100,7 +100,7 @@ func (r *run) ensureTable(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return retag(fmt.Sprintf("DynamoDB Table (%s)", name), tags, r.tagsWithGate(),
+	return r.retag(fmt.Sprintf("DynamoDB Table (%s)", name), tags, r.tagsWithGate(),
 		func(set map[string]string) error {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: table.TableArn, Tags: ddbTags(set)})
 			return err
@@ -189,7 +189,7 @@ func (r *run) readTable(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if !sameTags(tags, r.tagsWithGate()) {
+			if !r.sameTags(tags, r.tagsWithGate()) {
 				r.drifted("DynamoDB table %s: tags differ", name)
 			}
 			return nil

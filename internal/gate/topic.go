@@ -114,7 +114,7 @@ func (r *run) ensureTopic(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
 		}
-		if err := retag(fmt.Sprintf("SNS Topic (%s)", name), fromSNSTags(tags.Tags), r.tagsWithGate(),
+		if err := r.retag(fmt.Sprintf("SNS Topic (%s)", name), fromSNSTags(tags.Tags), r.tagsWithGate(),
 			func(set map[string]string) error {
 				_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)})
 				return err
@@ -204,7 +204,7 @@ func (r *run) readTopic(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
 			}
-			if !sameTags(fromSNSTags(tags.Tags), r.tagsWithGate()) {
+			if !r.sameTags(fromSNSTags(tags.Tags), r.tagsWithGate()) {
 				r.drifted("SNS topic %s: tags differ", name)
 			}
 			return nil

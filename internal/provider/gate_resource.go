@@ -59,9 +59,12 @@ const gateResourceDescription = "An approval gate: everything a human-approval s
 	"Use it by merging `task_state_json` into a state machine definition and granting `state_machine_policy_json` to the " +
 	"state machine's role.\n\n" +
 	"`drift` lists the parts that differed from the configuration at the last refresh; a plan then shows an in-place update that repairs them.\n\n" +
-	"**Import** with `terraform import manualapproval_gate.example <name>`. Secrets cannot be read back from AWS, so after an import " +
-	"set again, in the configuration, `slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, `webhook.secret` and `sso.client_secret` (whichever the gate uses): " +
-	"the next apply writes them."
+	"**Secrets** (`slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, `webhook.secret`; `sso.client_secret` has only the sensitive form so far) each have a write-only form " +
+	"(`<name>_wo` with `<name>_wo_version`, Terraform 1.11 or later) that never reaches the plan or the state: prefer it. It may come from an " +
+	"`ephemeral` variable.\n\n" +
+	"**Import** with `terraform import manualapproval_gate.example <name>`, or an `import` block (`terraform plan -generate-config-out` writes a " +
+	"configuration that validates). Secrets cannot be read back from AWS and need not be given again: while a secret is not set, the stored one is kept. " +
+	"Setting it (a write-only form with a new version, or the sensitive form) writes it at the next apply."
 
 func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	emptySet := setdefault.StaticValue(types.SetValueMust(types.StringType, nil))
@@ -268,10 +271,11 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 						Validators: []validator.String{urlValidator{}},
 					},
 					"secret": schema.StringAttribute{
-						MarkdownDescription: fmt.Sprintf("Key of the HMAC-SHA256 signature of each request; at least %d characters. Stored in an SSM SecureString parameter.", minWebhookSecretLength),
-						Required:            true,
-						Sensitive:           true,
-						Validators:          []validator.String{stringvalidator.LengthAtLeast(minWebhookSecretLength)},
+						MarkdownDescription: fmt.Sprintf("Key of the HMAC-SHA256 signature of each request; at least %d characters. Stored in an SSM SecureString parameter. "+
+							"Set it or `secret_wo` when the gate is created.", minWebhookSecretLength),
+						Optional:   true,
+						Sensitive:  true,
+						Validators: []validator.String{stringvalidator.LengthAtLeast(minWebhookSecretLength)},
 					},
 				},
 			},
@@ -413,6 +417,7 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 	for k, a := range reasonAndInputsAttributes() {
 		resp.Schema.Attributes[k] = a
 	}
+	addWriteOnlySecrets(&resp.Schema)
 }
 
 func (r *gateResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -455,6 +460,8 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 
 	validateInputs(ctx, cfg.Inputs, &resp.Diagnostics)
 	validateAPI(ctx, cfg, &resp.Diagnostics)
+	validateWriteOnlySecrets(cfg, &resp.Diagnostics)
+	warnGateReach(ctx, cfg, &resp.Diagnostics)
 
 	if !cfg.MinApprovals.IsNull() && !cfg.MinApprovals.IsUnknown() && !cfg.Approvers.IsNull() && !cfg.Approvers.IsUnknown() {
 		n := len(cfg.Approvers.Elements())
@@ -474,25 +481,26 @@ func validateSlack(s gateSlackModel, diags *diag.Diagnostics) {
 		return
 	}
 	root := path.Root("slack")
-	set := func(v types.String) bool { return !v.IsNull() } // unknown counts as set
-	if s.Format.IsNull() && set(s.WebhookURL) && set(s.BotToken) {
+	// A secret counts as set in either form; unknown counts as set. A
+	// missing secret is checked when the gate is created
+	// (planWriteOnlySecrets): an imported gate keeps its stored secrets.
+	webhookURL := orWriteOnly(s.WebhookURL, s.WebhookURLWO)
+	botToken := orWriteOnly(s.BotToken, s.BotTokenWO)
+	signingSecret := orWriteOnly(s.SigningSecret, s.SigningSecretWO)
+	if s.Format.IsNull() && set(webhookURL) && set(botToken) {
 		diags.AddAttributeError(root.AtName("bot_token"), "Invalid Attribute Combination",
 			"slack.webhook_url and slack.bot_token cannot be used together: webhook_url is for the formats \"blocks\" and \"workflow\", "+
 				"bot_token (with channel and signing_secret) for the format \"app\". Remove one of them.")
 		return
 	}
-	format := effectiveSlackFormat(s.Format.ValueString(), set(s.BotToken))
+	format := effectiveSlackFormat(s.Format.ValueString(), set(botToken))
 
 	switch format {
 	case approval.SlackFormatBlocks, approval.SlackFormatWorkflow:
-		if s.WebhookURL.IsNull() {
-			diags.AddAttributeError(root.AtName("webhook_url"), "Missing Slack Webhook URL",
-				fmt.Sprintf("The Slack format %q posts to a webhook: set slack.webhook_url, or use format \"app\" with bot_token, channel and signing_secret.", format))
-		}
 		for _, a := range []struct {
 			name string
 			v    types.String
-		}{{"bot_token", s.BotToken}, {"channel", s.Channel}, {"signing_secret", s.SigningSecret}} {
+		}{{"bot_token", botToken}, {"channel", s.Channel}, {"signing_secret", signingSecret}} {
 			if set(a.v) {
 				diags.AddAttributeError(root.AtName(a.name), "Invalid Attribute Combination",
 					fmt.Sprintf("slack.%s is only used with format \"app\", but the format is %q, which posts to webhook_url. "+
@@ -500,19 +508,14 @@ func validateSlack(s gateSlackModel, diags *diag.Diagnostics) {
 			}
 		}
 	case approval.SlackFormatApp:
-		if set(s.WebhookURL) {
+		if set(webhookURL) {
 			diags.AddAttributeError(root.AtName("webhook_url"), "Invalid Attribute Combination",
 				"slack.webhook_url cannot be used with format \"app\", which posts with bot_token to channel. "+
 					"Remove webhook_url, or use format \"blocks\" or \"workflow\" without bot_token.")
 		}
-		for _, a := range []struct {
-			name string
-			v    types.String
-		}{{"bot_token", s.BotToken}, {"channel", s.Channel}, {"signing_secret", s.SigningSecret}} {
-			if !set(a.v) {
-				diags.AddAttributeError(root.AtName(a.name), "Missing Slack App Attribute",
-					fmt.Sprintf("The Slack format \"app\" needs bot_token, channel and signing_secret: set slack.%s.", a.name))
-			}
+		if !set(s.Channel) {
+			diags.AddAttributeError(root.AtName("channel"), "Missing Slack App Attribute",
+				"The Slack format \"app\" needs bot_token, channel and signing_secret: set slack.channel.")
 		}
 	}
 }
@@ -566,6 +569,9 @@ func (r *gateResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.BundleSHA256 = types.StringValue(sum)
 	}
 
+	// A secret the wiring needs is set when the gate is created.
+	planWriteOnlySecrets(ctx, req.Config, state == nil, &resp.Diagnostics)
+
 	// (b) Create and Update converge every part: no drift after apply.
 	plan.Drift = listOf(nil)
 
@@ -610,6 +616,7 @@ func (r *gateResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	spec, diags := gateSpec(ctx, plan, r.data.DefaultTags)
 	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(applyWriteOnlySecrets(ctx, req.Config, nil, &spec)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -674,6 +681,9 @@ func (r *gateResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	spec, diags := gateSpec(ctx, plan, r.data.DefaultTags)
 	resp.Diagnostics.Append(diags...)
+	var prior gateResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	resp.Diagnostics.Append(applyWriteOnlySecrets(ctx, req.Config, &prior, &spec)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -868,12 +878,22 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 			"enterprise_id":  stringOrNull(s.EnterpriseID),
 			"app_id":         stringOrNull(s.AppID),
 			"api_base_url":   orString(s.APIBaseURL, defaultSlackAPIBaseURL),
+
+			"webhook_url_wo":            types.StringNull(),
+			"webhook_url_wo_version":    types.Int64Null(),
+			"bot_token_wo":              types.StringNull(),
+			"bot_token_wo_version":      types.Int64Null(),
+			"signing_secret_wo":         types.StringNull(),
+			"signing_secret_wo_version": types.Int64Null(),
 		})
 	}
 	if w := spec.Webhook; w != nil {
 		m.Webhook = types.ObjectValueMust(gateWebhookAttrTypes, map[string]attr.Value{
 			"url":    nullIfEmpty(w.URL), // a secret: empty after import
 			"secret": types.StringNull(),
+
+			"secret_wo":         types.StringNull(),
+			"secret_wo_version": types.Int64Null(),
 		})
 	}
 	m.applyStatus(status)
@@ -906,8 +926,10 @@ func (slackFormatDefault) PlanModifyString(ctx context.Context, req planmodifier
 	if !req.ConfigValue.IsNull() {
 		return
 	}
-	var token types.String
+	var token, tokenWO types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, req.Path.ParentPath().AtName("bot_token"), &token)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, req.Path.ParentPath().AtName("bot_token_wo"), &tokenWO)...)
+	token = orWriteOnly(token, tokenWO)
 	switch {
 	case token.IsUnknown():
 		resp.PlanValue = types.StringUnknown()
@@ -990,12 +1012,22 @@ var gateSlackAttrTypes = map[string]attr.Type{
 	"enterprise_id":  types.StringType,
 	"app_id":         types.StringType,
 	"api_base_url":   types.StringType,
+
+	"webhook_url_wo":            types.StringType,
+	"webhook_url_wo_version":    types.Int64Type,
+	"bot_token_wo":              types.StringType,
+	"bot_token_wo_version":      types.Int64Type,
+	"signing_secret_wo":         types.StringType,
+	"signing_secret_wo_version": types.Int64Type,
 }
 
 // gateWebhookAttrTypes are the attribute types of webhook.
 var gateWebhookAttrTypes = map[string]attr.Type{
 	"url":    types.StringType,
 	"secret": types.StringType,
+
+	"secret_wo":         types.StringType,
+	"secret_wo_version": types.Int64Type,
 }
 
 // gateResourceModel is the manualapproval_gate resource.
@@ -1056,10 +1088,22 @@ type gateSlackModel struct {
 	EnterpriseID  types.String `tfsdk:"enterprise_id"`
 	AppID         types.String `tfsdk:"app_id"`
 	APIBaseURL    types.String `tfsdk:"api_base_url"`
+
+	// Write-only forms (gate_resource_writeonly.go).
+	WebhookURLWO           types.String `tfsdk:"webhook_url_wo"`
+	WebhookURLWOVersion    types.Int64  `tfsdk:"webhook_url_wo_version"`
+	BotTokenWO             types.String `tfsdk:"bot_token_wo"`
+	BotTokenWOVersion      types.Int64  `tfsdk:"bot_token_wo_version"`
+	SigningSecretWO        types.String `tfsdk:"signing_secret_wo"`
+	SigningSecretWOVersion types.Int64  `tfsdk:"signing_secret_wo_version"`
 }
 
 // gateWebhookModel is the webhook attribute.
 type gateWebhookModel struct {
 	URL    types.String `tfsdk:"url"`
 	Secret types.String `tfsdk:"secret"`
+
+	// Write-only form (gate_resource_writeonly.go).
+	SecretWO        types.String `tfsdk:"secret_wo"`
+	SecretWOVersion types.Int64  `tfsdk:"secret_wo_version"`
 }

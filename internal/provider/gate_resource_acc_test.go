@@ -318,6 +318,9 @@ func TestAccGate_disappears(t *testing.T) {
 					return testAccManager(t).Delete(context.Background(), rName)
 				},
 				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionCreate)},
+				},
 			},
 			{
 				Config: testAccGateConfig_basic(rName),

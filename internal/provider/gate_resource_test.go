@@ -78,6 +78,13 @@ func TestGateSpec(t *testing.T) {
 		"enterprise_id":  types.StringNull(),
 		"app_id":         types.StringValue("A0GATE"),
 		"api_base_url":   types.StringValue("http://127.0.0.1:3000/api/"),
+
+		"webhook_url_wo":            types.StringNull(),
+		"webhook_url_wo_version":    types.Int64Null(),
+		"bot_token_wo":              types.StringNull(),
+		"bot_token_wo_version":      types.Int64Null(),
+		"signing_secret_wo":         types.StringNull(),
+		"signing_secret_wo_version": types.Int64Null(),
 	})
 
 	tests := map[string]struct {
@@ -108,7 +115,7 @@ func TestGateSpec(t *testing.T) {
 				RequesterPath:           types.StringValue("$.who"),
 				EmailAddresses:          setOf([]string{"a@example.com"}),
 				SMSNumbers:              setOf([]string{"+14155550100"}),
-				Webhook:                 types.ObjectValueMust(gateWebhookAttrTypes, map[string]attr.Value{"url": types.StringValue("https://hook.example"), "secret": types.StringValue("0123456789abcdef")}),
+				Webhook:                 types.ObjectValueMust(gateWebhookAttrTypes, map[string]attr.Value{"url": types.StringValue("https://hook.example"), "secret": types.StringValue("0123456789abcdef"), "secret_wo": types.StringNull(), "secret_wo_version": types.Int64Null()}),
 				AllowedStateMachineARNs: setOf([]string{"arn:aws:states:us-east-1:123456789012:stateMachine:b", "arn:aws:states:us-east-1:123456789012:stateMachine:a"}),
 				IncludeExecutionContext: types.BoolValue(false),
 				CallbackBaseURL:         types.StringValue("https://approve.example/"),
@@ -268,9 +275,9 @@ resource "manualapproval_gate" "test" {
 `, body)
 }
 
-// TestAccGate_validation plans bad arguments and checks the message a user
+// TestGateResource_validation plans bad arguments and checks the message a user
 // needs. It runs without AWS: the errors come before anything is created.
-func TestAccGate_validation(t *testing.T) {
+func TestGateResource_validation(t *testing.T) {
 	t.Parallel()
 	steps := []struct {
 		body string
@@ -287,7 +294,7 @@ func TestAccGate_validation(t *testing.T) {
 		{"name = \"t\"\nslack = { webhook_url = \"https://h.example/x\", bot_token = \"xoxb-1\" }", `slack.webhook_url and slack.bot_token cannot be used together`},
 		{"name = \"t\"\nslack = { webhook_url = \"https://h.example/x\", format = \"workflow\", channel = \"C1\" }", `slack.channel is only used with format "app"`},
 		{"name = \"t\"\nslack = { format = \"blocks\" }", `Missing Slack Webhook URL`},
-		{"name = \"t\"\nslack = { bot_token = \"xoxb-1\", channel = \"C1\" }", `needs bot_token, channel and signing_secret: set slack.signing_secret`},
+		{"name = \"t\"\nslack = { bot_token = \"xoxb-1\", channel = \"C1\" }", `needs slack.signing_secret to create the gate: set the write-only slack.signing_secret_wo`},
 		{"name = \"t\"\nslack = { format = \"app\", webhook_url = \"https://h.example/x\", bot_token = \"xoxb-1\", channel = \"C1\", signing_secret = \"s\" }", `slack.webhook_url cannot be used with format "app"`},
 		{"name = \"t\"\nslack = { bot_token = \"xoxp-1\", channel = \"C1\", signing_secret = \"s\" }", `must be a Slack bot token starting with "xoxb-"`},
 		{"name = \"t\"\nslack = { webhook_url = \"https://h.example/x\", api_base_url = \"http://slack.example/api\" }", `slack.api_base_url must use https \(http is accepted only for a loopback host`},
@@ -355,9 +362,9 @@ func wrapped(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(strings.ReplaceAll(pattern, " ", `\s+`))
 }
 
-// TestAccGate_validationHidesSecrets checks that an invalid secret is not
+// TestGateResource_validationHidesSecrets checks that an invalid secret is not
 // repeated in the error.
-func TestAccGate_validationHidesSecrets(t *testing.T) {
+func TestGateResource_validationHidesSecrets(t *testing.T) {
 	t.Parallel()
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),
@@ -393,9 +400,9 @@ resource "manualapproval_gate" "test" {
 `, rName, extra, timeoutSeconds)
 }
 
-// TestAccGate_fakeLifecycle runs create, refresh, drift repair, update,
+// TestGateResource_fakeLifecycle runs create, refresh, drift repair, update,
 // import and disappearance against the fake manager.
-func TestAccGate_fakeLifecycle(t *testing.T) {
+func TestGateResource_fakeLifecycle(t *testing.T) {
 	t.Parallel()
 	m := newFakeManager()
 	rName := "tf-acc-test-fake"
@@ -434,6 +441,9 @@ func TestAccGate_fakeLifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						// The refresh found the drift (the prior state names it),
+						// and the update plans it away.
+						expectDrift(addr, "Lambda function "+rName+"-notifier: environment differs"),
 						plancheck.ExpectKnownValue(addr, tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
 					},
 				},
@@ -470,13 +480,16 @@ func TestAccGate_fakeLifecycle(t *testing.T) {
 				Config:             testAccGateConfig_fake(rName, 7200, "lambda_architecture = \"x86_64\""),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+				},
 			},
 		},
 	})
 }
 
-// TestAccGate_importNotFound imports a gate that does not exist.
-func TestAccGate_importNotFound(t *testing.T) {
+// TestGateResource_importNotFound imports a gate that does not exist.
+func TestGateResource_importNotFound(t *testing.T) {
 	t.Parallel()
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),
@@ -490,9 +503,9 @@ func TestAccGate_importNotFound(t *testing.T) {
 	})
 }
 
-// TestAccGate_bundleMissing checks the plan error of a provider built without
+// TestGateResource_bundleMissing checks the plan error of a provider built without
 // the Lambda bundle.
-func TestAccGate_bundleMissing(t *testing.T) {
+func TestGateResource_bundleMissing(t *testing.T) {
 	t.Parallel()
 	missing := func(arch string) (string, error) { return "", fmt.Errorf("bundle for %s is not embedded", arch) }
 	resource.UnitTest(t, resource.TestCase{
@@ -507,9 +520,9 @@ func TestAccGate_bundleMissing(t *testing.T) {
 	})
 }
 
-// TestAccGate_defaultTags checks tags_all at plan time and the default of
+// TestGateResource_defaultTags checks tags_all at plan time and the default of
 // slack.format for a Slack app.
-func TestAccGate_defaultTags(t *testing.T) {
+func TestGateResource_defaultTags(t *testing.T) {
 	t.Parallel()
 	m := newFakeManager()
 	rName := "tf-acc-test-tags"

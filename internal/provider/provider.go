@@ -11,10 +11,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
@@ -250,6 +250,7 @@ func (p *manualapprovalProvider) Schema(_ context.Context, _ provider.SchemaRequ
 			},
 		},
 	}
+	addProviderParity(&resp.Schema)
 }
 
 func (p *manualapprovalProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -309,13 +310,16 @@ func (p *manualapprovalProvider) awsConfig(ctx context.Context, data providerMod
 	if files := stringList(ctx, data.SharedCredentialsFiles, &diags); len(files) > 0 {
 		opts = append(opts, config.WithSharedCredentialsFiles(files))
 	}
-	opts = append(opts, config.WithRetryer(newRetryer), config.WithHTTPClient(newHTTPClient()),
-		config.WithAPIOptions([]func(*middleware.Stack) error{addCallDeadline}))
-	if !data.MaxRetries.IsNull() {
-		// The SDK counts attempts, the first included; 0 would mean "the
-		// SDK's default", so zero retries is one attempt.
-		opts = append(opts, config.WithRetryMaxAttempts(int(data.MaxRetries.ValueInt64())+1))
-	}
+	// max_retries (default 25 like hashicorp/aws) and retry_mode; the SDK
+	// counts attempts, the first included. Every call also has a deadline
+	// (addCallDeadline), so retries never hold a plan for ever.
+	newRetryer, attempts := retryOptions(data)
+	opts = append(opts, config.WithRetryer(newRetryer), config.WithRetryMaxAttempts(attempts), config.WithHTTPClient(newHTTPClient()),
+		config.WithAPIOptions([]func(*middleware.Stack) error{
+			addCallDeadline,
+			// The provider and its version in the User-Agent of every AWS call.
+			awsmiddleware.AddUserAgentKeyValue("terraform-provider-manualapproval", p.version),
+		}))
 	endpoints := endpointsOf(data.Endpoints, &diags)
 	if len(endpoints) > 0 {
 		opts = append(opts, config.WithServiceOptions(endpointOverrides(endpoints)))
@@ -350,28 +354,40 @@ func (p *manualapprovalProvider) awsConfig(ctx context.Context, data providerMod
 				"The assume_role block needs role_arn, the ARN of the IAM role to assume. Set it, or remove the block.")
 			return aws.Config{}, gate.Env{}, diags
 		}
-		var duration time.Duration
-		if v := ar.Duration.ValueString(); v != "" {
-			duration, _ = time.ParseDuration(v) // validated by the schema
+		cfg.Credentials = assumeRoleCredentials(ctx, cfg, ar, &diags)
+	}
+	if !data.AssumeRoleWithWebIdentity.IsNull() {
+		var w assumeRoleWithWebIdentityModel
+		diags.Append(data.AssumeRoleWithWebIdentity.As(ctx, &w, objectAsOptions)...)
+		if diags.HasError() {
+			return aws.Config{}, gate.Env{}, diags
 		}
-		stsClient := sts.NewFromConfig(cfg)
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, ar.RoleARN.ValueString(), func(o *stscreds.AssumeRoleOptions) {
-			if v := ar.SessionName.ValueString(); v != "" {
-				o.RoleSessionName = v
-			}
-			if v := ar.ExternalID.ValueString(); v != "" {
-				o.ExternalID = aws.String(v)
-			}
-			if duration > 0 {
-				o.Duration = duration
-			}
-		}))
+		// Like hashicorp/aws: the web identity role is assumed first, and
+		// assume_role, if any, is assumed with its credentials.
+		webCfg := cfg.Copy()
+		webCfg.Credentials = aws.AnonymousCredentials{}
+		creds := webIdentityCredentials(ctx, webCfg, w, &diags)
+		if diags.HasError() {
+			return aws.Config{}, gate.Env{}, diags
+		}
+		if !data.AssumeRole.IsNull() {
+			var ar assumeRoleModel
+			diags.Append(data.AssumeRole.As(ctx, &ar, objectAsOptions)...)
+			base := cfg.Copy()
+			base.Credentials = creds
+			creds = assumeRoleCredentials(ctx, base, ar, &diags)
+		}
+		cfg.Credentials = creds
+	}
+	if diags.HasError() {
+		return aws.Config{}, gate.Env{}, diags
 	}
 
 	env := gate.Env{
 		Region:             cfg.Region,
 		Partition:          partitionOfRegion(cfg.Region),
 		APIGatewayEndpoint: aws.ToString(apigatewayv2.NewFromConfig(cfg).Options().BaseEndpoint),
+		IgnoreTags:         ignoreTagsOf(ctx, data.IgnoreTags, &diags),
 	}
 
 	if !data.SkipCredentialsValidation.ValueBool() {
@@ -389,6 +405,10 @@ func (p *manualapprovalProvider) awsConfig(ctx context.Context, data providerMod
 		env.AccountID, env.Partition = account, partition
 	} else {
 		env.AccountID, env.Partition = accountWithoutValidation(ctx, cfg, data.AccountID.ValueString(), env.Partition)
+	}
+	checkAccount(ctx, data, env.AccountID, &diags)
+	if diags.HasError() {
+		return aws.Config{}, gate.Env{}, diags
 	}
 	return cfg, env, diags
 }
@@ -427,7 +447,8 @@ func callerIdentity(ctx context.Context, cfg aws.Config) (account, partition str
 // newRetryer is the SDK's standard retryer without its client-side retry
 // quota: under sustained throttling across many gates, the token bucket
 // fails calls with "retry quota exceeded" that a retry with backoff would
-// get through (terraform-provider-aws does the same).
+// get through (terraform-provider-aws does the same). retryOptions builds
+// the configured one the same way.
 func newRetryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
 }
@@ -544,6 +565,13 @@ type providerModel struct {
 	AssumeRole                types.Object `tfsdk:"assume_role"`
 	DefaultTags               types.Object `tfsdk:"default_tags"`
 	Endpoints                 types.Object `tfsdk:"endpoints"`
+
+	// provider_parity.go
+	AllowedAccountIDs         types.Set    `tfsdk:"allowed_account_ids"`
+	ForbiddenAccountIDs       types.Set    `tfsdk:"forbidden_account_ids"`
+	RetryMode                 types.String `tfsdk:"retry_mode"`
+	AssumeRoleWithWebIdentity types.Object `tfsdk:"assume_role_with_web_identity"`
+	IgnoreTags                types.Object `tfsdk:"ignore_tags"`
 }
 
 // assumeRoleModel is the assume_role block.
@@ -552,6 +580,13 @@ type assumeRoleModel struct {
 	SessionName types.String `tfsdk:"session_name"`
 	ExternalID  types.String `tfsdk:"external_id"`
 	Duration    types.String `tfsdk:"duration"`
+
+	// provider_parity.go
+	Policy            types.String `tfsdk:"policy"`
+	PolicyARNs        types.Set    `tfsdk:"policy_arns"`
+	Tags              types.Map    `tfsdk:"tags"`
+	TransitiveTagKeys types.Set    `tfsdk:"transitive_tag_keys"`
+	SourceIdentity    types.String `tfsdk:"source_identity"`
 }
 
 // defaultTagsModel is the default_tags block.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"regexp"
 	"sync"
 	"time"
 
@@ -40,9 +39,6 @@ const (
 // unusedSFNEndpoint is the endpoints attribute kept, deprecated, for
 // configurations written when the provider offered it.
 var unusedSFNEndpoint = struct{ Attr string }{"sfn"}
-
-// accountIDRegexp is an AWS account id.
-var accountIDRegexp = regexp.MustCompile(`^\d{12}$`)
 
 // newHTTPClient is the SDK's client with connect, handshake and answer
 // deadlines per attempt.

@@ -13,9 +13,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
@@ -186,31 +188,49 @@ func TestPartitionOfRegion(t *testing.T) {
 
 // TestEndpointOverrides checks that the endpoints block wins over the SDK's
 // AWS_ENDPOINT_URL variables, and that services without an override keep
-// them.
+// them. The variables are read by the SDK's own loader, as in Configure.
 func TestEndpointOverrides(t *testing.T) {
+	isolateAWSEnv(t)
 	t.Setenv("AWS_ENDPOINT_URL", "http://global.example:1")
 	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", "http://lambda-env.example:2")
+	t.Setenv("AWS_ENDPOINT_URL_SNS", "http://sns-env.example:5")
 
-	cfg := aws.Config{Region: "us-east-1"}
-	cfg.ServiceOptions = append(cfg.ServiceOptions, endpointOverrides(map[string]string{
-		"IAM":    "http://iam.example:3",
-		"Lambda": "http://lambda.example:4",
-	}))
-	// Like LoadDefaultConfig does with AWS_ENDPOINT_URL.
-	cfg.BaseEndpoint = aws.String("http://global.example:1")
+	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"),
+		config.WithServiceOptions(endpointOverrides(map[string]string{
+			"IAM":    "http://iam.example:3",
+			"Lambda": "http://lambda.example:4",
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The variables were read: without the overrides, Lambda would use its own.
+	if got := aws.ToString(cfg.BaseEndpoint); got != "http://global.example:1" {
+		t.Fatalf("AWS_ENDPOINT_URL was not read: BaseEndpoint = %q", got)
+	}
 
 	got := map[string]string{
 		"iam":          aws.ToString(iam.NewFromConfig(cfg).Options().BaseEndpoint),
 		"lambda":       aws.ToString(lambda.NewFromConfig(cfg).Options().BaseEndpoint),
+		"sns":          aws.ToString(sns.NewFromConfig(cfg).Options().BaseEndpoint),
 		"apigatewayv2": aws.ToString(apigatewayv2.NewFromConfig(cfg).Options().BaseEndpoint),
 	}
 	want := map[string]string{
 		"iam":          "http://iam.example:3",
 		"lambda":       "http://lambda.example:4",
+		"sns":          "http://sns-env.example:5",
 		"apigatewayv2": "http://global.example:1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("endpoints (-want +got):\n%s", diff)
+	}
+
+	// Without the overrides, the service variable wins: it is not inert.
+	plain, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(lambda.NewFromConfig(plain).Options().BaseEndpoint); got != "http://lambda-env.example:2" {
+		t.Errorf("without overrides, lambda endpoint = %q, want AWS_ENDPOINT_URL_LAMBDA", got)
 	}
 }
 

@@ -106,7 +106,7 @@ func mustTaskStateJSON(t *testing.T, arn string, timeout int64, o approval.TaskS
 	return s
 }
 
-func TestAccTaskStateFunction_gate(t *testing.T) {
+func TestTaskStateFunction_gate(t *testing.T) {
 	t.Parallel()
 	rName := "tf-acc-test-fn"
 	arn := testFakeNotifierARN(rName)
@@ -178,9 +178,9 @@ output "merged_next" {
 	})
 }
 
-// TestAccTaskStateFunction_literal passes a literal object instead of the
+// TestTaskStateFunction_literal passes a literal object instead of the
 // resource, and checks the whole JSON.
-func TestAccTaskStateFunction_literal(t *testing.T) {
+func TestTaskStateFunction_literal(t *testing.T) {
 	t.Parallel()
 	want := map[string]any{
 		"Type":     "Task",
@@ -236,7 +236,7 @@ output "state" {
 	})
 }
 
-func TestAccTaskStateFunction_errors(t *testing.T) {
+func TestTaskStateFunction_errors(t *testing.T) {
 	t.Parallel()
 	gateObj := `{ notifier_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:g-notifier", timeout_seconds = 600 }`
 	for _, tc := range []struct {

@@ -36,6 +36,8 @@ var (
 	kmsKeyARNRegexp = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$`)
 	// requesterPathRegexp is a JSONPath into the state input.
 	requesterPathRegexp = regexp.MustCompile(`^\$\..+`)
+	// accountIDRegexp is an AWS account id.
+	accountIDRegexp = regexp.MustCompile(`^\d{12}$`)
 	// sessionNameRegexp is an STS role session name.
 	sessionNameRegexp = regexp.MustCompile(`^[\w+=,.@-]+$`)
 

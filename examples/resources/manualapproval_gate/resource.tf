@@ -1,6 +1,8 @@
+# An ephemeral variable never reaches the plan or the state (Terraform 1.10+),
+# and a write-only argument takes it (Terraform 1.11+).
 variable "slack_webhook_url" {
   type      = string
-  sensitive = true
+  ephemeral = true
 }
 
 resource "manualapproval_gate" "deploy" {
@@ -9,7 +11,8 @@ resource "manualapproval_gate" "deploy" {
   timeout_seconds = 86400
 
   slack = {
-    webhook_url = var.slack_webhook_url
+    webhook_url_wo         = var.slack_webhook_url
+    webhook_url_wo_version = 1 # increment to write a new URL
   }
   email_addresses = ["oncall@example.com"]
 
@@ -26,9 +29,13 @@ resource "manualapproval_gate" "deploy" {
 
 # In a state machine definition:
 #   Approve = merge(jsondecode(manualapproval_gate.deploy.task_state_json), { Next = "Deploy" })
-# or, with per-step options, the task_state function:
-#   Approve = provider::manualapproval::task_state(manualapproval_gate.deploy, { title = "Deploy?", next = "Deploy" })
-# and give the state machine's role manualapproval_gate.deploy.state_machine_policy_json.
+# or, with per-step options, the task_state function. Pass it the gate's
+# notifier and timeout: the whole gate object carries the sensitive marks of
+# its secret arguments, and the function's result would be sensitive too.
 output "approve_state" {
-  value = jsondecode(manualapproval_gate.deploy.task_state_json)
+  value = provider::manualapproval::task_state({
+    notifier_function_arn = manualapproval_gate.deploy.notifier_function_arn
+    timeout_seconds       = manualapproval_gate.deploy.timeout_seconds
+  }, { title = "Deploy?", next = "Deploy" })
 }
+# and give the state machine's role manualapproval_gate.deploy.state_machine_policy_json.

@@ -30,6 +30,12 @@ import (
 func main() {
 	decide := flag.String("decide", "", `decide by itself: "approve" or "reject" (default: wait for a person)`)
 	wait := flag.Duration("wait", 30*time.Minute, "how long to wait for a person")
+	keep := flag.Bool("keep", false, "keep the local AWS, Slack and handlers up after the decision, until Ctrl-C: "+
+		"try the links again (replay), let them expire, browse the inbox")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: demo [-decide approve|reject] [-wait 30m] [-keep]")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	if *decide != "" && *decide != "approve" && *decide != "reject" {
 		fmt.Fprintln(os.Stderr, `demo: -decide must be "approve" or "reject"`)
@@ -37,7 +43,12 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *decide, *wait); err != nil {
+	err := run(ctx, *decide, *wait, *keep)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Ctrl-C: everything was stopped on the way out.
+		fmt.Println("\n==> stopped (Ctrl-C)")
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "\ndemo: "+err.Error())
 		os.Exit(1)
 	}
@@ -45,7 +56,7 @@ func main() {
 
 func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
 
-func run(ctx context.Context, decide string, wait time.Duration) (err error) {
+func run(ctx context.Context, decide string, wait time.Duration, keep bool) (err error) {
 	root, err := acctest.RepoRoot()
 	if err != nil {
 		return err
@@ -156,13 +167,20 @@ disable_checkpoint = true
 		return fmt.Errorf("no Slack message arrived: %w\nnotifier output:\n%s", err, h.Output(name+"-notifier"))
 	}
 	m := msgs[0]
+	// The execution context, as a notification shows it on AWS (the local
+	// AWS does not resolve $$.Execution.Id in a Task's Parameters, so the
+	// demo's gate does not pass it to the notifier).
 	fmt.Printf(`
-  Slack inbox:  %s/
-  Approve:      %s
-  Reject:       %s
+  Execution:     %s
+  State machine: %s
+  State:         Approve (input: %s)
+
+  Slack inbox:   %s/
+  Approve:       %s
+  Reject:        %s
 
   Open a link in a browser (*.localhost reaches this machine), or the inbox.
-`, slack.URL, m.ApproveURL, m.RejectURL)
+`, execARN, sm, input, slack.URL, m.ApproveURL, m.RejectURL)
 
 	if decide != "" {
 		link := m.ApproveURL
@@ -193,6 +211,14 @@ disable_checkpoint = true
 	}
 	if d.Status != sfntypes.ExecutionStatusSucceeded {
 		return fmt.Errorf("the execution ended %s", d.Status)
+	}
+	if keep {
+		fmt.Printf(`
+  Still up (-keep): open the links again (a decided request says so), wait for
+  them to expire, or browse the inbox at %s/. Ctrl-C stops everything.
+`, slack.URL)
+		<-ctx.Done()
+		return ctx.Err()
 	}
 	return nil
 }

@@ -1,0 +1,47 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+)
+
+// warnGateReach warns, at plan time, about a gate that notifies nobody, and
+// about approvers that no channel of the gate can check. Unknown values are
+// not judged.
+func warnGateReach(ctx context.Context, cfg gateResourceModel, diags *diag.Diagnostics) {
+	for _, v := range []interface{ IsUnknown() bool }{cfg.Slack, cfg.Webhook, cfg.EmailAddresses, cfg.SMSNumbers, cfg.Approvers} {
+		if v.IsUnknown() {
+			return
+		}
+	}
+	empty := func(n int, null bool) bool { return null || n == 0 }
+	if cfg.Slack.IsNull() && cfg.Webhook.IsNull() &&
+		empty(len(cfg.EmailAddresses.Elements()), cfg.EmailAddresses.IsNull()) &&
+		empty(len(cfg.SMSNumbers.Elements()), cfg.SMSNumbers.IsNull()) {
+		diags.AddWarning("Approval Gate Notifies Nobody",
+			"The gate has no slack, webhook, email_addresses or sms_numbers: an approval request reaches nobody, and the state machine waits "+
+				"until timeout_seconds unless something subscribes to the gate's topic_arn outside this configuration. "+
+				"Add a notification channel, or subscribe to topic_arn.")
+	}
+	if empty(len(cfg.Approvers.Elements()), cfg.Approvers.IsNull()) {
+		return
+	}
+	app := false
+	if !cfg.Slack.IsNull() {
+		var s gateSlackModel
+		if d := cfg.Slack.As(ctx, &s, objectAsOptions); d.HasError() || s.Format.IsUnknown() {
+			return
+		}
+		app = effectiveSlackFormat(s.Format.ValueString(), set(orWriteOnly(s.BotToken, s.BotTokenWO))) == approval.SlackFormatApp
+	}
+	if !app {
+		diags.AddAttributeWarning(path.Root("approvers"), "Approvers Cannot Be Checked",
+			"approvers is set, but no channel of the gate can tell who decides: only the Slack app wiring (slack.format \"app\") "+
+				"checks the clicking user, and a link sent by Slack webhook, e-mail, SMS or webhook proves no identity. "+
+				"Use the Slack app wiring (bot_token, channel, signing_secret), or a channel that verifies identity, or remove approvers.")
+	}
+}
