@@ -193,7 +193,7 @@ func mustCursor(t *testing.T, key []byte, scope string, last map[string]CursorAt
 
 func TestAPIConfigEnv(t *testing.T) {
 	t.Parallel()
-	base := Config{Role: RoleCallback, TableName: "t", ParamSigningKey: "/k", MinApprovals: 1, TimeoutSeconds: 60}
+	base := Config{Role: RoleCallback, TableName: "t", ParamSigningKey: "/k", MinApprovals: 1, TimeoutSeconds: 60, RequireReason: ReasonNever}
 	for _, a := range []*APIConfig{
 		nil,
 		{IssuerURL: "https://token.actions.githubusercontent.com", Audiences: []string{"b", "a,with comma"}, IdentityClaim: "sub"},

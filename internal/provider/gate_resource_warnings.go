@@ -30,6 +30,10 @@ func warnGateReach(ctx context.Context, cfg gateResourceModel, diags *diag.Diagn
 	if empty(len(cfg.Approvers.Elements()), cfg.Approvers.IsNull()) {
 		return
 	}
+	// Single sign-on and the machine API verify who decides.
+	if !cfg.SSO.IsNull() || !cfg.API.IsNull() {
+		return
+	}
 	app := false
 	if !cfg.Slack.IsNull() {
 		var s gateSlackModel
@@ -41,7 +45,8 @@ func warnGateReach(ctx context.Context, cfg gateResourceModel, diags *diag.Diagn
 	if !app {
 		diags.AddAttributeWarning(path.Root("approvers"), "Approvers Cannot Be Checked",
 			"approvers is set, but no channel of the gate can tell who decides: only the Slack app wiring (slack.format \"app\") "+
-				"checks the clicking user, and a link sent by Slack webhook, e-mail, SMS or webhook proves no identity. "+
-				"Use the Slack app wiring (bot_token, channel, signing_secret), or a channel that verifies identity, or remove approvers.")
+				"checks the clicking user, single sign-on (sso) the person opening a link, and the api block the token's identity; "+
+				"a bare link sent by Slack webhook, e-mail, SMS or webhook proves none. "+
+				"Use the Slack app wiring (bot_token, channel, signing_secret), add sso or api, or remove approvers.")
 	}
 }

@@ -300,6 +300,11 @@ func TestGateResource_writeOnlyValidation(t *testing.T) {
 	}
 	var ts []resource.TestStep
 	for _, s := range steps {
+		if !strings.Contains(s.body, "allow_self_approval") {
+			// Links approve here: no identity control, so that each step
+			// meets only the error it tests.
+			s.body += "\nallow_self_approval = true"
+		}
 		ts = append(ts, resource.TestStep{
 			Config:      testAccGateConfig_raw(s.body),
 			PlanOnly:    true,

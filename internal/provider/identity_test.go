@@ -40,6 +40,9 @@ func slackApp(teamID string) types.Object {
 		"webhook_url": types.StringNull(), "format": types.StringNull(), "bot_token": types.StringValue("xoxb-1"),
 		"channel": types.StringValue("C1"), "signing_secret": types.StringValue("s"), "team_id": team,
 		"enterprise_id": types.StringNull(), "app_id": types.StringNull(), "api_base_url": types.StringNull(),
+		"webhook_url_wo": types.StringNull(), "webhook_url_wo_version": types.Int64Null(),
+		"bot_token_wo": types.StringNull(), "bot_token_wo_version": types.Int64Null(),
+		"signing_secret_wo": types.StringNull(), "signing_secret_wo_version": types.Int64Null(),
 	})
 }
 

@@ -406,7 +406,13 @@ func (p *manualapprovalProvider) awsConfig(ctx context.Context, data providerMod
 	} else {
 		env.AccountID, env.Partition = accountWithoutValidation(ctx, cfg, data.AccountID.ValueString(), env.Partition)
 	}
-	checkAccount(ctx, data, env.AccountID, &diags)
+	// allowed_account_ids and forbidden_account_ids need the account the
+	// credentials were verified to belong to, never one set by hand.
+	verified := env.AccountID
+	if data.SkipCredentialsValidation.ValueBool() {
+		verified = ""
+	}
+	checkAccount(ctx, data, verified, &diags)
 	if diags.HasError() {
 		return aws.Config{}, gate.Env{}, diags
 	}
