@@ -467,7 +467,7 @@ func TestE2E_leastPrivilegeAllowedMachines(t *testing.T) {
 // ownParams are the parameters each function of a Slack app gate with a
 // webhook may read.
 var ownParams = map[string][]string{
-	"notifier": {"signing-key", "slack-bot-token", "webhook-secret"},
+	"notifier": {"signing-key", "slack-bot-token", "webhook-secret", "webhook-url"},
 	"callback": {"signing-key", "slack-bot-token", "slack-signing-secret"},
 }
 

@@ -192,6 +192,12 @@ func (c *Callback) formPage(status int, r approval.Request, l approval.Link, nam
 // formPageWith is formPage with the inputs as typed and the problems found
 // with them.
 func (c *Callback) formPageWith(status int, r approval.Request, l approval.Link, name, comment, problem string, typed url.Values, probs formProblems) events.APIGatewayV2HTTPResponse {
+	return c.confirmForm(status, r, l, name, comment, problem, typed, probs, nil)
+}
+
+// confirmForm is the confirm page's form: a bare link's (s nil, with the
+// optional display name) or a signed-in person's.
+func (c *Callback) confirmForm(status int, r approval.Request, l approval.Link, name, comment, problem string, typed url.Values, probs formProblems, s *approval.SSOSession) events.APIGatewayV2HTTPResponse {
 	heading := "Approve this request?"
 	if l.Decision == approval.DecisionReject {
 		heading = "Reject this request?"
@@ -199,15 +205,15 @@ func (c *Callback) formPageWith(status int, r approval.Request, l approval.Link,
 	if len(probs.Other) > 0 {
 		problem = strings.TrimSpace(problem + " " + capitalize(strings.Join(probs.Other, "; ")) + ".")
 	}
-	return html(status, page{
-		Heading: heading, Message: problem, IsError: problem != "",
-		Request: newPageRequest(r),
-		Form: &pageForm{
-			Approve: l.Decision == approval.DecisionApprove, Name: name, Comment: comment,
-			ReasonRequired: approval.ReasonRequired(c.Config, l.Decision), ReasonProblem: probs.Reason,
-			Inputs: pageInputs(c.Config, l.Decision, typed, probs),
-		},
-	}, nil)
+	f := &pageForm{
+		Approve: l.Decision == approval.DecisionApprove, Name: name, Comment: comment,
+		ReasonRequired: approval.ReasonRequired(c.Config, l.Decision), ReasonProblem: probs.Reason,
+		Inputs: pageInputs(c.Config, l.Decision, typed, probs),
+	}
+	if s != nil {
+		f.Name, f.SignedInAs, f.Identity, f.Needed = "", signedInAs(*s), s.Identity, r.MinApprovals
+	}
+	return html(status, page{Heading: heading, Message: problem, IsError: problem != "", Request: newPageRequest(r), Form: f}, nil)
 }
 
 // decideLink serves POST /r/{id}: the confirm page's form decides.

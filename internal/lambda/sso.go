@@ -172,23 +172,7 @@ func (c *Callback) confirmSSO(ctx context.Context, req events.APIGatewayV2HTTPRe
 // ssoFormPage is the confirm form of a signed-in person, with the inputs as
 // typed and the problems found with them.
 func (c *Callback) ssoFormPage(status int, r approval.Request, l approval.Link, s approval.SSOSession, comment, problem string, typed url.Values, probs formProblems) events.APIGatewayV2HTTPResponse {
-	heading := "Approve this request?"
-	if l.Decision == approval.DecisionReject {
-		heading = "Reject this request?"
-	}
-	if len(probs.Other) > 0 {
-		problem = strings.TrimSpace(problem + " " + capitalize(strings.Join(probs.Other, "; ")) + ".")
-	}
-	return html(status, page{
-		Heading: heading, Message: problem, IsError: problem != "",
-		Request: newPageRequest(r),
-		Form: &pageForm{
-			Approve: l.Decision == approval.DecisionApprove, Needed: r.MinApprovals, Comment: comment,
-			SignedInAs: signedInAs(s), Identity: s.Identity,
-			ReasonRequired: approval.ReasonRequired(c.Config, l.Decision), ReasonProblem: probs.Reason,
-			Inputs: pageInputs(c.Config, l.Decision, typed, probs),
-		},
-	}, nil)
+	return c.confirmForm(status, r, l, "", comment, problem, typed, probs, &s)
 }
 
 // signedInAs names the session's person for the page.

@@ -265,8 +265,8 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 						MarkdownDescription: "URL the requests are POSTed to. Sensitive (it can carry a token) and stored in an SSM SecureString parameter, " +
 							"not in the function's environment. Must use https (http only for a loopback host: `localhost`, `127.0.0.0/8`, `::1`, " +
 							"which the deployed notifier refuses all the same: inside Lambda, loopback is the Runtime API; only the local test harness " +
-							"lets it through). Redirects are not followed.",
-						Required:   true,
+							"lets it through). Redirects are not followed. Needed to create the gate; after an import it may be left out (the stored URL is kept).",
+						Optional:   true,
 						Sensitive:  true,
 						Validators: []validator.String{urlValidator{}},
 					},

@@ -327,7 +327,7 @@ func TestAccGate_disappears(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionCreate)},
 				},
-				Check: testAccCheckGateParts(t, rName, 13),
+				Check: testAccCheckGateParts(t, rName, 14),
 			},
 		},
 	})
@@ -450,7 +450,7 @@ func TestAccGate_repair(t *testing.T) {
 					callbackURLCheck(d.what == "API"),
 				},
 			},
-			Check: testAccCheckGateParts(t, rName, 13),
+			Check: testAccCheckGateParts(t, rName, 14),
 		})
 	}
 	resource.Test(t, resource.TestCase{

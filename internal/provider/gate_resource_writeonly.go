@@ -189,6 +189,13 @@ func planWriteOnlySecrets(ctx context.Context, config tfsdk.Config, creating boo
 		return
 	}
 	need := neededSecrets(ctx, cfg)
+	if need["webhook.secret"] {
+		var w gateWebhookModel
+		if d := cfg.Webhook.As(ctx, &w, objectAsOptions); !d.HasError() && w.URL.IsNull() {
+			diags.AddAttributeError(path.Root("webhook").AtName("url"), "Missing Webhook URL",
+				"The gate's webhook needs webhook.url to create the gate. After an import the stored URL is kept, so it may then be left out.")
+		}
+	}
 	for _, sec := range writeOnlySecrets {
 		if !need[sec.full(sec.name)] {
 			continue

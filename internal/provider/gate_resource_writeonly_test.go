@@ -291,6 +291,8 @@ func TestGateResource_writeOnlyValidation(t *testing.T) {
 			`must be a Slack bot token starting with "xoxb-"`},
 		{"name = \"t\"\nwebhook = {\n url = \"https://hook.example.com\"\n}",
 			`Missing Secret(.|\n)*needs webhook.secret to create the gate`},
+		{"name = \"t\"\nwebhook = {\n secret = \"0123456789abcdef\"\n}",
+			`Missing Webhook URL(.|\n)*needs webhook.url to create the gate`},
 		{"name = \"t\"\nslack = {\n format = \"workflow\"\n}",
 			`Missing Slack Webhook URL(.|\n)*needs slack.webhook_url to create the gate`},
 		{"name = \"t\"\nslack = {\n channel = \"C1\"\n bot_token_wo = \"xoxb-1\"\n bot_token_wo_version = 1\n}",
