@@ -50,6 +50,7 @@ type options struct {
 	parallelism                                          int
 	poll                                                 time.Duration
 	out, plot                                            string
+	note                                                 string
 	skip                                                 map[string]bool
 }
 
@@ -68,6 +69,7 @@ func main() {
 	flag.DurationVar(&o.poll, "poll", time.Millisecond, "DescribeExecution poll interval after a decision")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "the report to write")
 	flag.StringVar(&o.plot, "plot", "BENCHMARKS.png", "the plot to write (PNG)")
+	flag.StringVar(&o.note, "note", "", "what else the machine was doing, for the report (e.g. \"two other test suites running\")")
 	flag.StringVar(&skip, "skip", "", "sections to skip: lambda,baseline,approval,load,sso,terraform")
 	flag.Parse()
 	var err error

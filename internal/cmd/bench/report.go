@@ -229,6 +229,9 @@ func (r *results) markdown(plot string) string {
 		r.Command, r.Started.UTC().Format("2006-01-02 15:04 UTC"), secs(r.Took))
 	fmt.Fprintf(&b, "**Machine:** %d CPU(s) (`nproc`)%s, %s, %s, memory %s; kumo %s (the local AWS, in-memory, one process); terraform %s. "+
 		"Load average %s at the start, %s at the end.\n\n", m.NProc, paren(m.CPU), m.OS, m.GoVersion, m.MemTotal, m.Kumo, orUnknown(m.Terraform), m.LoadStart, m.LoadEnd)
+	if r.Opts.note != "" {
+		fmt.Fprintf(&b, "**While measured:** %s\n\n", r.Opts.note)
+	}
 	fmt.Fprintf(&b, "**Noise.** This is a small shared machine: kumo, the proxy, the handlers, terraform and the provider all compete for %d cores, "+
 		"so single runs vary by tens of percent. Latencies are percentiles over many samples and times are medians of several runs; compare ratios more than absolute values. "+
 		"Everything runs on the local AWS (kumo), whose per-call cost is not AWS's: the figures measure the gate's own overhead and its number of calls, not AWS latency.\n\n", m.NProc)
