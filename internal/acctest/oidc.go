@@ -3,6 +3,8 @@ package acctest
 import (
 	"fmt"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -16,6 +18,9 @@ import (
 type OIDC struct {
 	m  *mockoidc.MockOIDC
 	mu sync.Mutex
+
+	reqMu    sync.Mutex
+	requests map[string]int // by endpoint path (after the issuer), e.g. "/token"
 }
 
 // OIDCUser is a person the provider signs in.
@@ -35,6 +40,10 @@ func StartOIDC() (*OIDC, error) {
 	}
 	// Only S256: a client that asks for no PKCE, or for plain, is refused.
 	m.CodeChallengeMethodsSupported = []string{"S256"}
+	o := &OIDC{m: m, requests: map[string]int{}}
+	if err := m.AddMiddleware(o.count); err != nil {
+		return nil, fmt.Errorf("counting the local OIDC provider's requests: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listening for the local OIDC provider: %w", err)
@@ -42,7 +51,42 @@ func StartOIDC() (*OIDC, error) {
 	if err := m.Start(ln, nil); err != nil {
 		return nil, fmt.Errorf("starting the local OIDC provider: %w", err)
 	}
-	return &OIDC{m: m}, nil
+	return o, nil
+}
+
+// count is the provider's middleware that counts requests by endpoint.
+func (o *OIDC) count(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if i := strings.LastIndex(p, "/oidc/"); i >= 0 {
+			p = p[i+len("/oidc"):]
+		}
+		o.reqMu.Lock()
+		o.requests[p]++
+		o.reqMu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Requests returns how many requests each endpoint answered since the start
+// or the last ResetRequests, by path after the issuer: "/.well-known/openid-configuration",
+// "/authorize", "/token", "/userinfo", "/.well-known/jwks.json". The browser makes the
+// authorize requests; a relying party the others.
+func (o *OIDC) Requests() map[string]int {
+	o.reqMu.Lock()
+	defer o.reqMu.Unlock()
+	out := make(map[string]int, len(o.requests))
+	for k, v := range o.requests {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetRequests sets every count back to zero.
+func (o *OIDC) ResetRequests() {
+	o.reqMu.Lock()
+	defer o.reqMu.Unlock()
+	clear(o.requests)
 }
 
 // Issuer is the issuer URL (http://127.0.0.1:<port>/oidc).

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,10 +50,16 @@ import (
 // the /auth/callback request, and pages send no referrer.
 
 // ssoRP is the relying party's provider metadata, discovered on first use
-// and kept for the life of the process (a failure is not kept).
+// and kept for the life of the process (a failure is not kept), with the ID
+// token verifier, whose key set (JWKS) is fetched once and again only for a
+// key it does not know, and the token endpoint's client authentication: a
+// warm process's sign-in makes one round trip to the identity provider, the
+// code exchange.
 type ssoRP struct {
-	mu       sync.Mutex
-	provider *oidc.Provider
+	mu        sync.Mutex
+	provider  *oidc.Provider
+	verifier  *oidc.IDTokenVerifier
+	authStyle oauth2.AuthStyle
 }
 
 // errSSOUnavailable: the identity provider's discovery document could not
@@ -74,15 +81,44 @@ func (c *Callback) oidcProvider(ctx context.Context) (*oidc.Provider, error) {
 		c.Log.Error("sso discovery failed", "issuer", c.Config.SSO.IssuerURL, "error", err.Error())
 		return nil, errSSOUnavailable
 	}
+	// The provider keeps c.HTTP for its key set's fetches, which therefore
+	// outlive this request but are bounded by the client's timeout.
+	c.sso.verifier = p.Verifier(&oidc.Config{ClientID: c.Config.SSO.ClientID})
+	c.sso.authStyle = tokenAuthStyle(p)
 	c.sso.provider = p
 	return p, nil
 }
 
+// tokenAuthStyle is how the code exchange authenticates the client, from the
+// discovery document's token_endpoint_auth_methods_supported:
+// client_secret_post when offered (every IdP of the guide offers it, and
+// some offer only it), else client_secret_basic, else found out by trying
+// (oauth2's auto-detection: one more round trip when the first style fails).
+func tokenAuthStyle(p *oidc.Provider) oauth2.AuthStyle {
+	var d struct {
+		Methods []string `json:"token_endpoint_auth_methods_supported"`
+	}
+	if err := p.Claims(&d); err != nil {
+		return oauth2.AuthStyleAutoDetect
+	}
+	switch {
+	case slices.Contains(d.Methods, "client_secret_post"):
+		return oauth2.AuthStyleInParams
+	case slices.Contains(d.Methods, "client_secret_basic"):
+		return oauth2.AuthStyleInHeader
+	}
+	return oauth2.AuthStyleAutoDetect
+}
+
 func (c *Callback) oauthConfig(p *oidc.Provider, secret string) *oauth2.Config {
+	ep := p.Endpoint()
+	c.sso.mu.Lock()
+	ep.AuthStyle = c.sso.authStyle
+	c.sso.mu.Unlock()
 	return &oauth2.Config{
 		ClientID:     c.Config.SSO.ClientID,
 		ClientSecret: secret,
-		Endpoint:     p.Endpoint(),
+		Endpoint:     ep,
 		RedirectURL:  approval.SSORedirectURI(c.Config.CallbackBaseURL),
 		Scopes:       c.Config.SSO.Scopes,
 	}
@@ -352,7 +388,10 @@ func (c *Callback) ssoCallback(ctx context.Context, req events.APIGatewayV2HTTPR
 		return fail(errorPage(http.StatusBadGateway, "Sign-in failed",
 			"Your identity provider sent no ID token: the gate's sso scopes must include openid."), "no id_token")
 	}
-	idt, err := p.VerifierContext(octx, &oidc.Config{ClientID: c.Config.SSO.ClientID}).Verify(octx, raw)
+	c.sso.mu.Lock()
+	verifier := c.sso.verifier
+	c.sso.mu.Unlock()
+	idt, err := verifier.Verify(octx, raw)
 	if err != nil {
 		return fail(errorPage(http.StatusForbidden, "Sign-in failed",
 			"The identity token could not be verified. Open the approval link again."), "id token: "+err.Error())

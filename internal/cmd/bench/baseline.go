@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -160,6 +162,30 @@ func (n naive) create(ctx context.Context) error {
 		FunctionName: aws.String(n.name + "-callback"), StatementId: aws.String("AllowExecutionFromAPIGateway"),
 		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"),
 		SourceArn: aws.String(arn("execute-api", aws.ToString(a.ApiId)+"/*/*")),
+	})
+	if err != nil {
+		return err
+	}
+	// The callback's sweep schedule (issue 14): the rule, its target, the
+	// callback's permission for it.
+	var ebTags []ebtypes.Tag
+	for k, v := range n.tags {
+		ebTags = append(ebTags, ebtypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	ev := eventbridge.NewFromConfig(n.cfg)
+	rule, err := ev.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(n.name + "-sweep"), ScheduleExpression: aws.String("rate(1 minute)"),
+		State: ebtypes.RuleStateEnabled, Tags: ebTags})
+	if err != nil {
+		return err
+	}
+	if _, err := ev.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(n.name + "-sweep"), Targets: []ebtypes.Target{{
+		Id: aws.String("callback-sweep"), Arn: aws.String(fnARN["callback"]), Input: aws.String(approval.SweepInput),
+	}}}); err != nil {
+		return err
+	}
+	_, err = lc.AddPermission(ctx, &lambda.AddPermissionInput{
+		FunctionName: aws.String(n.name + "-callback"), StatementId: aws.String("AllowExecutionFromEventBridgeSweep"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("events.amazonaws.com"), SourceArn: rule.RuleArn,
 	})
 	return err
 }

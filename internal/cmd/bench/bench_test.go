@@ -111,7 +111,7 @@ func sampleResults() *results {
 	return &results{
 		Command: "bench", Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Took: time.Minute,
 		Machine: machine{NProc: 2, GoVersion: "go1.26", Kumo: "github.com/sivchari/kumo v0.33.1", Terraform: "Terraform v1.11.4"},
-		Opts:    options{parallelism: 10, loadN: 1000, clients: 50},
+		Opts:    options{parallelism: 10, loadN: 1000, clients: 50, note: "two other suites running"},
 		Approval: &approvalResult{
 			Notify:  latency{N: 200, P50: 2 * time.Millisecond, P95: 4 * time.Millisecond, P99: 60 * time.Millisecond},
 			Resume:  latency{N: 200, P50: 5 * time.Millisecond, P95: 8 * time.Millisecond, P99: 9 * time.Millisecond},
@@ -121,6 +121,62 @@ func sampleResults() *results {
 		Baseline:  &baselineResult{Naive: []time.Duration{3, 4, 5}, Manager: []time.Duration{1, 2, 3}, NaiveCalls: 25, ManagerCalls: 25},
 		Lambda:    &lambdaResult{ZipBytes: map[string]int{"arm64": 5_600_000, "x86_64": 6_300_000}, ColdStarts: []time.Duration{6 * time.Millisecond, 7 * time.Millisecond}},
 		Load:      &loadResult{Executions: 1000, Clients: 50, Throughput: 400, Succeeded: 1000, SendTaskSuccess: 1000, PeakRSSKiB: 30000, RSSReset: true},
+		SSO: &ssoResult{
+			Decisions: 11,
+			SignIn:    latency{N: 11, P50: 20 * time.Millisecond, P95: 30 * time.Millisecond, P99: 200 * time.Millisecond},
+			Page:      latency{N: 11, P50: 4 * time.Millisecond, P95: 5 * time.Millisecond, P99: 6 * time.Millisecond},
+			Resume:    latency{N: 11, P50: 9 * time.Millisecond, P95: 10 * time.Millisecond, P99: 11 * time.Millisecond},
+			First:     map[string]int{idpDiscovery: 1, idpJWKS: 1, idpToken: 1, idpAuthorize: 1},
+			Warm:      map[string]int{idpToken: 10, idpAuthorize: 10},
+		},
+	}
+}
+
+// The IdP round trips per session: the code exchange alone; a JWKS or
+// discovery fetch per sign-in, or a second token request, misses.
+func TestSSORows(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		warm, first map[string]int
+		perSession  string
+		want, wantF string
+	}{
+		{"one exchange", map[string]int{idpToken: 10, idpAuthorize: 10}, map[string]int{idpDiscovery: 1, idpJWKS: 1, idpToken: 1}, "1.00", "met", "met"},
+		{"jwks every time", map[string]int{idpToken: 10, idpJWKS: 10}, map[string]int{idpDiscovery: 1, idpJWKS: 1, idpToken: 1}, "1.00", "MISSED", "met"},
+		{"two token requests", map[string]int{idpToken: 20}, map[string]int{idpDiscovery: 1, idpJWKS: 1, idpToken: 2}, "2.00", "MISSED", "MISSED"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := sampleResults()
+			r.SSO.Warm, r.SSO.First = c.warm, c.first
+			got := map[string]row{}
+			for _, x := range r.rows() {
+				got[x.Figure] = x
+			}
+			if x := got["IdP round trips per session (callback warm)"]; x.Measured != c.perSession || x.Verdict != c.want || x.Target != "1" {
+				t.Errorf("per session: %+v, want %s %s", x, c.perSession, c.want)
+			}
+			if x := got["IdP round trips of the first sign-in (callback cold)"]; x.Verdict != c.wantF {
+				t.Errorf("first sign-in: %+v, want %s", x, c.wantF)
+			}
+		})
+	}
+	r := sampleResults()
+	got := map[string]row{}
+	for _, x := range r.rows() {
+		got[x.Figure] = x
+	}
+	for figure, want := range map[string]string{
+		"sign-in (link GET → IdP → /auth/callback → confirm page), p50": "met",
+		"sign-in (link GET → IdP → /auth/callback → confirm page), p99": "MISSED",
+		"POST decision with the session → execution resumed, p99":       "met",
+		"latency the sign-in adds to a link, p50":                       "",
+	} {
+		if got[figure].Verdict != want {
+			t.Errorf("%s: verdict %q, want %q", figure, got[figure].Verdict, want)
+		}
+	}
+	if m := got["latency the sign-in adds to a link, p50"].Measured; m != "16.0 ms" {
+		t.Errorf("added latency: %q", m)
 	}
 }
 
@@ -162,7 +218,7 @@ func TestRows(t *testing.T) {
 func TestMarkdownAndPlot(t *testing.T) {
 	r := sampleResults()
 	md := r.markdown("docs/bench.png")
-	for _, want := range []string{"# Benchmarks", "2 CPU(s)", "kumo github.com/sivchari/kumo v0.33.1", "Terraform v1.11.4", "![", "| approval path |", "MISSED", "Noise", "`iam:GetRole` 19", "**refresh:**"} {
+	for _, want := range []string{"# Benchmarks", "2 CPU(s)", "kumo github.com/sivchari/kumo v0.33.1", "Terraform v1.11.4", "![", "| approval path |", "MISSED", "Noise", "`iam:GetRole` 19", "**refresh:**", "| single sign-on |", "**Single sign-on:**", "**While measured:** two other suites running"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report lacks %q", want)
 		}
@@ -178,7 +234,7 @@ func TestMarkdownAndPlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != 900 || b.Dy() != 200 {
+	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 200 {
 		t.Errorf("plot is %v", b)
 	}
 }

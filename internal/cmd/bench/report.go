@@ -19,6 +19,7 @@ type results struct {
 	Baseline  *baselineResult
 	Approval  *approvalResult
 	Load      *loadResult
+	SSO       *ssoResult
 	Terraform []tfResult
 }
 
@@ -32,6 +33,17 @@ const (
 	targetZipBytes     = 6_000_000
 	targetColdStart    = 50 * time.Millisecond
 	targetRSSKiB       = 40 * 1024
+)
+
+// Targets of issue #10 (single sign-on): the code exchange is the one IdP
+// round trip of a session; the first sign-in of a process adds discovery and
+// JWKS. A sign-in is three callback invocations where a link without sign-in
+// is one: three times the approval path's targets.
+const (
+	targetIdPRoundTrips = 1
+	targetIdPFirst      = 3
+	targetSignInP50     = 3 * targetLatencyP50
+	targetSignInP99     = 3 * targetLatencyP99
 )
 
 // row is one figure of the report.
@@ -79,6 +91,7 @@ func (r *results) rows() []row {
 		add("approval path", "POST decision → execution resumed, p95", ms(a.Resume.P95), "", "", how)
 		add("approval path", "POST decision → execution resumed, p99", ms(a.Resume.P99), "≤ "+ms(targetLatencyP99), verdict(a.Resume.P99 <= targetLatencyP99), how)
 	}
+	r.ssoRows(add)
 	for _, t := range r.Terraform {
 		for _, op := range tfOps {
 			wall, calls, ok := r.tfMedian(t.Gates, op)
@@ -216,6 +229,9 @@ func (r *results) markdown(plot string) string {
 		r.Command, r.Started.UTC().Format("2006-01-02 15:04 UTC"), secs(r.Took))
 	fmt.Fprintf(&b, "**Machine:** %d CPU(s) (`nproc`)%s, %s, %s, memory %s; kumo %s (the local AWS, in-memory, one process); terraform %s. "+
 		"Load average %s at the start, %s at the end.\n\n", m.NProc, paren(m.CPU), m.OS, m.GoVersion, m.MemTotal, m.Kumo, orUnknown(m.Terraform), m.LoadStart, m.LoadEnd)
+	if r.Opts.note != "" {
+		fmt.Fprintf(&b, "**While measured:** %s\n\n", r.Opts.note)
+	}
 	fmt.Fprintf(&b, "**Noise.** This is a small shared machine: kumo, the proxy, the handlers, terraform and the provider all compete for %d cores, "+
 		"so single runs vary by tens of percent. Latencies are percentiles over many samples and times are medians of several runs; compare ratios more than absolute values. "+
 		"Everything runs on the local AWS (kumo), whose per-call cost is not AWS's: the figures measure the gate's own overhead and its number of calls, not AWS latency.\n\n", m.NProc)
@@ -249,7 +265,8 @@ func (r *results) markdown(plot string) string {
 	}
 	fmt.Fprintf(&b, "## Method\n\n")
 	fmt.Fprintf(&b, "- **Local AWS:** one kumo started by the test harness (`acctest.Start`), with the harness's counting proxy in front; the provider, terraform and the handlers reach AWS through the proxy (`AWS_ENDPOINT_URL`), the benchmark's own StartExecution/DescribeExecution calls go to kumo directly.\n")
-	fmt.Fprintf(&b, "- **Approval path:** one gate (Slack incoming webhook to the local Slack, `include_execution_context = false`) created with `gate.Manager`; its two functions run the real handler binary (`bin/bootstrap-host`) as local processes. (a) from just before `StartExecution` to the local Slack recording the message (`Message.Received`); (b) from just before the POST of the approve link's confirm form to the first `DescribeExecution` that is no longer RUNNING. Nothing is subtracted: (b) includes up to one poll interval plus one DescribeExecution round trip.\n")
+	fmt.Fprintf(&b, "- **Approval path:** one gate (Slack incoming webhook to the local Slack, `include_execution_context = false`) created with `gate.Manager`; its two functions run the real handler binary (`bin/bootstrap-host`) as local processes. (a) from just before `StartExecution` to the local Slack recording the message (`Message.Received`); (b) from just before the POST of the approve link's confirm form to the first `DescribeExecution` that is no longer RUNNING. Nothing is subtracted: (b) includes up to one poll interval plus one DescribeExecution round trip. The gate has `allow_self_approval = true`: without single sign-on a link proves no identity, and with the ban on (the default) the provider refuses such a gate and an anonymous link never approves.\n")
+	fmt.Fprintf(&b, "- **Single sign-on:** a second gate like the approval path's with an `sso` block (scopes `openid email profile`, `identity_claim = \"email\"`) against the harness's in-process OpenID Connect provider (`acctest.StartOIDC`, mockoidc on 127.0.0.1) and the self-approval ban on (the requester is %s, the approver %s). Each of %d executions is decided by a fresh browser (plain HTTP, cookies kept per host and path; the session is bound to its request, so every decision is a new session): the sign-in is timed from the link GET through the redirect to the IdP, the IdP's redirect to `/auth/callback` (code exchange with PKCE, ID token verified), the redirect back to the link, to the confirm page that says who is signed in; then the confirm page once more with the session; then the POST with the session until `DescribeExecution` is no longer RUNNING, as in the approval path. The IdP counts the requests it answers, by endpoint; all but `authorize` (the browser's) are the callback's. The handler processes are long-lived, like a warm Lambda: the first sign-in is counted apart.\n", ssoRequester, ssoUser.Email, r.Opts.ssoDecisions)
 	fmt.Fprintf(&b, "- **Terraform:** `terraform apply|plan|destroy -parallelism=%d` with the provider from `bin/` through `dev_overrides` (no `terraform init`). create = apply of N new gates, refresh = `plan -detailed-exitcode` that must find no change, update = apply changing `log_retention_days` and `tags` of every gate, destroy = destroy. Wall time of the terraform command; AWS calls counted by the proxy.\n", r.Opts.parallelism)
 	fmt.Fprintf(&b, "- **Baseline:** the naive create (in `internal/cmd/bench/baseline.go`) makes the calls `Manager.Create` makes on a new gate, strictly one after the other; each run's gate is deleted with `Manager.Delete`.\n")
 	fmt.Fprintf(&b, "- **Lambda:** zip sizes of the embedded bundles; cold start of `bin/bootstrap-host` against a fake Runtime API that timestamps the first `GET /runtime/invocation/next`; peak RSS is `VmHWM` of the callback handler's process during the load test.\n")
@@ -304,6 +321,23 @@ func (r *results) charts() []chart {
 				s.XS, s.YS = append(s.XS, p.x), append(s.YS, float64(p.d)/float64(time.Millisecond))
 			}
 			lat.Series = append(lat.Series, s)
+		}
+		out = append(out, lat)
+	}
+	if s := r.SSO; s != nil {
+		lat := chart{Title: "single sign-on latency", XLabel: "percentile", YLabel: "ms"}
+		for i, l := range []struct {
+			name string
+			v    latency
+		}{{"sign-in", s.SignIn}, {"page, session", s.Page}, {"post - resumed", s.Resume}} {
+			sr := series{Name: l.name, Color: palette[(i+1)%len(palette)]}
+			for _, p := range []struct {
+				x float64
+				d time.Duration
+			}{{50, l.v.P50}, {95, l.v.P95}, {99, l.v.P99}} {
+				sr.XS, sr.YS = append(sr.XS, p.x), append(sr.YS, float64(p.d)/float64(time.Millisecond))
+			}
+			lat.Series = append(lat.Series, sr)
 		}
 		out = append(out, lat)
 	}
