@@ -25,9 +25,9 @@ type results struct {
 
 // Targets of issue #7.
 const (
-	targetLatencyP50   = 15 * time.Millisecond
-	targetLatencyP99   = 50 * time.Millisecond
-	targetCreateOne    = 3 * time.Second
+	targetLatencyP50 = 15 * time.Millisecond
+	targetLatencyP99 = 50 * time.Millisecond
+	targetCreateOne  = 3 * time.Second
 	// targetRefreshCalls: a refresh reads every part once. It was 20 for
 	// the 12 parts of the first slice; the sweep's schedule (issue 14) adds
 	// a part read with 3 calls (rule, targets, tags) and its permission on
