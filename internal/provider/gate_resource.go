@@ -59,7 +59,7 @@ const gateResourceDescription = "An approval gate: everything a human-approval s
 	"Use it by merging `task_state_json` into a state machine definition and granting `state_machine_policy_json` to the " +
 	"state machine's role.\n\n" +
 	"`drift` lists the parts that differed from the configuration at the last refresh; a plan then shows an in-place update that repairs them.\n\n" +
-	"**Secrets** (`slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, `webhook.secret`; `sso.client_secret` has only the sensitive form so far) each have a write-only form " +
+	"**Secrets** (`slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, `webhook.secret`, `sso.client_secret`) each have a write-only form " +
 	"(`<name>_wo` with `<name>_wo_version`, Terraform 1.11 or later) that never reaches the plan or the state: prefer it. It may come from an " +
 	"`ephemeral` variable.\n\n" +
 	"**Import** with `terraform import manualapproval_gate.example <name>`, or an `import` block (`terraform plan -generate-config-out` writes a " +

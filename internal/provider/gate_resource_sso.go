@@ -24,6 +24,9 @@ import (
 
 // The sso block: OpenID Connect sign-in in front of the gate's links.
 
+// maxSSOClientSecretLength bounds sso.client_secret and its write-only form.
+const maxSSOClientSecretLength = 4096
+
 // ssoScopeRegexp is an OAuth scope token (RFC 6749 §3.3).
 var ssoScopeRegexp = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+$`)
 
@@ -59,10 +62,10 @@ func ssoSchemaAttribute() schema.Attribute {
 			},
 			"client_secret": schema.StringAttribute{
 				MarkdownDescription: "Client secret of the gate at the provider (a confidential web client). Stored in an SSM SecureString " +
-					"parameter that only the callback function's role may read.",
-				Required:   true,
+					"parameter that only the callback function's role may read. Set it or `client_secret_wo` (with `client_secret_wo_version`) to create the gate.",
+				Optional:   true,
 				Sensitive:  true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 4096)},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, maxSSOClientSecretLength)},
 			},
 			"scopes": schema.ListAttribute{
 				MarkdownDescription: fmt.Sprintf("Scopes asked for. Defaults to %s; must include `openid`. Add the scope your provider releases "+
@@ -194,12 +197,14 @@ func ssoObject(s *gate.SSOSpec) types.Object {
 		claim = approval.DefaultSSOIdentityClaim
 	}
 	return types.ObjectValueMust(gateSSOAttrTypes, map[string]attr.Value{
-		"issuer_url":     types.StringValue(s.IssuerURL),
-		"client_id":      types.StringValue(s.ClientID),
-		"client_secret":  types.StringNull(),
-		"scopes":         types.ListValueMust(types.StringType, vals),
-		"identity_claim": types.StringValue(claim),
-		"groups_claim":   stringOrNull(s.GroupsClaim),
+		"issuer_url":               types.StringValue(s.IssuerURL),
+		"client_id":                types.StringValue(s.ClientID),
+		"client_secret":            types.StringNull(),
+		"client_secret_wo":         types.StringNull(),
+		"client_secret_wo_version": types.Int64Null(),
+		"scopes":                   types.ListValueMust(types.StringType, vals),
+		"identity_claim":           types.StringValue(claim),
+		"groups_claim":             stringOrNull(s.GroupsClaim),
 	})
 }
 
@@ -214,20 +219,24 @@ func ssoRedirectURI(callbackURL types.String) types.String {
 
 // gateSSOAttrTypes are the attribute types of sso.
 var gateSSOAttrTypes = map[string]attr.Type{
-	"issuer_url":     types.StringType,
-	"client_id":      types.StringType,
-	"client_secret":  types.StringType,
-	"scopes":         types.ListType{ElemType: types.StringType},
-	"identity_claim": types.StringType,
-	"groups_claim":   types.StringType,
+	"issuer_url":               types.StringType,
+	"client_id":                types.StringType,
+	"client_secret":            types.StringType,
+	"client_secret_wo":         types.StringType,
+	"client_secret_wo_version": types.Int64Type,
+	"scopes":                   types.ListType{ElemType: types.StringType},
+	"identity_claim":           types.StringType,
+	"groups_claim":             types.StringType,
 }
 
 // gateSSOModel is the sso attribute.
 type gateSSOModel struct {
-	IssuerURL     types.String `tfsdk:"issuer_url"`
-	ClientID      types.String `tfsdk:"client_id"`
-	ClientSecret  types.String `tfsdk:"client_secret"`
-	Scopes        types.List   `tfsdk:"scopes"`
-	IdentityClaim types.String `tfsdk:"identity_claim"`
-	GroupsClaim   types.String `tfsdk:"groups_claim"`
+	IssuerURL             types.String `tfsdk:"issuer_url"`
+	ClientID              types.String `tfsdk:"client_id"`
+	ClientSecret          types.String `tfsdk:"client_secret"`
+	ClientSecretWO        types.String `tfsdk:"client_secret_wo"`
+	ClientSecretWOVersion types.Int64  `tfsdk:"client_secret_wo_version"`
+	Scopes                types.List   `tfsdk:"scopes"`
+	IdentityClaim         types.String `tfsdk:"identity_claim"`
+	GroupsClaim           types.String `tfsdk:"groups_claim"`
 }

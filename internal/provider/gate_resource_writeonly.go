@@ -27,7 +27,7 @@ import (
 
 // writeOnlySecret is one secret's sensitive and write-only forms.
 type writeOnlySecret struct {
-	parent    string // "slack" or "webhook"
+	parent    string // "slack", "webhook" or "sso"
 	name      string // the sensitive form, e.g. "webhook_url"
 	doc       string // what the secret is, for the descriptions
 	validator validator.String
@@ -48,10 +48,11 @@ var writeOnlySecrets = []writeOnlySecret{
 	{parent: "slack", name: "bot_token", doc: "Slack bot token (`xoxb-…`)", validator: secretMatches{re: slackBotTokenRegexp, message: "must be a Slack bot token starting with \"xoxb-\""}},
 	{parent: "slack", name: "signing_secret", doc: "Signing secret of the Slack app", validator: stringvalidator.LengthAtLeast(1)},
 	{parent: "webhook", name: "secret", doc: "Key of the webhook's HMAC-SHA256 signature", validator: stringvalidator.LengthAtLeast(minWebhookSecretLength)},
+	{parent: "sso", name: "client_secret", doc: "Client secret of the gate at the single sign-on provider", validator: stringvalidator.LengthBetween(1, maxSSOClientSecretLength)},
 }
 
 // addWriteOnlySecrets adds the write-only forms and their versions to the
-// slack and webhook attributes of the gate's schema.
+// slack, webhook and sso attributes of the gate's schema.
 func addWriteOnlySecrets(s *schema.Schema) {
 	for _, sec := range writeOnlySecrets {
 		parent, ok := s.Attributes[sec.parent].(schema.SingleNestedAttribute)
@@ -91,7 +92,7 @@ type secretForms struct {
 }
 
 // secretFormsOf returns the forms of one secret in the object obj (slack or
-// webhook); ok is false when obj is null or unknown.
+// webhook or sso); ok is false when obj is null or unknown.
 func secretFormsOf(obj types.Object, sec writeOnlySecret) (secretForms, bool) {
 	if obj.IsNull() || obj.IsUnknown() {
 		return secretForms{}, false
@@ -150,10 +151,13 @@ func validateWriteOnlySecrets(cfg gateResourceModel, diags *diag.Diagnostics) {
 	}
 }
 
-// objectOf returns the slack or webhook object of a model.
+// objectOf returns the slack, webhook or sso object of a model.
 func objectOf(m gateResourceModel, parent string) types.Object {
-	if parent == "slack" {
+	switch parent {
+	case "slack":
 		return m.Slack
+	case "sso":
+		return m.SSO
 	}
 	return m.Webhook
 }
@@ -174,6 +178,9 @@ func neededSecrets(ctx context.Context, m gateResourceModel) map[string]bool {
 	}
 	if !m.Webhook.IsNull() && !m.Webhook.IsUnknown() {
 		need["webhook.secret"] = true
+	}
+	if !m.SSO.IsNull() && !m.SSO.IsUnknown() {
+		need["sso.client_secret"] = true
 	}
 	return need
 }
@@ -210,6 +217,8 @@ func planWriteOnlySecrets(ctx context.Context, config tfsdk.Config, creating boo
 			summary = "Missing Slack Webhook URL"
 		case "slack.bot_token", "slack.signing_secret":
 			summary = "Missing Slack App Attribute"
+		case "sso.client_secret":
+			summary = "Missing SSO Client Secret"
 		}
 		diags.AddAttributeError(path.Root(sec.parent).AtName(sec.wo()), summary,
 			fmt.Sprintf("The gate's wiring needs %s to create the gate: set the write-only %s with %s = 1 (Terraform 1.11 or later), "+
@@ -256,6 +265,10 @@ func applyWriteOnlySecrets(ctx context.Context, config tfsdk.Config, prior *gate
 		case "webhook.secret":
 			if spec.Webhook != nil {
 				spec.Webhook.Secret = v
+			}
+		case "sso.client_secret":
+			if spec.SSO != nil {
+				spec.SSO.ClientSecret = v
 			}
 		}
 	}

@@ -44,6 +44,7 @@ resource "manualapproval_gate" "this" {
   } : null
 
   sso = var.sso
+  api = var.api
 
   allowed_state_machine_arns = var.allowed_state_machine_arns
   include_execution_context  = var.include_execution_context

@@ -23,6 +23,11 @@ output "sso_redirect_uri" {
   value       = manualapproval_gate.this.sso_redirect_uri
 }
 
+output "api_url" {
+  description = "Base URL of the machine-decision API (callback_url + \"/api/v1\") when api is set; null otherwise."
+  value       = manualapproval_gate.this.api_url
+}
+
 output "topic_arn" {
   description = "ARN of the gate's SNS topic: subscribe more endpoints to it."
   value       = manualapproval_gate.this.topic_arn

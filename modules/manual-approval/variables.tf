@@ -290,6 +290,34 @@ variable "sso" {
   }
 }
 
+variable "api" {
+  description = "Decisions by machines (CI jobs, scripts) through callback_url + \"/api/v1\" with an OpenID Connect bearer token: issuer_url (exactly the tokens' iss claim; https, http only for a loopback host), audiences (at least one; a token's aud must contain one), identity_claim (default \"sub\"; the identity is api:<value>, or email:<address> with \"email\" and a verified e-mail), groups_claim (optional, matched against approver_groups). approvers must name the API identities allowed to decide. Defaults to null: no API."
+  type = object({
+    issuer_url     = string
+    audiences      = list(string)
+    identity_claim = optional(string, "sub")
+    groups_claim   = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.api == null || can(regex("^(https://[^\\s/?#]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^\\s?#]*)?$", var.api.issuer_url))
+    error_message = "The api issuer_url must be an https URL without a query string (http only for localhost or 127.0.0.0/8)."
+  }
+  validation {
+    condition     = var.api == null || !strcontains(try(var.api.issuer_url, ""), "/.well-known/")
+    error_message = "The api issuer_url must be the issuer itself, exactly as in the tokens' iss claim, not its discovery document: remove \"/.well-known/...\"."
+  }
+  validation {
+    condition     = var.api == null || (length(try(var.api.audiences, [])) > 0 && alltrue([for a in try(var.api.audiences, []) : length(a) >= 1 && length(a) <= 512]))
+    error_message = "The api audiences must hold at least one audience, each 1 to 512 characters."
+  }
+  validation {
+    condition     = var.api == null || alltrue([for c in [try(var.api.identity_claim, null), try(var.api.groups_claim, null)] : c == null || can(regex("^[^\\s]{1,128}$", c))])
+    error_message = "The api identity_claim and groups_claim must be claim names: 1 to 128 characters without white space."
+  }
+}
+
 variable "allowed_state_machine_arns" {
   description = "State machines whose executions the gate may resume. Empty: every state machine of the account and region."
   type        = list(string)

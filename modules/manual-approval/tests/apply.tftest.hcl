@@ -61,3 +61,30 @@ run "apply" {
     error_message = "the gate has drift right after apply: ${join(", ", output.gate.drift)}"
   }
 }
+
+# The same gate given the machine API: api_url is the callback URL's /api/v1.
+run "apply_api" {
+  variables {
+    name                = "tftest-module-apply"
+    slack_webhook_url   = "https://hooks.slack.com/services/T0/B0/X"
+    email_addresses     = ["oncall@example.com"]
+    timeout_seconds     = 3600
+    allow_self_approval = true
+    # An API identity in approvers is an identity control: links only reject.
+    approvers      = ["api:repo:my-org/my-repo:environment:prod"]
+    link_decisions = "reject_only"
+    api = {
+      issuer_url = "https://token.actions.githubusercontent.com"
+      audiences  = ["manualapproval-gate"]
+    }
+  }
+
+  assert {
+    condition     = output.api_url == "${output.callback_url}/api/v1"
+    error_message = "api_url is not callback_url + /api/v1: ${coalesce(output.api_url, "null")}"
+  }
+  assert {
+    condition     = length(output.gate.drift) == 0
+    error_message = "the gate has drift right after the update: ${join(", ", output.gate.drift)}"
+  }
+}

@@ -627,3 +627,91 @@ run "sso_without_openid" {
 
   expect_failures = [var.sso]
 }
+
+run "api_valid" {
+  command = plan
+
+  variables {
+    api = {
+      issuer_url = "https://token.actions.githubusercontent.com"
+      audiences  = ["manualapproval-gate"]
+    }
+    approvers      = ["api:repo:my-org/my-repo:environment:prod"]
+    link_decisions = "none"
+  }
+
+  assert {
+    condition     = manualapproval_gate.this.api.issuer_url == "https://token.actions.githubusercontent.com" && manualapproval_gate.this.api.audiences == toset(["manualapproval-gate"])
+    error_message = "var.api does not reach the gate"
+  }
+  assert {
+    condition     = manualapproval_gate.this.api.identity_claim == "sub" && manualapproval_gate.this.api.groups_claim == null
+    error_message = "the api defaults are not the provider's"
+  }
+  assert {
+    condition     = !contains(keys(output.gate), "sso") && output.gate.api.identity_claim == "sub"
+    error_message = "the gate output does not carry api"
+  }
+}
+
+run "api_absent" {
+  command = plan
+
+  assert {
+    condition     = manualapproval_gate.this.api == null && output.api_url == null
+    error_message = "without var.api the gate has an api or an api_url"
+  }
+}
+
+run "api_http_issuer" {
+  command = plan
+
+  variables {
+    api = {
+      issuer_url = "http://token.actions.githubusercontent.com"
+      audiences  = ["gate"]
+    }
+  }
+
+  expect_failures = [var.api]
+}
+
+run "api_discovery_url" {
+  command = plan
+
+  variables {
+    api = {
+      issuer_url = "https://token.actions.githubusercontent.com/.well-known/openid-configuration"
+      audiences  = ["gate"]
+    }
+  }
+
+  expect_failures = [var.api]
+}
+
+run "api_no_audience" {
+  command = plan
+
+  variables {
+    api = {
+      issuer_url = "https://token.actions.githubusercontent.com"
+      audiences  = []
+    }
+  }
+
+  expect_failures = [var.api]
+}
+
+run "api_claim_with_space" {
+  command = plan
+
+  variables {
+    api = {
+      issuer_url     = "https://token.actions.githubusercontent.com"
+      audiences      = ["gate"]
+      identity_claim = "repo owner"
+    }
+  }
+
+  expect_failures = [var.api]
+}
