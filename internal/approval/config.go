@@ -113,6 +113,10 @@ type Config struct {
 	Inputs []InputSpec `json:"inputs,omitempty"`
 	// API is the machine-decision API; nil = off (see api.go).
 	API *APIConfig `json:"api,omitempty"`
+	// ParamConfig names the configuration parameter (configdoc.go). When
+	// set, Env leaves the document's fields out of the environment and the
+	// handlers read them from the parameter.
+	ParamConfig string `json:"param_config,omitempty"`
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -142,6 +146,10 @@ func (c Config) Env() map[string]string {
 	put(EnvSlackChannel, c.SlackChannel)
 	put(EnvSlackAPIBaseURL, c.SlackAPIBaseURL)
 	put(EnvParamWebhookURL, c.ParamWebhookURL)
+	put(EnvParamConfig, c.ParamConfig)
+	if c.ParamConfig != "" {
+		c.Approvers, c.AllowedStateMachineARNs, c.ApproverGroups, c.Inputs = nil, nil, nil, nil
+	}
 	put(EnvApprovers, joinSorted(c.Approvers))
 	if c.RequesterPath != "" && c.RequesterPath != DefaultRequesterPath {
 		env[EnvRequesterPath] = c.RequesterPath
@@ -188,6 +196,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SlackEnterpriseID:       getenv(EnvSlackEnterpriseID),
 		SlackAppID:              getenv(EnvSlackAppID),
 		ParamSSOClientSecret:    getenv(EnvParamSSOClientSecret),
+		ParamConfig:             getenv(EnvParamConfig),
 	}
 	if c.RequesterPath == "" {
 		c.RequesterPath = DefaultRequesterPath

@@ -465,10 +465,11 @@ func TestE2E_leastPrivilegeAllowedMachines(t *testing.T) {
 }
 
 // ownParams are the parameters each function of a Slack app gate with a
-// webhook may read.
+// webhook may read: both read the configuration document; the notifier
+// posts to the webhook, whose URL can carry a token (a secret).
 var ownParams = map[string][]string{
-	"notifier": {"signing-key", "slack-bot-token", "webhook-secret", "webhook-url"},
-	"callback": {"signing-key", "slack-bot-token", "slack-signing-secret"},
+	"notifier": {"config", "signing-key", "slack-bot-token", "webhook-secret", "webhook-url"},
+	"callback": {"config", "signing-key", "slack-bot-token", "slack-signing-secret"},
 }
 
 // checkLeastPrivilege reads back both roles' inline policies and both

@@ -421,7 +421,7 @@ func TestSecretsPerFunction(t *testing.T) {
 				r := New(Clients{}, testEnv).newRun(spec, false)
 				c := r.handlerConfig(kind, "arn:topic", "https://cb")
 				var named []string
-				for _, p := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret} {
+				for _, p := range []string{c.ParamConfig, c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret} {
 					if p != "" {
 						named = append(named, "arn:aws:ssm:eu-west-1:111122223333:parameter"+p)
 					}

@@ -99,11 +99,11 @@ func TestGate_lifecycle(t *testing.T) {
 	t.Cleanup(func() { _ = m.Delete(context.Background(), name) })
 
 	parts := mustParts(t, cfg, name)
-	// 2 roles, 2 functions, 1 API, 1 table, 1 topic, 3 parameters (signing
-	// key, Slack webhook, webhook secret, webhook URL), 2 log groups, 1
-	// EventBridge rule (the sweep's schedule).
-	if len(parts) != 14 {
-		t.Errorf("parts after create = %d, want 14:\n%s", len(parts), strings.Join(parts, "\n"))
+	// 2 roles, 2 functions, 1 API, 1 table, 1 topic, 5 parameters
+	// (configuration, signing key, Slack webhook, webhook secret, webhook
+	// URL), 2 log groups, 1 EventBridge rule (the sweep's schedule).
+	if len(parts) != 15 {
+		t.Errorf("parts after create = %d, want 15:\n%s", len(parts), strings.Join(parts, "\n"))
 	}
 	if !strings.HasPrefix(st.CallbackURL, "http://"+st.APIID+".execute-api.localhost:") {
 		t.Errorf("callback URL %q is not the local execute-api form", st.CallbackURL)
@@ -115,7 +115,8 @@ func TestGate_lifecycle(t *testing.T) {
 		t.Error("task state or state machine policy does not name the notifier")
 	}
 
-	// The function environment carries configuration and parameter names, never a secret.
+	// The function environment carries configuration and parameter names, never a secret;
+	// the approvers are in the configuration parameter.
 	fn, err := lambda.NewFromConfig(cfg).GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name + "-notifier")})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ func TestGate_lifecycle(t *testing.T) {
 			t.Errorf("secret in the function environment: %s=%s", k, v)
 		}
 	}
-	if env["MANUALAPPROVAL_APPROVERS"] != "U024BE7LH" || env["MANUALAPPROVAL_CALLBACK_BASE_URL"] != st.CallbackURL || env["MANUALAPPROVAL_TOPIC_ARN"] != st.TopicARN {
+	if env["MANUALAPPROVAL_APPROVERS"] != "" || env["MANUALAPPROVAL_PARAM_CONFIG"] != "/manualapproval/"+name+"/config" || env["MANUALAPPROVAL_CALLBACK_BASE_URL"] != st.CallbackURL || env["MANUALAPPROVAL_TOPIC_ARN"] != st.TopicARN {
 		t.Errorf("function environment: %v", env)
 	}
 	if fn.Runtime != lambdatypes.RuntimeProvidedal2023 || !slices.Equal(fn.Architectures, []lambdatypes.Architecture{"arm64"}) {

@@ -41,7 +41,7 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 				own := []string{
 					"arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests",
 					"arn:aws:sns:eu-west-1:111122223333:deploy-prod-approvals",
-					param("signing-key"), param("slack-bot-token"),
+					param("config"), param("signing-key"), param("slack-bot-token"),
 					"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/deploy-prod-" + kind + ":*",
 					"arn:aws:states:eu-west-1:111122223333:stateMachine:*",
 					"arn:aws:states:eu-west-1:111122223333:execution:*",

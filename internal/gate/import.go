@@ -35,6 +35,11 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 	if err != nil {
 		return Spec{}, Status{}, fmt.Errorf("importing approval gate %q: the notifier's environment is not a gate's: %w", name, err)
 	}
+	if hc.ParamConfig != "" {
+		if err := r.importConfigDoc(ctx, &hc); err != nil {
+			return Spec{}, Status{}, fmt.Errorf("importing approval gate %q: %w", name, err)
+		}
+	}
 	spec := Spec{
 		Name:                    name,
 		Tags:                    map[string]string{},

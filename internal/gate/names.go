@@ -31,9 +31,12 @@ const (
 	paramWebhookURL    = "webhook-url"
 	// paramSSOClientSecret is readable by the callback's role only.
 	paramSSOClientSecret = "sso-client-secret"
+	// paramConfig is the configuration document (approval.ConfigDoc): a
+	// String parameter both roles read.
+	paramConfig = "config"
 )
 
-var allParams = []string{paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret}
+var allParams = []string{paramConfig, paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret}
 
 // names derives every part's name from the gate's name.
 type names struct{ gate string }

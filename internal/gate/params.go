@@ -49,8 +49,10 @@ func ssmTags(m map[string]string) []ssmtypes.Tag {
 	return out
 }
 
-// existingParams returns which of the gate's parameters exist (1 call).
-func (r *run) existingParams(ctx context.Context) (map[string]bool, error) {
+// existingParams returns which of the gate's parameters exist, by name, with
+// their values as stored (1 call, without decryption: only the configuration
+// document's value, a String, is used).
+func (r *run) existingParams(ctx context.Context) (map[string]string, error) {
 	names := make([]string, len(allParams))
 	for i, p := range allParams {
 		names[i] = r.n.param(p)
@@ -59,9 +61,9 @@ func (r *run) existingParams(ctx context.Context) (map[string]bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading SSM Parameters (%s*): %w", r.n.paramPrefix(), err)
 	}
-	have := map[string]bool{}
+	have := map[string]string{}
 	for _, p := range out.Parameters {
-		have[aws.ToString(p.Name)] = true
+		have[aws.ToString(p.Name)] = aws.ToString(p.Value)
 	}
 	return have, nil
 }
@@ -69,15 +71,28 @@ func (r *run) existingParams(ctx context.Context) (map[string]bool, error) {
 // ensureParams writes the configured secrets, generates the signing key if
 // there is none, and removes secrets no longer configured.
 func (r *run) ensureParams(ctx context.Context) error {
-	have := map[string]bool{}
+	stored := map[string]string{}
 	if !r.fresh {
 		var err error
-		if have, err = r.existingParams(ctx); err != nil {
+		if stored, err = r.existingParams(ctx); err != nil {
 			return err
 		}
 	}
+	have := map[string]bool{}
+	for k := range stored {
+		have[k] = true
+	}
 	want := r.secrets()
 	var steps []func(context.Context) error
+	doc := r.configDoc()
+	if err := ConfigDoc(r.spec).CheckSize(); err != nil {
+		return err
+	}
+	if v, ok := stored[r.n.param(paramConfig)]; ok && v == doc {
+		steps = append(steps, func(ctx context.Context) error { return r.tagParam(ctx, paramConfig) })
+	} else {
+		steps = append(steps, func(ctx context.Context) error { return r.putConfigParam(ctx, doc, ok) })
+	}
 	if !have[r.n.param(paramSigningKey)] {
 		key := make([]byte, signingKeyBytes)
 		if _, err := rand.Read(key); err != nil {
@@ -105,7 +120,7 @@ func (r *run) ensureParams(ctx context.Context) error {
 	}
 	var stale []string
 	for _, suffix := range allParams {
-		if _, ok := want[suffix]; !ok && suffix != paramSigningKey && have[r.n.param(suffix)] {
+		if _, ok := want[suffix]; !ok && suffix != paramSigningKey && suffix != paramConfig && have[r.n.param(suffix)] {
 			stale = append(stale, r.n.param(suffix))
 		}
 	}
@@ -163,18 +178,22 @@ func (r *run) tagParam(ctx context.Context, suffix string) error {
 // (1 call). Their values cannot be compared without decrypting them; every
 // apply writes them again.
 func (r *run) readParams(ctx context.Context) error {
-	have, err := r.existingParams(ctx)
+	stored, err := r.existingParams(ctx)
 	if err != nil {
 		return err
 	}
-	if len(have) > 0 {
+	if len(stored) > 0 {
 		r.exists()
 	}
 	want := r.secrets()
 	want[paramSigningKey] = ""
+	want[paramConfig] = ""
+	if v, ok := stored[r.n.param(paramConfig)]; ok && v != r.configDoc() {
+		r.drifted("SSM parameter %s: the configuration document differs from the configuration", r.n.param(paramConfig))
+	}
 	for _, suffix := range allParams {
 		_, w := want[suffix]
-		switch h := have[r.n.param(suffix)]; {
+		switch _, h := stored[r.n.param(suffix)]; {
 		case w && !h:
 			r.drifted("SSM parameter %s: missing", r.n.param(suffix))
 		case !w && h:
@@ -196,4 +215,65 @@ func (r *run) deleteParams(ctx context.Context) error {
 func (r *run) deleteParamNames(ctx context.Context, names []string) error {
 	_, err := r.m.c.SSM.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: names})
 	return wrapf(err, "deleting SSM Parameters (%s*)", r.n.paramPrefix())
+}
+
+// configDoc is the value of the configuration parameter the Spec wants.
+func (r *run) configDoc() string { return ConfigDoc(r.spec).Render() }
+
+// ConfigDoc is the configuration document (the gate's SSM parameter
+// "config") of spec: the lists that can grow, kept out of the functions'
+// environment, which Lambda limits to 4 KB.
+func ConfigDoc(spec Spec) approval.ConfigDoc {
+	return approval.Config{
+		Approvers: spec.Approvers, ApproverGroups: spec.ApproverGroups,
+		AllowedStateMachineARNs: spec.AllowedStateMachineARNs, Inputs: spec.Inputs,
+	}.Doc()
+}
+
+// putConfigParam writes the configuration document: a String (it holds no
+// secret) with the Intelligent-Tiering tier, which stores up to 4 KB in the
+// Standard tier and up to 8 KB in the Advanced one. AWS refuses Tags with
+// Overwrite, so an existing parameter is overwritten and tagged in two calls.
+func (r *run) putConfigParam(ctx context.Context, doc string, exists bool) error {
+	name := r.n.param(paramConfig)
+	in := &ssm.PutParameterInput{
+		Name:        aws.String(name),
+		Value:       aws.String(doc),
+		Type:        ssmtypes.ParameterTypeString,
+		Tier:        ssmtypes.ParameterTierIntelligentTiering,
+		Description: aws.String("Approval gate " + r.spec.Name + ": configuration (approvers, allowed state machines, inputs)"),
+	}
+	if exists {
+		in.Overwrite = aws.Bool(true)
+	} else {
+		in.Tags = ssmTags(r.tagsWithGate())
+	}
+	var tries attempts
+	_, err := r.m.c.SSM.PutParameter(ctx, in, tries.ssm)
+	ours := !exists && hasCode(err, "ParameterAlreadyExists") && tries.mayHaveApplied()
+	if err != nil && !ours {
+		return fmt.Errorf("putting SSM Parameter (%s): %w", name, err)
+	}
+	if !exists {
+		r.undo.add("SSM Parameter "+name, func(ctx context.Context) error { return r.deleteParamNames(ctx, []string{name}) })
+		return nil
+	}
+	return r.tagParam(ctx, paramConfig)
+}
+
+// importConfigDoc reads the configuration document back into hc (1 call).
+func (r *run) importConfigDoc(ctx context.Context, hc *approval.Config) error {
+	out, err := r.m.c.SSM.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{hc.ParamConfig}})
+	if err != nil {
+		return fmt.Errorf("reading SSM Parameter (%s): %w", hc.ParamConfig, err)
+	}
+	if len(out.Parameters) != 1 {
+		return fmt.Errorf("SSM Parameter (%s), the gate's configuration document, does not exist: run an apply to repair the gate", hc.ParamConfig)
+	}
+	doc, err := approval.ParseConfigDoc(aws.ToString(out.Parameters[0].Value))
+	if err != nil {
+		return fmt.Errorf("SSM Parameter (%s): %w", hc.ParamConfig, err)
+	}
+	doc.Apply(hc)
+	return nil
 }

@@ -221,6 +221,9 @@ func (r *run) status() Status {
 // it created and returns one error naming what failed (and what could not
 // be removed, if anything).
 func (m *Manager) Create(ctx context.Context, spec Spec) (Status, error) {
+	if err := ConfigDoc(spec).CheckSize(); err != nil {
+		return Status{}, fmt.Errorf("creating approval gate %q: %w", spec.Name, err)
+	}
 	r := m.newRun(spec, true)
 	if err := r.converge(ctx); err != nil {
 		return Status{}, r.undo.rollback(context.WithoutCancel(ctx), err)
@@ -233,6 +236,9 @@ func (m *Manager) Create(ctx context.Context, spec Spec) (Status, error) {
 // Update converges every part to the Spec: missing parts are re-created,
 // drifted ones repaired, changed arguments applied in place.
 func (m *Manager) Update(ctx context.Context, spec Spec) (Status, error) {
+	if err := ConfigDoc(spec).CheckSize(); err != nil {
+		return Status{}, fmt.Errorf("updating approval gate %q: %w", spec.Name, err)
+	}
 	r := m.newRun(spec, false)
 	if err := r.converge(ctx); err != nil {
 		return Status{}, err
@@ -304,6 +310,7 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		TopicARN:                topicARN,
 		CallbackBaseURL:         callbackURL,
 		ParamSigningKey:         r.n.param(paramSigningKey),
+		ParamConfig:             r.n.param(paramConfig),
 		Approvers:               s.Approvers,
 		ApproverGroups:          s.ApproverGroups,
 		LinkDecisions:           s.LinkDecisions,

@@ -13,7 +13,7 @@ import (
 // callback decides: it verifies links, verifies Slack's signature, and, for a
 // Slack app, updates the message and answers the clicker with the bot token.
 func kindParams(spec Spec, kind string) []string {
-	p := []string{paramSigningKey}
+	p := []string{paramConfig, paramSigningKey}
 	sl, wh := spec.Slack, spec.Webhook
 	app := sl != nil && sl.Format == approval.SlackFormatApp
 	switch kind {
@@ -49,6 +49,7 @@ func scopeSecrets(spec Spec, kind string, c *approval.Config) {
 		paramWebhookSecret:   &c.ParamWebhookSecret,
 		paramWebhookURL:      &c.ParamWebhookURL,
 		paramSSOClientSecret: &c.ParamSSOClientSecret,
+		paramConfig:          &c.ParamConfig,
 	} {
 		if !slices.Contains(own, suffix) {
 			*field = ""

@@ -140,7 +140,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 	}
 	c := b.Config
 	var names []string
-	for _, n := range []string{c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret} {
+	for _, n := range []string{c.ParamConfig, c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret} {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -173,8 +173,29 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 	if len(s.SigningKey) < approval.MinSigningKeyBytes {
 		return nil, fmt.Errorf("SSM parameter %s: signing key shorter than %d bytes", c.ParamSigningKey, approval.MinSigningKeyBytes)
 	}
+	if c.ParamConfig != "" {
+		doc, err := approval.ParseConfigDoc(values[c.ParamConfig])
+		if err != nil {
+			return nil, fmt.Errorf("SSM parameter %s: %w", c.ParamConfig, err)
+		}
+		// Written once, under the lock, before any reader: every entry
+		// point calls ready (or loadSecrets) before reading these fields.
+		doc.Apply(&b.Config)
+	}
 	b.cache.secrets = s
 	return s, nil
+}
+
+// ready reads the gate's configuration document, when it keeps one, so that
+// b.Config holds its approvers, approver groups, allowed state machines and
+// inputs. Every entry point calls it before anything reads those fields. The
+// document comes in the same cold-start ssm:GetParameters call as the secrets.
+func (b *Base) ready(ctx context.Context) error {
+	if b.Config.ParamConfig == "" {
+		return nil
+	}
+	_, err := b.loadSecrets(ctx)
+	return err
 }
 
 // links returns the approve and reject links of request r.

@@ -56,13 +56,21 @@ func (c *Callback) route(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if path == "" {
 		path = req.RequestContext.HTTP.Path
 	}
+	// Every route below but "unknown" reads the configuration document
+	// first (cold start: with the secrets, in one call).
 	if i := strings.Index(path+"/", approval.APIPathPrefix+"/"); i >= 0 {
+		if !c.readyFor(ctx) {
+			return apiError(http.StatusInternalServerError, apiErrInternal, "The gate could not read its configuration. Try again in a moment.", nil), "api", ""
+		}
 		resp, id = c.apiRoute(ctx, req, path[i+len(approval.APIPathPrefix):])
 		return resp, "api", id
 	}
 	if strings.HasSuffix(path, "/slack/interactions") {
 		if method != http.MethodPost {
 			return methodNotAllowed(http.MethodPost), "slack", ""
+		}
+		if !c.readyFor(ctx) {
+			return unreadyPage(), "slack", ""
 		}
 		resp, id = c.slack(ctx, req)
 		return resp, "slack", id
@@ -71,12 +79,18 @@ func (c *Callback) route(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		if method != http.MethodGet {
 			return methodNotAllowed(http.MethodGet), "sso", ""
 		}
+		if !c.readyFor(ctx) {
+			return unreadyPage(), "sso", ""
+		}
 		resp, id = c.ssoCallback(ctx, req)
 		return resp, "sso", id
 	}
 	id, ok := requestID(req, path)
 	if !ok {
 		return errorPage(http.StatusNotFound, "Not found", "There is nothing here."), "unknown", ""
+	}
+	if !c.readyFor(ctx) {
+		return unreadyPage(), "link", id
 	}
 	switch method {
 	case http.MethodGet:
@@ -85,6 +99,22 @@ func (c *Callback) route(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return c.decideLink(ctx, req, id), "link", id
 	}
 	return methodNotAllowed(http.MethodGet + ", " + http.MethodPost), "link", id
+}
+
+// readyFor reads the configuration document (see Base.ready) and logs why
+// it could not.
+func (c *Callback) readyFor(ctx context.Context) bool {
+	if err := c.ready(ctx); err != nil {
+		c.Log.Error("configuration", "error", err.Error())
+		return false
+	}
+	return true
+}
+
+// unreadyPage answers when the configuration document cannot be read.
+func unreadyPage() events.APIGatewayV2HTTPResponse {
+	return errorPage(http.StatusInternalServerError, "Configuration unavailable",
+		"The approval gate could not read its configuration. Try again in a minute; if it persists, tell the gate's owner.")
 }
 
 // requestID finds {id} of /r/{id}: from the path parameters when API

@@ -65,8 +65,17 @@ func (n *Notifier) Handle(ctx context.Context, raw json.RawMessage) (NotifyResul
 
 func (n *Notifier) handle(ctx context.Context, raw json.RawMessage) (NotifyResult, error) {
 	n.once.Do(n.init)
-	p, err := n.parsePayload(raw)
+	p, err := decodePayload(raw)
 	if err != nil {
+		return NotifyResult{}, invalidRequest(err)
+	}
+	// The allowed state machines and the approvers are in the configuration
+	// document: read it (with the secrets) before checking the payload
+	// against them. Not being able to read it is the gate's failure.
+	if err := n.ready(ctx); err != nil {
+		return NotifyResult{}, notifyFailed(err)
+	}
+	if p, err = n.checkPayload(p); err != nil {
 		return NotifyResult{}, invalidRequest(err)
 	}
 	start := time.Now()
@@ -77,7 +86,7 @@ func (n *Notifier) handle(ctx context.Context, raw json.RawMessage) (NotifyResul
 	}
 	// A payload read back from the execution's history replaces the
 	// received one: resolve its requester again (idempotent on the received
-	// payload, whose requester parsePayload already resolved).
+	// payload, whose requester checkPayload already resolved).
 	if p.RequestedBy, err = approval.ResolveRequester(p, n.Config.RequesterPath, n.Config.AllowSelfApproval); err != nil {
 		return NotifyResult{}, invalidRequest(err)
 	}
@@ -105,9 +114,8 @@ func (n *Notifier) init() {
 	}
 }
 
-// parsePayload checks size, token, state machine and requester, and
-// resolves the requester into p.RequestedBy.
-func (n *Notifier) parsePayload(raw json.RawMessage) (approval.Payload, error) {
+// decodePayload checks size and token: what needs no configuration.
+func decodePayload(raw json.RawMessage) (approval.Payload, error) {
 	var p approval.Payload
 	if len(raw) > approval.MaxPayloadBytes {
 		return p, fmt.Errorf("payload of %d bytes is larger than the limit of %d bytes", len(raw), approval.MaxPayloadBytes)
@@ -118,6 +126,12 @@ func (n *Notifier) parsePayload(raw json.RawMessage) (approval.Payload, error) {
 	if p.Token == "" {
 		return p, errors.New("payload has no task token: invoke the notifier with the resource arn:aws:states:::lambda:invoke.waitForTaskToken and the gate's task_state_json")
 	}
+	return p, nil
+}
+
+// checkPayload checks state machine and requester against the gate's
+// configuration, and resolves the requester into p.RequestedBy.
+func (n *Notifier) checkPayload(p approval.Payload) (approval.Payload, error) {
 	if allowed := n.Config.AllowedStateMachineARNs; len(allowed) > 0 {
 		if p.StateMachineID == "" {
 			return p, errors.New("payload has no state_machine_id but the gate only serves allowed_state_machine_arns: keep include_execution_context = true")
@@ -147,7 +161,7 @@ func (n *Notifier) store(ctx context.Context, p approval.Payload) (approval.Requ
 		Title:        approval.Truncate(title, approval.MaxTitleRunes),
 		Text:         approval.Truncate(strings.TrimSpace(p.Text), approval.MaxTextRunes),
 		Context:      approval.BuildContext(p),
-		RequestedBy:  p.RequestedBy, // resolved by parsePayload
+		RequestedBy:  p.RequestedBy, // resolved by checkPayload
 		CreatedAt:    now,
 		ExpiresAt:    now.Add(time.Duration(n.Config.TimeoutSeconds) * time.Second),
 		MinApprovals: max(n.Config.MinApprovals, 1),

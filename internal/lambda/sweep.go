@@ -56,6 +56,9 @@ type SweepResult struct {
 // Sweep handles every due request it can within its time.
 func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
 	c.once.Do(c.init)
+	// The sweep reads none of the configuration document's fields (it
+	// expires and re-delivers, it does not count votes): it reads the
+	// parameters only when it has work that needs the secrets.
 	start := c.Now()
 	budget := sweepDefaultBudget
 	if dl, ok := ctx.Deadline(); ok {

@@ -472,6 +472,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		}
 	}
 	validatePolicySize(ctx, cfg, &resp.Diagnostics)
+	validateConfigDocSize(ctx, cfg, &resp.Diagnostics)
 }
 
 // validateSlack checks the combination of the slack attributes. Unknown

@@ -125,9 +125,10 @@ func TestAccGate_basic(t *testing.T) {
 			{
 				Config: testAccGateConfig_basic(rName),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					// 2 roles, 2 functions, 2 log groups, API, table, topic,
-					// 4 parameters (signing key, Slack webhook, webhook secret, webhook URL).
-					testAccCheckGateParts(t, rName, 14),
+					// 2 roles, 2 functions, 2 log groups, API, table, topic, rule,
+					// 5 parameters (configuration, signing key, Slack webhook,
+					// webhook secret, webhook URL).
+					testAccCheckGateParts(t, rName, 15),
 					testAccCheckNoSecretInEnvironment(t, rName, "hooks/T000/B000/XXXX", "0123456789abcdef0123", "hooks.example.com/approvals"),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -233,8 +234,8 @@ func TestAccGate_update(t *testing.T) {
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					// The webhook and its secret are gone: 12 parts.
-					testAccCheckGateParts(t, rName, 12),
+					// The webhook and its secret are gone: 13 parts.
+					testAccCheckGateParts(t, rName, 13),
 					func(s *terraform.State) error {
 						if got := s.RootModule().Resources["manualapproval_gate.test"].Primary.Attributes["api_id"]; got != apiID {
 							return fmt.Errorf("the API was replaced (%s → %s) by an in-place update", apiID, got)
@@ -249,7 +250,8 @@ func TestAccGate_update(t *testing.T) {
 							return fmt.Errorf("memory %d", aws.ToInt32(c.MemorySize))
 						case string(c.Architectures[0]) != "x86_64":
 							return fmt.Errorf("architecture %v", c.Architectures)
-						case env["MANUALAPPROVAL_MIN_APPROVALS"] != "2" || env["MANUALAPPROVAL_APPROVERS"] != "U024BE7LH,alice@example.com" || env["MANUALAPPROVAL_LINK_DECISIONS"] != "none" ||
+						case env["MANUALAPPROVAL_MIN_APPROVALS"] != "2" || env["MANUALAPPROVAL_APPROVERS"] != "" || env["MANUALAPPROVAL_LINK_DECISIONS"] != "none" ||
+							env["MANUALAPPROVAL_PARAM_CONFIG"] != "/manualapproval/"+rName+"/config" ||
 							env["MANUALAPPROVAL_SLACK_FORMAT"] != "workflow" || env["MANUALAPPROVAL_REQUESTER_PATH"] != "$.build.author" ||
 							env["MANUALAPPROVAL_ALLOW_SELF_APPROVAL"] != "true" || env["MANUALAPPROVAL_TIMEOUT_SECONDS"] != "7200":
 							return fmt.Errorf("environment %v", env)
@@ -258,6 +260,17 @@ func TestAccGate_update(t *testing.T) {
 						}
 						return nil
 					}),
+					func(*terraform.State) error {
+						// The approvers are in the configuration parameter, not in the environment.
+						p, err := ssm.NewFromConfig(testAccAWS(t)).GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/manualapproval/" + rName + "/config")})
+						if err != nil {
+							return err
+						}
+						if got, want := aws.ToString(p.Parameter.Value), `{"approvers":["U024BE7LH","alice@example.com"],"allowed_state_machine_arns":["arn:aws:states:us-east-1:000000000000:stateMachine:deploy"]}`; got != want {
+							return fmt.Errorf("configuration parameter %s, want %s", got, want)
+						}
+						return nil
+					},
 					func(*terraform.State) error {
 						g, err := cloudwatchlogs.NewFromConfig(testAccAWS(t)).DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/" + rName + "-")})
 						if err != nil {
@@ -327,7 +340,7 @@ func TestAccGate_disappears(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionCreate)},
 				},
-				Check: testAccCheckGateParts(t, rName, 14),
+				Check: testAccCheckGateParts(t, rName, 15),
 			},
 		},
 	})
@@ -450,7 +463,7 @@ func TestAccGate_repair(t *testing.T) {
 					callbackURLCheck(d.what == "API"),
 				},
 			},
-			Check: testAccCheckGateParts(t, rName, 14),
+			Check: testAccCheckGateParts(t, rName, 15),
 		})
 	}
 	resource.Test(t, resource.TestCase{
