@@ -185,7 +185,9 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "Who may decide, by verified identity: " + identityFormsDoc + ". " +
 					"A Slack app click counts as its Slack user and, when the app may read profile e-mails (`users:read.email`), as that e-mail too. " +
 					"Defaults to empty: anyone who receives the request may decide. A bearer link proves no identity: with approvers set, links cannot approve " +
-					"unless `sso` puts a sign-in in front of them (see `link_decisions`).",
+					"unless `sso` puts a sign-in in front of them (see `link_decisions`). " +
+					fmt.Sprintf("Kept with `approver_groups`, `allowed_state_machine_arns` and `inputs` in the gate's `config` SSM parameter, at most %d bytes of JSON together "+
+						"(about 200 e-mail addresses with a few state machines); a larger configuration is refused at plan time.", approval.MaxConfigDocBytes),
 				Optional:    true,
 				Computed:    true,
 				ElementType: types.StringType,
