@@ -287,7 +287,7 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "ARNs of the state machines whose executions the callback may resume (`states:SendTaskSuccess`/`SendTaskFailure` " +
 					"are scoped to them) and the notifier may serve (its `states:SendTaskHeartbeat`, which proves each invocation's task token, " +
 					"and its reads of the caller's execution are scoped to them). Defaults to empty: every state machine of the account and region. " +
-					"Each ARN appears in the notifier's IAM policy twice: the provider refuses at plan a list that would make it larger than IAM's 10,240 characters.",
+					"Each ARN appears twice in each function's IAM policy (its tasks and its executions): the provider refuses at plan a list that would make either policy larger than IAM's 10,240 characters.",
 				Optional:    true,
 				Computed:    true,
 				ElementType: types.StringType,
