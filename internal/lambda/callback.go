@@ -263,8 +263,14 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 	if err != nil || perr != nil {
 		return errorPage(http.StatusBadRequest, "Bad request", "The form could not be read.")
 	}
-	name, comment := form.Get("name"), form.Get("comment")
-	inputs, ierr := approval.CheckDecisionInputs(c.Config, l.Decision, comment, formInputs(form))
+	return c.castLinkVote(ctx, id, l, c.linkVote(l, form.Get("name"), form.Get("comment")), form, nil)
+}
+
+// castLinkVote checks the reason and inputs of a link's form (a bare
+// link's, or a signed-in person's: s) and casts v with them; a form that
+// breaks a rule is shown again with what to correct, and nothing decided.
+func (c *Callback) castLinkVote(ctx context.Context, id string, l approval.Link, v approval.Vote, form url.Values, s *approval.SSOSession) events.APIGatewayV2HTTPResponse {
+	inputs, ierr := approval.CheckDecisionInputs(c.Config, l.Decision, v.Comment, formInputs(form))
 	if ierr != nil {
 		r, err := c.store().get(ctx, id)
 		if err != nil {
@@ -274,11 +280,10 @@ func (c *Callback) decideLink(ctx context.Context, req events.APIGatewayV2HTTPRe
 			return invalidLink()
 		}
 		if r.Status == approval.StatusPending {
-			return c.formPageWith(http.StatusBadRequest, r, l, approval.NormalizeName(name), comment,
-				"Please correct the fields marked below: nothing was decided.", form, newFormProblems(c.Config, l.Decision, ierr))
+			return c.confirmForm(http.StatusBadRequest, r, l, v.Approver.Name, v.Comment,
+				"Please correct the fields marked below: nothing was decided.", form, newFormProblems(c.Config, l.Decision, ierr), s)
 		}
 	}
-	v := c.linkVote(l, name, comment)
 	v.Inputs = inputs
 	r, res, err := c.vote(ctx, id, v, func(r approval.Request) error {
 		if !linkMatches(l, r) {

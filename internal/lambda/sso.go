@@ -293,33 +293,7 @@ func (c *Callback) decideSSO(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if err != nil || perr != nil {
 		return errorPage(http.StatusBadRequest, "Bad request", "The form could not be read.")
 	}
-	comment := form.Get("comment")
-	inputs, ierr := approval.CheckDecisionInputs(c.Config, l.Decision, comment, formInputs(form))
-	if ierr != nil {
-		r, err := c.store().get(ctx, id)
-		if err != nil {
-			return c.votePage(r, 0, err)
-		}
-		if !linkMatches(l, r) {
-			return invalidLink()
-		}
-		if r.Status == approval.StatusPending {
-			return c.ssoFormPage(http.StatusBadRequest, r, l, s, comment,
-				"Please correct the fields marked below: nothing was decided.", form, newFormProblems(c.Config, l.Decision, ierr))
-		}
-	}
-	v := ssoVote(s, l.Decision, comment, c.Now())
-	v.Inputs = inputs
-	r, res, err := c.vote(ctx, id, v, func(r approval.Request) error {
-		if !linkMatches(l, r) {
-			return errLinkMismatch
-		}
-		return nil
-	})
-	if errors.Is(err, errBeingDelivered) {
-		return c.deliveringPage(deliveringStatus, r, l)
-	}
-	return c.votePage(r, res, err)
+	return c.castLinkVote(ctx, id, l, ssoVote(s, l.Decision, form.Get("comment"), c.Now()), form, &s)
 }
 
 // ssoCallback serves GET /auth/callback: the identity provider's redirect
