@@ -146,6 +146,14 @@ func (r *run) putParam(ctx context.Context, suffix, value string, exists bool) e
 	if r.spec.KMSKeyARN != "" {
 		in.KeyId = aws.String(r.spec.KMSKeyARN)
 	}
+	return r.writeParam(ctx, suffix, in, exists)
+}
+
+// writeParam puts one of the gate's parameters: a new one with the gate's
+// tags (undone if the create rolls back), an existing one overwritten and
+// then tagged, since AWS refuses Tags with Overwrite.
+func (r *run) writeParam(ctx context.Context, suffix string, in *ssm.PutParameterInput, exists bool) error {
+	name := aws.ToString(in.Name)
 	if exists {
 		in.Overwrite = aws.Bool(true)
 	} else {
@@ -243,22 +251,7 @@ func (r *run) putConfigParam(ctx context.Context, doc string, exists bool) error
 		Tier:        ssmtypes.ParameterTierIntelligentTiering,
 		Description: aws.String("Approval gate " + r.spec.Name + ": configuration (approvers, allowed state machines, inputs)"),
 	}
-	if exists {
-		in.Overwrite = aws.Bool(true)
-	} else {
-		in.Tags = ssmTags(r.tagsWithGate())
-	}
-	var tries attempts
-	_, err := r.m.c.SSM.PutParameter(ctx, in, tries.ssm)
-	ours := !exists && hasCode(err, "ParameterAlreadyExists") && tries.mayHaveApplied()
-	if err != nil && !ours {
-		return fmt.Errorf("putting SSM Parameter (%s): %w", name, err)
-	}
-	if !exists {
-		r.undo.add("SSM Parameter "+name, func(ctx context.Context) error { return r.deleteParamNames(ctx, []string{name}) })
-		return nil
-	}
-	return r.tagParam(ctx, paramConfig)
+	return r.writeParam(ctx, paramConfig, in, exists)
 }
 
 // importConfigDoc reads the configuration document back into hc (1 call).
