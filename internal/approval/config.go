@@ -57,6 +57,10 @@ const (
 	EnvSlackTeamID         = "MANUALAPPROVAL_SLACK_TEAM_ID"
 	EnvSlackEnterpriseID   = "MANUALAPPROVAL_SLACK_ENTERPRISE_ID"
 	EnvSlackAppID          = "MANUALAPPROVAL_SLACK_APP_ID"
+
+	EnvEscalationTopicARN      = "MANUALAPPROVAL_ESCALATION_TOPIC_ARN"
+	EnvParamEscalationWebhooks = "MANUALAPPROVAL_PARAM_ESCALATION_WEBHOOKS"
+	EnvParamTeamsWebhookURL    = "MANUALAPPROVAL_PARAM_TEAMS_WEBHOOK_URL"
 )
 
 // DefaultRequesterPath is where the requester is read from the state input.
@@ -117,6 +121,16 @@ type Config struct {
 	// set, Env leaves the document's fields out of the environment and the
 	// handlers read them from the parameter.
 	ParamConfig string `json:"param_config,omitempty"`
+
+	// Followup is read from the configuration document (followup.go).
+	Followup Followup `json:"followup"`
+	// EscalationTopicARN is the SNS topic of the escalation steps' e-mail
+	// addresses ("" = none); ParamEscalationWebhooks the SecureString
+	// parameter of their webhook URLs and ParamTeamsWebhookURL the one of
+	// the Teams Workflows URL ("" = not configured).
+	EscalationTopicARN      string `json:"escalation_topic_arn,omitempty"`
+	ParamEscalationWebhooks string `json:"param_escalation_webhooks,omitempty"`
+	ParamTeamsWebhookURL    string `json:"param_teams_webhook_url,omitempty"`
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -164,6 +178,9 @@ func (c Config) Env() map[string]string {
 	put(EnvSlackAppID, c.SlackAppID)
 	c.SSO.env(put)
 	put(EnvParamSSOClientSecret, c.ParamSSOClientSecret)
+	put(EnvEscalationTopicARN, c.EscalationTopicARN)
+	put(EnvParamEscalationWebhooks, c.ParamEscalationWebhooks)
+	put(EnvParamTeamsWebhookURL, c.ParamTeamsWebhookURL)
 	c.putInputsEnv(env)
 	c.API.putEnv(put)
 	return env
@@ -197,6 +214,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SlackAppID:              getenv(EnvSlackAppID),
 		ParamSSOClientSecret:    getenv(EnvParamSSOClientSecret),
 		ParamConfig:             getenv(EnvParamConfig),
+		EscalationTopicARN:      getenv(EnvEscalationTopicARN),
+		ParamEscalationWebhooks: getenv(EnvParamEscalationWebhooks),
+		ParamTeamsWebhookURL:    getenv(EnvParamTeamsWebhookURL),
 	}
 	if c.RequesterPath == "" {
 		c.RequesterPath = DefaultRequesterPath

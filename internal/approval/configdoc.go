@@ -28,6 +28,9 @@ type ConfigDoc struct {
 	ApproverGroups          []string    `json:"approver_groups,omitempty"`
 	AllowedStateMachineARNs []string    `json:"allowed_state_machine_arns,omitempty"`
 	Inputs                  []InputSpec `json:"inputs,omitempty"`
+	// Followup: reminders, escalation, decision follow-ups and events
+	// (followup.go).
+	Followup
 }
 
 // Doc returns the part of c stored in the configuration parameter, sorted
@@ -46,6 +49,7 @@ func (c Config) Doc() ConfigDoc {
 		ApproverGroups:          sorted(c.ApproverGroups),
 		AllowedStateMachineARNs: sorted(c.AllowedStateMachineARNs),
 		Inputs:                  c.Inputs,
+		Followup:                c.Followup,
 	}
 }
 
@@ -90,4 +94,5 @@ func (d ConfigDoc) Apply(c *Config) {
 	c.ApproverGroups = d.ApproverGroups
 	c.AllowedStateMachineARNs = d.AllowedStateMachineARNs
 	c.Inputs = d.Inputs
+	c.Followup = d.Followup
 }

@@ -1,0 +1,78 @@
+package approval
+
+// What happens while nobody answers (the reminders issue): reminders, a last
+// call before the expiry, escalation steps, the follow-ups that keep every
+// message true once a request is final, and the decision events. The gate
+// writes these settings into the configuration document (configdoc.go); the
+// sweep (internal/lambda/sweep.go) acts on them through the status-due index.
+
+// Limits of the follow-up settings, checked at plan time by the provider and
+// again by ParseConfigDoc.
+const (
+	// MinReminderEverySeconds is the shortest reminder period: the sweep
+	// runs once a minute, so a shorter period could not be kept.
+	MinReminderEverySeconds = 60
+	// MaxReminders caps reminders.max.
+	MaxReminders = 100
+	// MaxEscalationSteps caps the escalation list.
+	MaxEscalationSteps = 5
+)
+
+// Reminders re-notify a pending request's channels: the first AfterSeconds
+// after the request was made, then every EverySeconds, at most Max times.
+type Reminders struct {
+	AfterSeconds int64 `json:"after_seconds"`
+	EverySeconds int64 `json:"every_seconds"`
+	Max          int   `json:"max"`
+}
+
+// EscalationStep notifies more people AfterSeconds after the request was
+// made. Approvers, when set, may decide from then on, under the same
+// verified-identity rules as the gate's own approvers. The step's
+// incoming-webhook URL is a secret: it is not in the document but in the
+// parameter Config.ParamEscalationWebhooks (a JSON array of strings, one per
+// step, "" for a step without one); HasWebhookURL says the step has one. Its
+// e-mail addresses are subscribed by the gate to Config.EscalationTopicARN
+// with the filter policy {"escalation_step": ["<n>"]} (n = index + 1): the
+// handler publishes with that message attribute.
+type EscalationStep struct {
+	AfterSeconds   int64    `json:"after_seconds"`
+	SlackChannel   string   `json:"slack_channel,omitempty"`
+	EmailAddresses []string `json:"email_addresses,omitempty"`
+	HasWebhookURL  bool     `json:"webhook_url,omitempty"`
+	Approvers      []string `json:"approvers,omitempty"`
+}
+
+// EscalationStepAttribute is the SNS message attribute that routes an
+// escalation notice to its step's subscribers.
+const EscalationStepAttribute = "escalation_step"
+
+// Events sends the decision events to EventBridge. BusName "" is the
+// account's default bus.
+type Events struct {
+	BusName string `json:"bus_name,omitempty"`
+}
+
+// EventSource is the source of every event the gate puts on EventBridge.
+const EventSource = "manualapproval"
+
+// The events' detail types.
+const (
+	EventRequested = "Approval Requested"
+	EventReminded  = "Approval Reminded"
+	EventEscalated = "Approval Escalated"
+	EventDecided   = "Approval Decided"
+	EventExpired   = "Approval Expired"
+)
+
+// Followup is the part of the configuration document about what happens
+// while nobody answers and once a request is final. Its zero value is off.
+type Followup struct {
+	Reminders               *Reminders       `json:"reminders,omitempty"`
+	WarnBeforeExpirySeconds int64            `json:"warn_before_expiry_seconds,omitempty"`
+	Escalation              []EscalationStep `json:"escalation,omitempty"`
+	// NotifyOnDecision posts a short follow-up to channels whose message
+	// cannot be edited (incoming webhooks, workflows, Teams, SNS).
+	NotifyOnDecision bool    `json:"notify_on_decision,omitempty"`
+	Events           *Events `json:"events,omitempty"`
+}
