@@ -76,3 +76,37 @@ type Followup struct {
 	NotifyOnDecision bool    `json:"notify_on_decision,omitempty"`
 	Events           *Events `json:"events,omitempty"`
 }
+
+// FollowupState is what has been sent for an open request besides its first
+// notification, stored as the item's attribute "followup" (compact JSON,
+// absent while empty). The sweep reads it to know what is due next; the
+// updates that keep every message true read Posts.
+type FollowupState struct {
+	RemindersSent int  `json:"reminders_sent,omitempty"`
+	LastCallSent  bool `json:"last_call_sent,omitempty"`
+	// Escalated is how many escalation steps have been notified.
+	Escalated int `json:"escalated,omitempty"`
+	// Posts are the messages posted after the first one that can be
+	// updated later (e.g. a Slack app message in an escalation step's
+	// channel): every one shows the final state.
+	Posts []Post `json:"posts,omitempty"`
+	// Ended says why an expired request ended when it was not its own
+	// timeout: "stopped" (the execution was stopped, failed or timed out
+	// elsewhere). Empty otherwise.
+	Ended string `json:"ended,omitempty"`
+}
+
+// Post is one message that can be updated: a Slack app message (channel and
+// ts).
+type Post struct {
+	Channel string `json:"channel"`
+	TS      string `json:"ts"`
+}
+
+// IsZero reports whether nothing was recorded.
+func (f FollowupState) IsZero() bool {
+	return f.RemindersSent == 0 && !f.LastCallSent && f.Escalated == 0 && len(f.Posts) == 0 && f.Ended == ""
+}
+
+// FollowupAttribute is the request item's attribute holding FollowupState.
+const FollowupAttribute = "followup"

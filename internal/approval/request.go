@@ -47,6 +47,8 @@ import (
 //	due_at            N   unix seconds: when something is next due for an open request (see
 //	                      NextDue); absent once the request is final. Range key of the sparse
 //	                      index DueIndexName (hash key status), which the sweep queries
+//	followup          S   compact JSON of FollowupState: reminders sent, last call, escalation
+//	                      steps notified, later messages to update; absent while empty
 //
 // A request is written once with attribute_not_exists(id) and never
 // overwritten. Votes are recorded by rewriting the votes map with a condition
@@ -81,6 +83,9 @@ type Request struct {
 	// DueAt is when something is next due (due_at; zero when final or
 	// unknown). See NextDue.
 	DueAt time.Time
+	// Followup is what was sent after the first notification (reminders,
+	// last call, escalation) and why it ended (followup.go).
+	Followup FollowupState
 }
 
 // Request statuses.

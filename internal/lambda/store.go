@@ -95,6 +95,14 @@ func (s store) update(ctx context.Context, r approval.Request) error {
 		names["#outcome"], values[":outcome"] = "outcome", str(string(b))
 		expr += ", #outcome = :outcome"
 	}
+	if !r.Followup.IsZero() {
+		b, err := json.Marshal(r.Followup)
+		if err != nil {
+			return err
+		}
+		names["#followup"], values[":followup"] = approval.FollowupAttribute, str(string(b))
+		expr += ", #followup = :followup"
+	}
 	expr += remove
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
@@ -199,6 +207,10 @@ func toItem(r approval.Request) map[string]types.AttributeValue {
 	}
 	if due, ok := approval.NextDue(r, resendAfter); ok {
 		item[approval.DueAttribute] = num(due.Unix())
+	}
+	if !r.Followup.IsZero() {
+		b, _ := json.Marshal(r.Followup)
+		item[approval.FollowupAttribute] = str(string(b))
 	}
 	return item
 }
@@ -307,6 +319,11 @@ func fromItem(item map[string]types.AttributeValue) (approval.Request, error) {
 	if c := rd.str("context"); c != "" && rd.err == nil {
 		if err := json.Unmarshal([]byte(c), &r.Context); err != nil {
 			rd.err = fmt.Errorf("attribute context: %w", err)
+		}
+	}
+	if f := rd.str(approval.FollowupAttribute); f != "" && rd.err == nil {
+		if err := json.Unmarshal([]byte(f), &r.Followup); err != nil {
+			rd.err = fmt.Errorf("attribute %s: %w", approval.FollowupAttribute, err)
 		}
 	}
 	if o := rd.str("outcome"); o != "" && rd.err == nil {
