@@ -641,6 +641,7 @@ func (r *gateResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	plan.applyApplied(spec, status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 func (r *gateResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -681,6 +682,7 @@ func (r *gateResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		state.BundleSHA256 = types.StringValue(status.BundleSHA256)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 func (r *gateResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -713,6 +715,7 @@ func (r *gateResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	plan.applyApplied(spec, status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 func (r *gateResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -735,7 +738,10 @@ func (r *gateResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 }
 
 func (r *gateResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name := req.ID
+	name := r.importName(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if len(name) < 1 || len(name) > gateNameMaxLength || !gateNameRegexp.MatchString(name) {
 		resp.Diagnostics.AddError("Invalid Import ID",
 			fmt.Sprintf("The import id must be the gate's name: 1 to %d letters, digits, hyphens and underscores, got: %q. "+
@@ -764,6 +770,7 @@ func (r *gateResource) ImportState(ctx context.Context, req resource.ImportState
 	}
 	m := modelFromSpec(spec, status, r.data.DefaultTags)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 // configured reports whether the resource can call AWS, adding an error
