@@ -392,5 +392,3 @@ func TestNotifier_finalizeNotFinal(t *testing.T) {
 		t.Error("unknown request: want an error")
 	}
 }
-
-
