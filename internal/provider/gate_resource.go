@@ -281,8 +281,11 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					},
 				},
 			},
-			"sso":              ssoSchemaAttribute(),
-			"sso_redirect_uri": ssoRedirectURIAttribute(),
+			"sso": ssoSchemaAttribute(),
+			// gate_resource_events.go
+			"events":             eventsSchemaAttribute(),
+			"notify_on_decision": notifyOnDecisionAttribute(),
+			"sso_redirect_uri":   ssoRedirectURIAttribute(),
 			"allowed_state_machine_arns": schema.SetAttribute{
 				MarkdownDescription: "ARNs of the state machines whose executions the callback may resume (`states:SendTaskSuccess`/`SendTaskFailure` " +
 					"are scoped to them) and the notifier may serve (its `states:SendTaskHeartbeat`, which proves each invocation's task token, " +
@@ -812,6 +815,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 	}
 	spec.SSO = ssoSpec(ctx, m.SSO, &diags)
 	spec.API = apiSpec(ctx, m.API, &diags)
+	followupSpec(ctx, m, &spec.Followup, &diags)
 	return spec, diags
 }
 
@@ -869,6 +873,8 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		BundleSHA256:            stringOrNull(status.BundleSHA256),
 		Drift:                   listOf(status.Drift),
 		API:                     apiObject(spec.API),
+		Events:                  eventsObject(spec.Followup.Events),
+		NotifyOnDecision:        types.BoolValue(spec.Followup.NotifyOnDecision),
 	}
 	if s := spec.Slack; s != nil {
 		m.Slack = types.ObjectValueMust(gateSlackAttrTypes, map[string]attr.Value{
@@ -1064,6 +1070,8 @@ type gateResourceModel struct {
 	PermissionsBoundaryARN  types.String `tfsdk:"permissions_boundary_arn"`
 	KMSKeyARN               types.String `tfsdk:"kms_key_arn"`
 	API                     types.Object `tfsdk:"api"`
+	Events                  types.Object `tfsdk:"events"`
+	NotifyOnDecision        types.Bool   `tfsdk:"notify_on_decision"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`
