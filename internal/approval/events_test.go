@@ -140,8 +140,8 @@ func TestEventDetail_matchesSchema(t *testing.T) {
 		}
 	}
 	for _, k := range schema.Required {
-		var min EventDetail
-		mb, _ := min.JSON()
+		var empty EventDetail
+		mb, _ := empty.JSON()
 		if !strings.Contains(string(mb), `"`+k+`"`) {
 			t.Errorf("required %q is omitted when empty", k)
 		}
