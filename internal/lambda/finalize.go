@@ -139,7 +139,9 @@ func (n *Notifier) finalizeRequest(ctx context.Context, id string) (NotifyResult
 	r, err := db.get(ctx, id)
 	switch {
 	case errors.Is(err, errNotFound):
-		return res, invalidRequest(fmt.Errorf("request %s: not found", id))
+		// Nothing to tell, and a retry would find nothing either.
+		n.Log.Warn("follow-ups not told: no such request", "request_id", id)
+		return res, nil
 	case err != nil:
 		return res, notifyFailed(err)
 	case !approval.IsFinal(r):

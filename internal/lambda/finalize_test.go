@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
@@ -388,7 +389,50 @@ func TestNotifier_finalizeNotFinal(t *testing.T) {
 	if _, ok := h.db.items[r.ID][ToldAttribute]; ok {
 		t.Error("open request marked told")
 	}
-	if _, err := h.n.Handle(context.Background(), finalizeJobOf(reqID(9))); err == nil {
-		t.Error("unknown request: want an error")
+	if res, err := h.n.Handle(context.Background(), finalizeJobOf(reqID(9))); err != nil || len(res.Sent) != 0 || len(f.sent()) != 0 {
+		t.Errorf("unknown request: %+v %v, want nothing told and no error (an asynchronous retry would find nothing either)", res, err)
+	}
+}
+
+// TestSweep_expiryHandsOver: the sweep's expiry and a re-send that finds
+// the task closed both finalize: the Slack message says so and the
+// notifier is asked to tell the rest.
+func TestSweep_expiryHandsOver(t *testing.T) {
+	t.Parallel()
+	h := newCallback(t, appConfig)
+	inv := &invokeRecorder{}
+	h.cb.Lambda, h.cb.NotifierFunction = inv, "deploy-prod-notifier"
+	past := pendingRequest(reqID(1))
+	past.CreatedAt, past.ExpiresAt, past.DueAt = testNow.Add(-2*time.Hour), testNow.Add(-time.Hour), testNow.Add(-time.Hour)
+	closed := deciding(reqID(2), testNow.Add(-time.Minute))
+	closed.SlackTS = "1700000000.000300"
+	h.db.put(past)
+	h.db.put(closed)
+	// The task timed out before the decision reached it (the history says so).
+	h.sfn.history = []sfntypes.HistoryEvent{{Type: sfntypes.HistoryEventTypeTaskTimedOut}}
+	h.sfn.fail = func(int) error {
+		return &smithy.GenericAPIError{Code: "TaskTimedOut", Message: "Task Timed Out"}
+	}
+	res, err := h.cb.Sweep(context.Background())
+	if err != nil || res.Expired != 2 {
+		t.Fatalf("sweep %+v %v, want two expired", res, err)
+	}
+	ids := map[string]bool{}
+	for _, c := range inv.calls {
+		var job finalizeJob
+		_ = json.Unmarshal(c.Payload, &job)
+		ids[job.RequestID] = job.Kind == jobFinalize
+	}
+	if !ids[past.ID] || !ids[closed.ID] || len(inv.calls) != 2 {
+		t.Errorf("hand-overs %v, want one for each expired request", ids)
+	}
+	updates := 0
+	for _, q := range h.slack.requests() {
+		if q.Path == "/chat.update" && strings.Contains(q.Body, "Expired") {
+			updates++
+		}
+	}
+	if updates != 2 {
+		t.Errorf("%d Slack messages marked expired, want 2", updates)
 	}
 }
