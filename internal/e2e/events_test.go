@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
 
 // eventQueue is an SQS queue behind an EventBridge rule on the default bus
@@ -215,4 +219,140 @@ func snsWaitFor(ctx context.Context, w *world, text string) string {
 			return m
 		}
 	}
+}
+
+// webhookSink is a generic-webhook receiver on loopback: it keeps every
+// delivery whose signature verifies, and counts the others.
+type webhookSink struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies []map[string]any
+	bad    int
+}
+
+func newWebhookSink(t *testing.T, secret string) *webhookSink {
+	s := &webhookSink{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		err := approval.VerifyWebhookSignature([]byte(secret), r.Header.Get(approval.WebhookTimestampHeader),
+			r.Header.Get(approval.WebhookDeliveryHeader), r.Header.Get(approval.WebhookSignatureHeader), b, time.Now())
+		var obj map[string]any
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err != nil || json.Unmarshal(b, &obj) != nil {
+			s.bad++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		s.bodies = append(s.bodies, obj)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// wait waits for a delivery about request id with the given event ("" for
+// the request itself).
+func (s *webhookSink) wait(ctx context.Context, event, id string) (map[string]any, error) {
+	for {
+		s.mu.Lock()
+		for _, b := range s.bodies {
+			if e, _ := b["event"].(string); e == event && b["request_id"] == id {
+				s.mu.Unlock()
+				return b, nil
+			}
+		}
+		n := len(s.bodies)
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no webhook delivery %q for %s among %d: %w", event, id, n, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestE2E_decisionFollowups: the channels whose messages cannot be edited.
+// With notify_on_decision, the Slack incoming webhook gets a short
+// follow-up once a request is decided or expires, and the generic webhook
+// receives approval.decided and approval.expired, signed like every
+// delivery.
+func TestE2E_decisionFollowups(t *testing.T) {
+	preCheck(t)
+	slack := startSlack(t, "unused")
+	const secret = "e2e-webhook-secret-0123456789"
+	hook := newWebhookSink(t, secret)
+	withGate(t, fmt.Sprintf(`
+resource "manualapproval_gate" "test" {
+  name                      = %[1]q
+  include_execution_context = false
+  allow_self_approval       = true
+  notify_on_decision        = true
+  slack = {
+    webhook_url = %[2]q
+  }
+  webhook = {
+    url    = %[3]q
+    secret = %[4]q
+  }
+}
+`, acctest.RandomName(), slack.WebhookURL(), hook.URL+"/hook", secret), []scenario{
+		{"F1 a decision by link: a follow-up in Slack and approval.decided on the webhook", func(w *world) {
+			e := w.start(`{"requested_by":"carol"}`, nil)
+			m := nextMessage(w, slack, 1)
+			if code, page := post(w.t, m.ApproveURL, url.Values{"name": {"Alice"}, "comment": {"ship it"}}); code != http.StatusOK {
+				w.t.Fatalf("approve: %d %.600s", code, page)
+			}
+			if d, _ := e.wait(); d.Status != "SUCCEEDED" {
+				w.t.Errorf("execution %s", d.Status)
+			}
+			f := nextMessage(w, slack, 2)
+			if f.ApproveURL != "" || f.RejectURL != "" || !strings.Contains(f.Text, "Approved by Alice") {
+				w.t.Errorf("follow-up %+v, want \"Approved by Alice\" and no buttons", f)
+			}
+			ctx, cancel := context.WithTimeout(w.ctx, time.Minute)
+			defer cancel()
+			if _, err := hook.wait(ctx, "", m.RequestID); err != nil {
+				w.t.Error(err)
+			}
+			d, err := hook.wait(ctx, approval.WebhookEventDecided, m.RequestID)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			if d["decision"] != "approved" || d["comment"] != "ship it" || d["schema_version"] != "1" || d["approve_url"] != nil {
+				w.t.Errorf("approval.decided body %v", d)
+			}
+		}},
+		{"F2 an expiry: a follow-up in Slack and approval.expired on the webhook", func(w *world) {
+			w.start(`{"requested_by":"carol"}`, nil)
+			m := nextMessage(w, slack, 3)
+			expireNow(w, m.RequestID)
+			ctx, cancel := context.WithTimeout(w.ctx, time.Minute)
+			defer cancel()
+			if res, err := acctest.Tick(ctx, w.direct(), w.name); err != nil || res.Expired != 1 {
+				w.t.Fatalf("sweep %+v %v", res, err)
+			}
+			f := nextMessage(w, slack, 4)
+			if f.ApproveURL != "" || !strings.Contains(f.Text, "Expired") {
+				w.t.Errorf("follow-up %+v, want \"Expired\" and no buttons", f)
+			}
+			d, err := hook.wait(ctx, approval.WebhookEventExpired, m.RequestID)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			if d["status"] != "expired" || d["ended"] != "timeout" {
+				w.t.Errorf("approval.expired body %v", d)
+			}
+			// Each follow-up once, and every delivery signed.
+			waitLog(w, w.name+"-notifier", `"msg":"follow-ups"`)
+			if got := len(slack.Messages()); got != 4 {
+				w.t.Errorf("%d Slack messages, want 4 (two requests, two follow-ups)", got)
+			}
+			hook.mu.Lock()
+			n, bad := len(hook.bodies), hook.bad
+			hook.mu.Unlock()
+			if n != 4 || bad != 0 {
+				w.t.Errorf("%d webhook deliveries (%d unsigned), want 4 signed", n, bad)
+			}
+		}},
+	})
 }
