@@ -32,7 +32,7 @@ func eventsSchemaAttribute() schema.SingleNestedAttribute {
 		Optional: true,
 		Attributes: map[string]schema.Attribute{
 			"bus_name": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Name of the event bus in the gate's account and region, or the ARN of a bus "+
+				MarkdownDescription: fmt.Sprintf("Name of the event bus in the gate's account and region, or the ARN of a bus in the gate's region "+
 					"(`arn:aws:events:<region>:<account>:event-bus/<name>`, e.g. a central bus of another account whose resource policy "+
 					"lets the gate's roles put events). Defaults to `%s`, the account's default bus.", approval.DefaultEventBusName),
 				Optional:   true,

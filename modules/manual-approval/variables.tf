@@ -319,7 +319,7 @@ variable "api" {
 }
 
 variable "events" {
-  description = "Decision events on Amazon EventBridge (source \"manualapproval\"; detail types Approval Requested, Reminded, Escalated, Decided and Expired; the detail's JSON schema is docs/events/v1.schema.json): bus_name is the name of a bus of the gate's account and region or the ARN of a bus (default \"default\", the account's default bus). Both functions may events:PutEvents on that bus only. Defaults to null: no events."
+  description = "Decision events on Amazon EventBridge (source \"manualapproval\"; detail types Approval Requested, Reminded, Escalated, Decided and Expired; the detail's JSON schema is docs/events/v1.schema.json): bus_name is the name of a bus of the gate's account and region or the ARN of a bus in the gate's region (default \"default\", the account's default bus). Both functions may events:PutEvents on that bus only. Defaults to null: no events."
   type = object({
     bus_name = optional(string, "default")
   })
