@@ -242,13 +242,17 @@ const maxSubjectLen = 99
 
 // SNSSubject renders the subject of the SNS message (used by email): short,
 // printable ASCII, one line.
-func SNSSubject(m Message) string {
+func SNSSubject(m Message) string { return asciiSubject("Approval needed: " + m.Title) }
+
+// asciiSubject makes s an SNS subject: printable ASCII, one line, at most
+// maxSubjectLen characters.
+func asciiSubject(subject string) string {
 	s := []byte(strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e {
 			return '?'
 		}
 		return r
-	}, strings.Join(strings.Fields("Approval needed: "+m.Title), " ")))
+	}, strings.Join(strings.Fields(subject), " ")))
 	if len(s) > maxSubjectLen {
 		s = append(s[:maxSubjectLen-3], "..."...)
 	}

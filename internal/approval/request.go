@@ -49,6 +49,9 @@ import (
 //	                      index DueIndexName (hash key status), which the sweep queries
 //	followup          S   compact JSON of FollowupState: reminders sent, last call, escalation
 //	                      steps notified, later messages to update; absent while empty
+//	told_at           N   unix seconds: when the notifier began telling the final request's
+//	                      follow-ups (events, webhook, notify_on_decision); set once, with
+//	                      attribute_not_exists, so they are sent once (internal/lambda/finalize.go)
 //
 // A request is written once with attribute_not_exists(id) and never
 // overwritten. Votes are recorded by rewriting the votes map with a condition

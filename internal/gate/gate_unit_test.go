@@ -55,8 +55,10 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 				} else {
 					own = append(own, callbackOnly...)
 					// The sweep's index and the callback itself (its Slack hand-over).
+					// and the notifier (a final request's follow-ups).
 					own = append(own, "arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests/index/status-due",
-						"arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-callback")
+						"arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-callback",
+						"arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-notifier")
 				}
 				if spec.KMSKeyARN != "" {
 					own = append(own, spec.KMSKeyARN)

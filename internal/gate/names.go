@@ -2,6 +2,8 @@ package gate
 
 import (
 	"fmt"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
 
 // Kinds of function. Each gate has one function, role and log group per kind.
@@ -67,6 +69,9 @@ func (a arns) logGroup(kind string) string {
 }
 func (a arns) function(kind string) string {
 	return a.base("lambda") + "function:" + a.n.function(kind)
+}
+func (a arns) eventBus(bus string) string {
+	return approval.EventBusARN(bus, a.env.partition(), a.env.Region, a.env.AccountID)
 }
 func (a arns) anyStateMachine() string { return a.base("states") + "stateMachine:*" }
 func (a arns) executeAPI(apiID string) string {

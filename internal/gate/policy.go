@@ -89,10 +89,18 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			// A Slack click is acknowledged at once and finished by an
 			// asynchronous invocation of this function, and only this one.
 			allow("FinishSlackClicks", []string{"lambda:InvokeFunction"}, a.function(kindCallback)),
+			// A final request's follow-ups are told by the notifier, which
+			// holds the posting secrets (internal/lambda/finalize.go).
+			allow("TellFinalRequests", []string{"lambda:InvokeFunction"}, a.function(kindNotifier)),
 		)
 		if spec.API != nil { // the API lists pending requests through the index
 			st = append(st, allow("ListPendingRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+dueIndexName))
 		}
+	}
+	if ev := spec.Followup.Events; ev != nil {
+		// Both put events: the notifier Requested, Decided and Expired, the
+		// callback's sweep Reminded and Escalated. On this bus only.
+		st = append(st, allow("PutDecisionEvents", []string{"events:PutEvents"}, a.eventBus(ev.BusName)))
 	}
 	if spec.KMSKeyARN != "" {
 		st = append(st, allow("UseGateKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, spec.KMSKeyARN))

@@ -40,6 +40,13 @@ type Spec struct {
 
 	API *APISpec // nil: no machine-decision API (api_routes.go)
 
+	// Followup is what happens while nobody answers and once a request is
+	// final (approval/followup.go), written into the configuration
+	// document: reminders, escalation, notify_on_decision and the decision
+	// events (Events nil: none; BusName "" or "default": the account's
+	// default bus).
+	Followup approval.Followup
+
 	LogRetentionDays       int32
 	Architecture           string // "arm64" | "x86_64"
 	MemoryMB               int32

@@ -70,6 +70,8 @@ type Base struct {
 	// AllowLoopback lets the handlers post to loopback addresses: only the
 	// test harness sets it (see EnvTestAllowLoopback).
 	AllowLoopback bool
+	// Events puts the decision events (events.go); nil sends none.
+	Events EventBridge
 
 	cache *secretCache // set by init
 }

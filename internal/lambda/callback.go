@@ -33,6 +33,10 @@ type Callback struct {
 	// at once; without them it decides within Slack's three seconds.
 	Lambda       LambdaInvoker
 	FunctionName string
+	// NotifierFunction is the gate's notifier, which the callback invokes
+	// (asynchronously, with Lambda) to tell a final request's follow-ups
+	// (finalize.go).
+	NotifierFunction string
 
 	once sync.Once
 	sso  ssoRP       // the OpenID Connect relying party, when the gate has SSO
@@ -485,9 +489,12 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		c.Log.Error("slack vote failed", "request_id", act.RequestID, "error", fmt.Sprint(err))
 		note = "Something went wrong. Try again in a moment."
 	}
+	channel, ts := cmp.Or(act.Channel, r.SlackChannel), cmp.Or(act.TS, r.SlackTS)
+	if final && res == approval.Decided && err == nil && finalizedPost(r, channel, ts) {
+		final = false // the decision's finalize updated it (finalize.go)
+	}
 	if final {
-		channel, ts := cmp.Or(act.Channel, r.SlackChannel), cmp.Or(act.TS, r.SlackTS)
-		body, merr := approval.SlackUpdateMessage(approval.NewMessage(r, c.Config.GateName, "", ""), channel, ts, r.Outcome)
+		body, merr := approval.SlackFinalUpdate(approval.NewMessage(r, c.Config.GateName, "", ""), channel, ts, r)
 		if merr == nil && channel != "" && ts != "" {
 			if _, uerr := c.slackAPI(ctx, sec.SlackBotToken, "chat.update", body); uerr != nil {
 				c.Log.Warn("slack message not updated", "request_id", r.ID, "error", uerr.Error())
@@ -501,4 +508,18 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 	if _, perr := c.slackAPI(ctx, sec.SlackBotToken, "chat.postEphemeral", body); perr != nil {
 		c.Log.Warn("slack ephemeral not sent", "request_id", act.RequestID, "error", perr.Error())
 	}
+}
+
+// finalizedPost reports whether the Slack message (channel, ts) is one that
+// finalize updates: the request's own or a later post.
+func finalizedPost(r approval.Request, channel, ts string) bool {
+	if channel == r.SlackChannel && ts == r.SlackTS {
+		return true
+	}
+	for _, p := range r.Followup.Posts {
+		if p.Channel == channel && p.TS == ts {
+			return true
+		}
+	}
+	return false
 }

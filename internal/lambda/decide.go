@@ -240,6 +240,9 @@ func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) 
 	}
 	c.Log.Info("decision", "request_id", r.ID, "decision", o.Decision, "approver", strings.Join(ids, ","),
 		"via", strings.Join(vias, ","), "status", r.Status)
+	// Final either way (decided, or expired: the task was closed): every
+	// message is made to say so (finalize.go).
+	c.finalize(ctx, r)
 	return r, result
 }
 

@@ -65,6 +65,10 @@ func (n *Notifier) Handle(ctx context.Context, raw json.RawMessage) (NotifyResul
 
 func (n *Notifier) handle(ctx context.Context, raw json.RawMessage) (NotifyResult, error) {
 	n.once.Do(n.init)
+	var job finalizeJob
+	if json.Unmarshal(raw, &job) == nil && job.Kind == jobFinalize {
+		return n.finalizeRequest(ctx, job.RequestID)
+	}
 	p, err := decodePayload(raw)
 	if err != nil {
 		return NotifyResult{}, invalidRequest(err)
@@ -98,7 +102,12 @@ func (n *Notifier) handle(ctx context.Context, raw json.RawMessage) (NotifyResul
 	if err != nil {
 		return NotifyResult{}, notifyFailed(err)
 	}
+	// The event goes out while the channels send: it waits for nothing
+	// and nothing waits for it but the answer.
+	var events sync.WaitGroup
+	events.Go(func() { n.PutEvent(ctx, approval.EventRequested, r, approval.EventExtra{}) })
 	res := n.notify(ctx, sec, r)
+	events.Wait()
 	n.Log.Info("request", "request_id", r.ID, "execution", r.ExecutionID, "expires_at", r.ExpiresAt.Format(time.RFC3339),
 		"sent", res.Sent, "failed", res.Failed, "undelivered", res.Undelivered)
 	if len(res.Sent) == 0 {

@@ -22,7 +22,7 @@ import (
 //     delivery failed and nobody clicked again), claiming a new lease first
 //     so a click or an overlapping sweep does not send it at the same time;
 //   - marks pending requests past their expiry as expired (they leave the
-//     index) and, with the Slack app, updates their message.
+//     index) and keeps their messages true (finalize.go).
 //
 // It is bounded in time: it takes no new request once less than
 // sweepReserve is left before the function's deadline, and the rest waits
@@ -177,11 +177,7 @@ func (c *Callback) sweepDeciding(ctx context.Context, r approval.Request, stop t
 	default:
 		count(func(s *SweepResult) { s.Resent++ })
 	}
-	c.Log.Info("sweep re-sent", "request_id", r.ID, "status", final.Status)
-	if final.Status == approval.StatusExpired {
-		final.Outcome = nil
-	}
-	c.updateSlackMessage(ctx, final)
+	c.Log.Info("sweep re-sent", "request_id", r.ID, "status", final.Status) // deliver finalized it
 }
 
 // sweepPending handles a pending request that is due: past its expiry it
@@ -209,28 +205,5 @@ func (c *Callback) sweepPending(ctx context.Context, r approval.Request, count f
 	}
 	count(func(s *SweepResult) { s.Expired++ })
 	c.Log.Info("expired", "request_id", r.ID, "expires_at", strconv.FormatInt(r.ExpiresAt.Unix(), 10))
-	c.updateSlackMessage(ctx, r)
-}
-
-// updateSlackMessage shows a final request's state in its Slack app message
-// (without buttons). Nothing to do without the Slack app or its message.
-func (c *Callback) updateSlackMessage(ctx context.Context, r approval.Request) {
-	if c.Config.SlackFormat != approval.SlackFormatApp || r.SlackChannel == "" || r.SlackTS == "" {
-		return
-	}
-	if r.Status != approval.StatusDecided && r.Status != approval.StatusExpired {
-		return
-	}
-	sec, err := c.loadSecrets(ctx)
-	if err != nil {
-		c.Log.Warn("slack message not updated", "request_id", r.ID, "error", err.Error())
-		return
-	}
-	body, err := approval.SlackUpdateMessage(approval.NewMessage(r, c.Config.GateName, "", ""), r.SlackChannel, r.SlackTS, r.Outcome)
-	if err == nil {
-		_, err = c.slackAPI(ctx, sec.SlackBotToken, "chat.update", body)
-	}
-	if err != nil {
-		c.Log.Warn("slack message not updated", "request_id", r.ID, "error", err.Error())
-	}
+	c.finalize(ctx, r)
 }

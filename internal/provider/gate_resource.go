@@ -283,8 +283,11 @@ func (r *gateResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 					},
 				},
 			},
-			"sso":              ssoSchemaAttribute(),
-			"sso_redirect_uri": ssoRedirectURIAttribute(),
+			"sso": ssoSchemaAttribute(),
+			// gate_resource_events.go
+			"events":             eventsSchemaAttribute(),
+			"notify_on_decision": notifyOnDecisionAttribute(),
+			"sso_redirect_uri":   ssoRedirectURIAttribute(),
 			"allowed_state_machine_arns": schema.SetAttribute{
 				MarkdownDescription: "ARNs of the state machines whose executions the callback may resume (`states:SendTaskSuccess`/`SendTaskFailure` " +
 					"are scoped to them) and the notifier may serve (its `states:SendTaskHeartbeat`, which proves each invocation's task token, " +
@@ -836,6 +839,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 	}
 	spec.SSO = ssoSpec(ctx, m.SSO, &diags)
 	spec.API = apiSpec(ctx, m.API, &diags)
+	followupSpec(ctx, m, &spec.Followup, &diags)
 	return spec, diags
 }
 
@@ -894,6 +898,8 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		BundleSHA256:            stringOrNull(status.BundleSHA256),
 		Drift:                   listOf(status.Drift),
 		API:                     apiObject(spec.API),
+		Events:                  eventsObject(spec.Followup.Events),
+		NotifyOnDecision:        types.BoolValue(spec.Followup.NotifyOnDecision),
 	}
 	if s := spec.Slack; s != nil {
 		m.Slack = types.ObjectValueMust(gateSlackAttrTypes, map[string]attr.Value{
@@ -1060,36 +1066,37 @@ var gateWebhookAttrTypes = map[string]attr.Type{
 
 // gateResourceModel is the manualapproval_gate resource.
 type gateResourceModel struct {
-	Timeouts                timeouts.Value `tfsdk:"timeouts"`
-	ID                      types.String   `tfsdk:"id"`
-	Name                    types.String   `tfsdk:"name"`
-	Description             types.String   `tfsdk:"description"`
-	Tags                    types.Map      `tfsdk:"tags"`
-	TagsAll                 types.Map      `tfsdk:"tags_all"`
-	TimeoutSeconds          types.Int64    `tfsdk:"timeout_seconds"`
-	Slack                   types.Object   `tfsdk:"slack"`
-	Approvers               types.Set      `tfsdk:"approvers"`
-	ApproverGroups          types.Set      `tfsdk:"approver_groups"`
-	LinkDecisions           types.String   `tfsdk:"link_decisions"`
-	MinApprovals            types.Int64    `tfsdk:"min_approvals"`
-	AllowSelfApproval       types.Bool     `tfsdk:"allow_self_approval"`
-	RequesterPath           types.String   `tfsdk:"requester_path"`
-	RequireReason           types.String   `tfsdk:"require_reason"`
-	Inputs                  types.List     `tfsdk:"inputs"`
-	EmailAddresses          types.Set      `tfsdk:"email_addresses"`
-	SMSNumbers              types.Set      `tfsdk:"sms_numbers"`
-	Webhook                 types.Object   `tfsdk:"webhook"`
-	SSO                     types.Object   `tfsdk:"sso"`
-	SSORedirectURI          types.String   `tfsdk:"sso_redirect_uri"`
-	AllowedStateMachineARNs types.Set      `tfsdk:"allowed_state_machine_arns"`
-	IncludeExecutionContext types.Bool     `tfsdk:"include_execution_context"`
-	CallbackBaseURL         types.String   `tfsdk:"callback_base_url"`
-	LogRetentionDays        types.Int64    `tfsdk:"log_retention_days"`
-	LambdaArchitecture      types.String   `tfsdk:"lambda_architecture"`
-	LambdaMemoryMB          types.Int64    `tfsdk:"lambda_memory_mb"`
-	PermissionsBoundaryARN  types.String   `tfsdk:"permissions_boundary_arn"`
-	KMSKeyARN               types.String   `tfsdk:"kms_key_arn"`
-	API                     types.Object   `tfsdk:"api"`
+	ID                      types.String `tfsdk:"id"`
+	Name                    types.String `tfsdk:"name"`
+	Description             types.String `tfsdk:"description"`
+	Tags                    types.Map    `tfsdk:"tags"`
+	TagsAll                 types.Map    `tfsdk:"tags_all"`
+	TimeoutSeconds          types.Int64  `tfsdk:"timeout_seconds"`
+	Slack                   types.Object `tfsdk:"slack"`
+	Approvers               types.Set    `tfsdk:"approvers"`
+	ApproverGroups          types.Set    `tfsdk:"approver_groups"`
+	LinkDecisions           types.String `tfsdk:"link_decisions"`
+	MinApprovals            types.Int64  `tfsdk:"min_approvals"`
+	AllowSelfApproval       types.Bool   `tfsdk:"allow_self_approval"`
+	RequesterPath           types.String `tfsdk:"requester_path"`
+	RequireReason           types.String `tfsdk:"require_reason"`
+	Inputs                  types.List   `tfsdk:"inputs"`
+	EmailAddresses          types.Set    `tfsdk:"email_addresses"`
+	SMSNumbers              types.Set    `tfsdk:"sms_numbers"`
+	Webhook                 types.Object `tfsdk:"webhook"`
+	SSO                     types.Object `tfsdk:"sso"`
+	SSORedirectURI          types.String `tfsdk:"sso_redirect_uri"`
+	AllowedStateMachineARNs types.Set    `tfsdk:"allowed_state_machine_arns"`
+	IncludeExecutionContext types.Bool   `tfsdk:"include_execution_context"`
+	CallbackBaseURL         types.String `tfsdk:"callback_base_url"`
+	LogRetentionDays        types.Int64  `tfsdk:"log_retention_days"`
+	LambdaArchitecture      types.String `tfsdk:"lambda_architecture"`
+	LambdaMemoryMB          types.Int64  `tfsdk:"lambda_memory_mb"`
+	PermissionsBoundaryARN  types.String `tfsdk:"permissions_boundary_arn"`
+	KMSKeyARN               types.String `tfsdk:"kms_key_arn"`
+	API                     types.Object `tfsdk:"api"`
+	Events                  types.Object `tfsdk:"events"`
+	NotifyOnDecision        types.Bool   `tfsdk:"notify_on_decision"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`
@@ -1104,6 +1111,9 @@ type gateResourceModel struct {
 	TaskStateJSON          types.String `tfsdk:"task_state_json"`
 	StateMachinePolicyJSON types.String `tfsdk:"state_machine_policy_json"`
 	Drift                  types.List   `tfsdk:"drift"`
+
+	// Timeouts is the timeouts block (gate_resource_timeouts.go).
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 // gateSlackModel is the slack attribute.

@@ -318,6 +318,25 @@ variable "api" {
   }
 }
 
+variable "events" {
+  description = "Decision events on Amazon EventBridge (source \"manualapproval\"; detail types Approval Requested, Reminded, Escalated, Decided and Expired; the detail's JSON schema is docs/events/v1.schema.json): bus_name is the name of a bus of the gate's account and region or the ARN of a bus in the gate's region (default \"default\", the account's default bus). Both functions may events:PutEvents on that bus only. Defaults to null: no events."
+  type = object({
+    bus_name = optional(string, "default")
+  })
+  default = null
+
+  validation {
+    condition     = var.events == null || can(regex("^([/.\\-_A-Za-z0-9]{1,256}|arn:aws[a-z-]*:events:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:event-bus/[/.\\-_A-Za-z0-9]+)$", var.events.bus_name))
+    error_message = "The events bus_name must be an event bus name (letters, digits and . - _ /, at most 256 characters) or the ARN of one (arn:aws:events:<region>:<account>:event-bus/<name>)."
+  }
+}
+
+variable "notify_on_decision" {
+  description = "Whether channels whose messages cannot be edited (the Slack incoming webhook and workflow, the SNS topic) get a short follow-up once a request is decided or expires. The Slack app's messages are always updated in place. Defaults to null: the provider's default, false."
+  type        = bool
+  default     = null
+}
+
 variable "allowed_state_machine_arns" {
   description = "State machines whose executions the gate may resume. Empty: every state machine of the account and region."
   type        = list(string)

@@ -23,6 +23,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -47,6 +48,11 @@ func main() {
 	base := lambda.Base{Config: cfg, SSM: ssm.NewFromConfig(awsCfg, func(o *ssm.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "SSM", o.BaseEndpoint)
 	}), Log: log, AllowLoopback: os.Getenv(lambda.EnvTestAllowLoopback) == "1"}
+	// The decision events (sent only when the gate's configuration has
+	// events): a client costs nothing until it is used.
+	base.Events = eventbridge.NewFromConfig(awsCfg, func(o *eventbridge.Options) {
+		o.BaseEndpoint = endpoint(os.Getenv, "EVENTBRIDGE", o.BaseEndpoint)
+	})
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "DYNAMODB", o.BaseEndpoint)
 	})
@@ -62,7 +68,9 @@ func main() {
 	case approval.RoleCallback:
 		h := &lambda.Callback{Base: base, DB: db, SFN: sfnClient, Lambda: lambdasvc.NewFromConfig(awsCfg, func(o *lambdasvc.Options) {
 			o.BaseEndpoint = endpoint(os.Getenv, "LAMBDA", o.BaseEndpoint)
-		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME")}
+		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
+			// The gate names its functions <gate>-<role> (internal/gate/names.go).
+			NotifierFunction: cfg.GateName + "-" + string(approval.RoleNotifier)}
 		// HTTP requests, the schedule's sweep and its own Slack hand-over.
 		awslambda.Start(h.Invoke)
 	}

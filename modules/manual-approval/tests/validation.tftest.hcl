@@ -715,3 +715,49 @@ run "api_claim_with_space" {
 
   expect_failures = [var.api]
 }
+
+run "events_valid" {
+  command = plan
+
+  variables {
+    events             = {}
+    notify_on_decision = true
+  }
+
+  assert {
+    condition     = manualapproval_gate.this.events.bus_name == "default" && manualapproval_gate.this.notify_on_decision == true
+    error_message = "var.events and var.notify_on_decision do not reach the gate with the provider's defaults"
+  }
+}
+
+run "events_absent" {
+  command = plan
+
+  assert {
+    condition     = manualapproval_gate.this.events == null && manualapproval_gate.this.notify_on_decision == false
+    error_message = "without var.events the gate sends events, or notify_on_decision is not off"
+  }
+}
+
+run "events_bus_arn" {
+  command = plan
+
+  variables {
+    events = { bus_name = "arn:aws:events:eu-west-1:111122223333:event-bus/central" }
+  }
+
+  assert {
+    condition     = manualapproval_gate.this.events.bus_name == "arn:aws:events:eu-west-1:111122223333:event-bus/central"
+    error_message = "an event bus ARN does not reach the gate"
+  }
+}
+
+run "events_bad_bus" {
+  command = plan
+
+  variables {
+    events = { bus_name = "my bus" }
+  }
+
+  expect_failures = [var.events]
+}
