@@ -653,6 +653,10 @@ func (r *gateResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	// The identity is known from the state alone: set it on every path,
+	// a gate removed from the state included (the framework requires one
+	// after any read without an error).
+	r.setIdentity(ctx, resp.Identity, state.Name.ValueString(), &resp.Diagnostics)
 	if r.data.ConfigUnknown {
 		resp.Diagnostics.AddWarning("Approval Gate Not Refreshed",
 			fmt.Sprintf("The provider configuration depends on values known only after apply, so the approval gate %q was not refreshed: "+
@@ -685,7 +689,6 @@ func (r *gateResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		state.BundleSHA256 = types.StringValue(status.BundleSHA256)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 func (r *gateResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
