@@ -229,7 +229,7 @@ func reminderMrkdwn(rm Reminder) string {
 // slackThreadReply is the body of chat.postMessage in a thread.
 type slackThreadReply struct {
 	Channel  string `json:"channel"`
-	ThreadTS string `json:"thread_ts"`
+	ThreadTS string `json:"thread_ts,omitempty"`
 	Text     string `json:"text"`
 	// Broadcast shows the reply in the channel too ("Also send to
 	// #channel"): a last call should not stay hidden in the thread.

@@ -33,6 +33,9 @@ type Callback struct {
 	// at once; without them it decides within Slack's three seconds.
 	Lambda       LambdaInvoker
 	FunctionName string
+	// SNS publishes the sweep's reminders to the gate's topic (nil: the
+	// topic gets none).
+	SNS SNSPublisher
 
 	once sync.Once
 	sso  ssoRP       // the OpenID Connect relying party, when the gate has SSO

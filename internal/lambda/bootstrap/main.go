@@ -62,7 +62,9 @@ func main() {
 	case approval.RoleCallback:
 		h := &lambda.Callback{Base: base, DB: db, SFN: sfnClient, Lambda: lambdasvc.NewFromConfig(awsCfg, func(o *lambdasvc.Options) {
 			o.BaseEndpoint = endpoint(os.Getenv, "LAMBDA", o.BaseEndpoint)
-		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME")}
+		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+			o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
+		})}
 		// HTTP requests, the schedule's sweep and its own Slack hand-over.
 		awslambda.Start(h.Invoke)
 	}
