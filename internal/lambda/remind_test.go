@@ -309,7 +309,9 @@ func TestSweep_reminderChannels(t *testing.T) {
 func TestSweep_reminderSendFailureNotRetried(t *testing.T) {
 	t.Parallel()
 	h, pub, r := remindHarness(t, nil)
-	h.slack.reply = func(int, recorded) (int, map[string]string, string) { return 200, nil, `{"ok":false,"error":"channel_not_found"}` }
+	h.slack.reply = func(int, recorded) (int, map[string]string, string) {
+		return 200, nil, `{"ok":false,"error":"channel_not_found"}`
+	}
 	h.advance(10 * time.Minute)
 	if res := sweep(t, h); res.Reminded != 1 || res.Failed != 0 {
 		t.Fatalf("result %+v", res)
