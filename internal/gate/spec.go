@@ -40,6 +40,12 @@ type Spec struct {
 
 	API *APISpec // nil: no machine-decision API (api_routes.go)
 
+	// Reminders re-notify a pending request's channels (nil: none);
+	// WarnBeforeExpirySeconds > 0 sends one last call that long before the
+	// expiry. Both go into the configuration document (followup.go).
+	Reminders               *approval.Reminders
+	WarnBeforeExpirySeconds int64
+
 	LogRetentionDays       int32
 	Architecture           string // "arm64" | "x86_64"
 	MemoryMB               int32
