@@ -347,6 +347,9 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 
 			"api": apiSchemaAttribute(), // gate_resource_api.go
 
+			"reminders":                  remindersSchemaAttribute(),  // gate_resource_followup.go
+			"warn_before_expiry_seconds": warnBeforeExpiryAttribute(), // gate_resource_followup.go
+
 			"topic_arn": schema.StringAttribute{
 				MarkdownDescription: "ARN of the gate's SNS topic. Subscribe more endpoints to it as needed.",
 				Computed:            true,
@@ -462,6 +465,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 
 	validateInputs(ctx, cfg.Inputs, &resp.Diagnostics)
 	validateAPI(ctx, cfg, &resp.Diagnostics)
+	validateFollowup(ctx, cfg, &resp.Diagnostics)
 	validateWriteOnlySecrets(cfg, &resp.Diagnostics)
 	warnGateReach(ctx, cfg, &resp.Diagnostics)
 
@@ -812,6 +816,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 	}
 	spec.SSO = ssoSpec(ctx, m.SSO, &diags)
 	spec.API = apiSpec(ctx, m.API, &diags)
+	followupSpec(ctx, m, &spec, &diags)
 	return spec, diags
 }
 
@@ -899,6 +904,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 			"secret_wo_version": types.Int64Null(),
 		})
 	}
+	followupModel(spec, &m)
 	m.applyStatus(status)
 	return m
 }
@@ -1064,6 +1070,8 @@ type gateResourceModel struct {
 	PermissionsBoundaryARN  types.String `tfsdk:"permissions_boundary_arn"`
 	KMSKeyARN               types.String `tfsdk:"kms_key_arn"`
 	API                     types.Object `tfsdk:"api"`
+	Reminders               types.Object `tfsdk:"reminders"`
+	WarnBeforeExpirySeconds types.Int64  `tfsdk:"warn_before_expiry_seconds"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`
