@@ -46,6 +46,9 @@ resource "manualapproval_gate" "this" {
   sso = var.sso
   api = var.api
 
+  reminders                  = var.reminders
+  warn_before_expiry_seconds = var.warn_before_expiry_seconds
+
   allowed_state_machine_arns = var.allowed_state_machine_arns
   include_execution_context  = var.include_execution_context
   callback_base_url          = var.callback_base_url

@@ -318,6 +318,36 @@ variable "api" {
   }
 }
 
+variable "reminders" {
+  description = "Reminders while a request waits: the first after_seconds after the request (at least 60, less than timeout_seconds), then every every_seconds (at least 60: the gate's sweep runs once a minute), at most max times (default 3, 1 to 100), never at or after the expiry or the last call. The Slack app replies in the request's thread mentioning the Slack approvers; webhooks and workflows get a short message, e-mail and SMS a reminder with the links, the webhook an approval.reminded event. Defaults to null: no reminders."
+  type = object({
+    after_seconds = number
+    every_seconds = number
+    max           = optional(number, 3)
+  })
+  default = null
+
+  validation {
+    condition     = var.reminders == null || try(var.reminders.every_seconds >= 60 && var.reminders.after_seconds >= 60, false)
+    error_message = "The reminders every_seconds and after_seconds must be 60 or more: the gate's sweep runs once a minute."
+  }
+  validation {
+    condition     = var.reminders == null || try(var.reminders.max >= 1 && var.reminders.max <= 100, false)
+    error_message = "The reminders max must be between 1 and 100."
+  }
+}
+
+variable "warn_before_expiry_seconds" {
+  description = "One last call this many seconds before a request expires (\"Last call: expires in 10 minutes, at …\"), to the same channels as the reminders. At least 60 and less than timeout_seconds. Defaults to null: no last call."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.warn_before_expiry_seconds == null || try(var.warn_before_expiry_seconds >= 60, false)
+    error_message = "The warn_before_expiry_seconds must be 60 or more: the gate's sweep runs once a minute."
+  }
+}
+
 variable "allowed_state_machine_arns" {
   description = "State machines whose executions the gate may resume. Empty: every state machine of the account and region."
   type        = list(string)

@@ -715,3 +715,57 @@ run "api_claim_with_space" {
 
   expect_failures = [var.api]
 }
+
+run "reminders_passed_through" {
+  command = plan
+
+  variables {
+    timeout_seconds            = 3600
+    reminders                  = { after_seconds = 600, every_seconds = 900 }
+    warn_before_expiry_seconds = 300
+  }
+
+  assert {
+    condition     = manualapproval_gate.this.reminders.max == 3 && manualapproval_gate.this.reminders.every_seconds == 900 && manualapproval_gate.this.warn_before_expiry_seconds == 300
+    error_message = "reminders and warn_before_expiry_seconds do not reach the gate, or max has no default"
+  }
+}
+
+run "reminders_absent" {
+  command = plan
+
+  assert {
+    condition     = manualapproval_gate.this.reminders == null && manualapproval_gate.this.warn_before_expiry_seconds == null
+    error_message = "the gate reminds although the module was given no reminders"
+  }
+}
+
+run "reminders_every_under_a_minute" {
+  command = plan
+
+  variables {
+    reminders = { after_seconds = 600, every_seconds = 30 }
+  }
+
+  expect_failures = [var.reminders]
+}
+
+run "reminders_max_zero" {
+  command = plan
+
+  variables {
+    reminders = { after_seconds = 600, every_seconds = 600, max = 0 }
+  }
+
+  expect_failures = [var.reminders]
+}
+
+run "last_call_under_a_minute" {
+  command = plan
+
+  variables {
+    warn_before_expiry_seconds = 30
+  }
+
+  expect_failures = [var.warn_before_expiry_seconds]
+}
