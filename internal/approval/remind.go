@@ -191,8 +191,12 @@ func ReminderText(rm Reminder) string {
 }
 
 // mentionPlain renders an identity as text: its value ("U024BE7LH",
-// "alice@example.com").
+// "alice@example.com"). Approvers are given as written in the
+// configuration ("U024BE7LH", "alice@example.com") or canonical.
 func mentionPlain(id string) string {
+	if c, err := ParseIdentity(id); err == nil {
+		id = c
+	}
 	if _, v, ok := strings.Cut(id, ":"); ok {
 		return v
 	}
@@ -202,6 +206,9 @@ func mentionPlain(id string) string {
 // mentionMrkdwn renders an identity in mrkdwn: a mention for a Slack user,
 // the escaped value otherwise.
 func mentionMrkdwn(id string) string {
+	if c, err := ParseIdentity(id); err == nil {
+		id = c
+	}
 	if u, ok := strings.CutPrefix(id, IdentitySlack+":"); ok && slackUserIDPattern.MatchString(u) {
 		return "<@" + u + ">"
 	}

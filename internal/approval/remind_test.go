@@ -134,7 +134,7 @@ func testReminder(kind string) Reminder {
 		Message: Message{RequestID: "r1", Gate: "deploy", Title: "Deploy <!channel> v2", ExpiresAt: rat(3600),
 			ApproveURL: "https://cb.example/r/r1?d=approve", RejectURL: "https://cb.example/r/r1?d=reject"},
 		Kind: kind, Number: 2, Now: rat(3000),
-		Mentions: []string{"slack:U024BE7LH", "email:alice@example.com", "slack:<!here>"},
+		Mentions: []string{"U024BE7LH", "alice@example.com", "slack:<!here>", "slack:W0BOB0001"},
 	}
 }
 
@@ -152,7 +152,7 @@ func TestSlackReminderReply(t *testing.T) {
 		t.Errorf("not a broadcast thread reply: %s", b)
 	}
 	text, _ := got["text"].(string)
-	for _, want := range []string{"Last call: expires in 10 minutes, at 2026-12-02 13:00 UTC", "<@U024BE7LH>", "alice@example.com", "&lt;!channel&gt;", "&lt;!here&gt;"} {
+	for _, want := range []string{"Last call: expires in 10 minutes, at 2026-12-02 13:00 UTC", "<@U024BE7LH>", "<@W0BOB0001>", "alice@example.com", "&lt;!channel&gt;", "&lt;!here&gt;"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text %q lacks %q", text, want)
 		}
