@@ -71,9 +71,9 @@ type Message struct {
 	// ThreadTS is the ts of the message this one replies to in its thread
 	// (chat.postMessage with thread_ts); empty for a message of its own.
 	ThreadTS string
-	Body    map[string]any
-	Title   string // the header block's text, or the workflow's title variable
-	Text    string // the body's "text" as Slack shows it, mrkdwn rendered (for a workflow, its text variable)
+	Body     map[string]any
+	Title    string // the header block's text, or the workflow's title variable
+	Text     string // the body's "text" as Slack shows it, mrkdwn rendered (for a workflow, its text variable)
 	// ApproveURL and RejectURL are the link buttons' URLs (blocks) or the
 	// approve_url and reject_url variables (workflow); empty for app
 	// messages.
