@@ -22,8 +22,8 @@ func rat(sec int64) time.Time { return remindT0.Add(time.Duration(sec) * time.Se
 
 func TestNextFollowup(t *testing.T) {
 	t.Parallel()
-	rem := func(after, every int64, max int) *Reminders {
-		return &Reminders{AfterSeconds: after, EverySeconds: every, Max: max}
+	rem := func(after, every int64, most int) *Reminders {
+		return &Reminders{AfterSeconds: after, EverySeconds: every, Max: most}
 	}
 	for _, tc := range []struct {
 		name    string

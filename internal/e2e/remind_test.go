@@ -109,14 +109,12 @@ func TestE2E_reminders(t *testing.T) {
 		{"R2 a sweep over 1,000 pending requests reads only the due ones", func(w *world) {
 			const total, dueN = 1000, 25
 			now := time.Now().Unix()
-			var ids []string
 			for i := range total {
 				id := fmt.Sprintf("bulk%06d", i)
 				created, due := now, now+3600
 				if i%(total/dueN) == 0 {
 					created, due = now-61, now-1 // the first reminder is due
 				}
-				ids = append(ids, id)
 				putPending(w, id, created, due)
 			}
 			ctx, cancel := context.WithTimeout(w.ctx, 2*time.Minute)

@@ -43,9 +43,9 @@ func TestGateResource_followupValidation(t *testing.T) {
 func TestValidateFollowup(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rem := func(after, every, max int64) types.Object {
+	rem := func(after, every, most int64) types.Object {
 		return types.ObjectValueMust(gateRemindersAttrTypes, map[string]attr.Value{
-			"after_seconds": types.Int64Value(after), "every_seconds": types.Int64Value(every), "max": types.Int64Value(max),
+			"after_seconds": types.Int64Value(after), "every_seconds": types.Int64Value(every), "max": types.Int64Value(most),
 		})
 	}
 	model := func(r types.Object, warn types.Int64, emails []string) gateResourceModel {
