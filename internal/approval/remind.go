@@ -1,6 +1,7 @@
 package approval
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,26 @@ const (
 	FollowupReminder = "reminder"
 	FollowupLastCall = "last_call"
 )
+
+// checkReminders refuses reminder settings the sweep cannot keep; the
+// provider refuses them at plan time with more context, this guards the
+// configuration document itself (ParseConfigDoc).
+func (f Followup) checkReminders() error {
+	if rm := f.Reminders; rm != nil {
+		switch {
+		case rm.EverySeconds < MinReminderEverySeconds:
+			return fmt.Errorf("reminders.every_seconds is %d, below %d", rm.EverySeconds, MinReminderEverySeconds)
+		case rm.AfterSeconds < MinReminderEverySeconds:
+			return fmt.Errorf("reminders.after_seconds is %d, below %d", rm.AfterSeconds, MinReminderEverySeconds)
+		case rm.Max < 1 || rm.Max > MaxReminders:
+			return fmt.Errorf("reminders.max is %d, not between 1 and %d", rm.Max, MaxReminders)
+		}
+	}
+	if w := f.WarnBeforeExpirySeconds; w != 0 && w < MinReminderEverySeconds {
+		return fmt.Errorf("warn_before_expiry_seconds is %d, below %d", w, MinReminderEverySeconds)
+	}
+	return nil
+}
 
 // reminderSlot is slot k of f's schedule for r, and false when there is no
 // such slot (past Max, or at or after the cutoff).

@@ -214,3 +214,21 @@ func TestReminderChannels(t *testing.T) {
 		t.Errorf("webhook event: %s", wh)
 	}
 }
+
+// TestParseConfigDoc_reminders: a document with reminders the sweep cannot
+// keep (edited by hand) is refused.
+func TestParseConfigDoc_reminders(t *testing.T) {
+	t.Parallel()
+	for doc, want := range map[string]string{
+		`{"reminders":{"after_seconds":600,"every_seconds":600,"max":3},"warn_before_expiry_seconds":300}`: "",
+		`{"reminders":{"after_seconds":600,"every_seconds":10,"max":3}}`:                                   "every_seconds is 10",
+		`{"reminders":{"after_seconds":0,"every_seconds":600,"max":3}}`:                                    "after_seconds is 0",
+		`{"reminders":{"after_seconds":600,"every_seconds":600,"max":0}}`:                                  "max is 0",
+		`{"warn_before_expiry_seconds":5}`:                                                                 "warn_before_expiry_seconds is 5",
+	} {
+		_, err := ParseConfigDoc(doc)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("ParseConfigDoc(%s) = %v, want %q", doc, err, want)
+		}
+	}
+}
