@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +17,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
 
 // TestE2E_reminders: reminders and the last call, on the local AWS with the
@@ -200,4 +204,74 @@ func slackReplies(s *acctest.Slack, ts string) []acctest.Message {
 		}
 	}
 	return out
+}
+
+// TestE2E_remindersWebhook: the webhook gets an approval.reminded event,
+// signed like every delivery, from the callback's sweep (which, with
+// reminders, reads the webhook's secrets).
+func TestE2E_remindersWebhook(t *testing.T) {
+	preCheck(t)
+	type delivery struct {
+		header http.Header
+		body   []byte
+	}
+	got := make(chan delivery, 16)
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- delivery{r.Header.Clone(), b}
+	}))
+	t.Cleanup(hook.Close)
+	const secret = "e2e-webhook-secret-0123456789"
+	withGate(t, fmt.Sprintf(`
+resource "manualapproval_gate" "test" {
+  name                      = %[1]q
+  include_execution_context = false
+  allow_self_approval       = true
+  timeout_seconds           = 3600
+  webhook = {
+    url    = %[2]q
+    secret = %[3]q
+  }
+  reminders = { after_seconds = 120, every_seconds = 600 }
+}
+`, acctest.RandomName(), hook.URL+"/hook", secret), []scenario{
+		{"R3 a signed approval.reminded event", func(w *world) {
+			w.start(`{"requested_by":"carol"}`, nil)
+			var first delivery
+			select {
+			case first = <-got:
+			case <-w.ctx.Done():
+				w.t.Fatal("no webhook delivery of the request")
+			}
+			var req map[string]any
+			if err := json.Unmarshal(first.body, &req); err != nil {
+				w.t.Fatal(err)
+			}
+			id, _ := req["request_id"].(string)
+			age(w, id, 121)
+			if res, err := acctest.Tick(w.ctx, w.direct(), w.name); err != nil || res.Reminded != 1 {
+				w.t.Fatalf("tick: %+v %v, want one reminder", res, err)
+			}
+			var d delivery
+			select {
+			case d = <-got:
+			case <-w.ctx.Done():
+				w.t.Fatal("no webhook reminder")
+			}
+			var ev map[string]any
+			if err := json.Unmarshal(d.body, &ev); err != nil {
+				w.t.Fatal(err)
+			}
+			if ev["event"] != "approval.reminded" || ev["request_id"] != id || ev["reminder"] != float64(1) {
+				w.t.Errorf("event %s", d.body)
+			}
+			if err := approval.VerifyWebhookSignature([]byte(secret), d.header.Get(approval.WebhookTimestampHeader), d.header.Get(approval.WebhookDeliveryHeader),
+				d.header.Get(approval.WebhookSignatureHeader), d.body, time.Now()); err != nil {
+				w.t.Errorf("reminder signature: %v", err)
+			}
+			if d.header.Get(approval.WebhookDeliveryHeader) == first.header.Get(approval.WebhookDeliveryHeader) {
+				w.t.Error("the reminder reuses the request's delivery id")
+			}
+		}},
+	})
 }
