@@ -68,9 +68,12 @@ type Message struct {
 	Path    string // the URL path it was posted to
 	Channel string // channel id (app messages; empty otherwise)
 	TS      string // unique; what chat.postMessage answers for app messages
-	Body    map[string]any
-	Title   string // the header block's text, or the workflow's title variable
-	Text    string // the body's "text" as Slack shows it, mrkdwn rendered (for a workflow, its text variable)
+	// ThreadTS is the ts of the message this one replies to in its thread
+	// (chat.postMessage with thread_ts); empty for a message of its own.
+	ThreadTS string
+	Body     map[string]any
+	Title    string // the header block's text, or the workflow's title variable
+	Text     string // the body's "text" as Slack shows it, mrkdwn rendered (for a workflow, its text variable)
 	// ApproveURL and RejectURL are the link buttons' URLs (blocks) or the
 	// approve_url and reject_url variables (workflow); empty for app
 	// messages.
@@ -311,6 +314,28 @@ func (s *Slack) WaitUpdate(ctx context.Context, ts string) (map[string]any, erro
 		return nil, fmt.Errorf("waiting for an update of Slack message %s: %w", ts, err)
 	}
 	return upd, nil
+}
+
+// WaitReplies waits until at least n replies have been posted in the
+// thread of message ts, and returns them, oldest first.
+func (s *Slack) WaitReplies(ctx context.Context, ts string, n int) ([]Message, error) {
+	replies := func() []Message {
+		var out []Message
+		for _, m := range s.msgs {
+			if m.ThreadTS == ts {
+				out = append(out, m.clone())
+			}
+		}
+		return out
+	}
+	err := s.wait(ctx, func() bool { return len(replies()) >= n })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	got := replies()
+	if err != nil {
+		return got, fmt.Errorf("waiting for %d repl(ies) in the thread of Slack message %s, %d arrived: %w", n, ts, len(got), err)
+	}
+	return got, nil
 }
 
 // wait waits until cond (called with s.mu held) holds.
@@ -688,6 +713,7 @@ func (s *Slack) postMessage(w http.ResponseWriter, obj map[string]any) {
 		return
 	}
 	m := &Message{Kind: KindApp, Path: "/api/chat.postMessage", Body: obj}
+	m.ThreadTS, _ = obj["thread_ts"].(string)
 	m.fromBlocks()
 	m.ApproveURL, m.RejectURL = "", ""
 	s.mu.Lock()

@@ -85,6 +85,9 @@ func ParseConfigDoc(s string) (ConfigDoc, error) {
 	if p := ValidateInputSpecs(d.Inputs); len(p) > 0 {
 		return d, fmt.Errorf("configuration document: inputs: %s", p[0].Message)
 	}
+	if err := d.checkReminders(); err != nil {
+		return d, fmt.Errorf("configuration document: %w", err)
+	}
 	return d, nil
 }
 

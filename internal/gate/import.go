@@ -57,6 +57,7 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 		MemoryMB:                aws.ToInt32(cfg.MemorySize),
 		Architecture:            "arm64",
 	}
+	specFollowup(&spec, hc.Followup)
 	if hc.RequireReason != approval.ReasonNever { // "" is the default
 		spec.RequireReason = hc.RequireReason
 	}

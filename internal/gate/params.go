@@ -235,7 +235,7 @@ func ConfigDoc(spec Spec) approval.ConfigDoc {
 	return approval.Config{
 		Approvers: spec.Approvers, ApproverGroups: spec.ApproverGroups,
 		AllowedStateMachineARNs: spec.AllowedStateMachineARNs, Inputs: spec.Inputs,
-		Followup: spec.Followup,
+		Followup: followupDoc(spec),
 	}.Doc()
 }
 

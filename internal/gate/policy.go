@@ -93,6 +93,10 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			// holds the posting secrets (internal/lambda/finalize.go).
 			allow("TellFinalRequests", []string{"lambda:InvokeFunction"}, a.function(kindNotifier)),
 		)
+		if remindsChannels(spec) {
+			// The sweep's reminders and last call go to the topic too.
+			st = append(st, allow("RemindTopic", []string{"sns:Publish"}, a.topic()))
+		}
 		if spec.API != nil { // the API lists pending requests through the index
 			st = append(st, allow("ListPendingRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+dueIndexName))
 		}

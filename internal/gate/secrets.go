@@ -12,6 +12,8 @@ import (
 // secrets (the Slack webhook URL or bot token, the webhook secret). The
 // callback decides: it verifies links, verifies Slack's signature, and, for a
 // Slack app, updates the message and answers the clicker with the bot token.
+// With reminders or a last call the callback's sweep posts too, so it also
+// holds the posting secrets of the channels it re-notifies.
 func kindParams(spec Spec, kind string) []string {
 	p := []string{paramConfig, paramSigningKey}
 	sl, wh := spec.Slack, spec.Webhook
@@ -30,6 +32,14 @@ func kindParams(spec Spec, kind string) []string {
 	case kindCallback:
 		if app {
 			p = append(p, paramSlackBotToken, paramSlackSigning)
+		}
+		if remindsChannels(spec) {
+			if sl != nil && !app {
+				p = append(p, paramSlackWebhook)
+			}
+			if wh != nil {
+				p = append(p, paramWebhookSecret, paramWebhookURL)
+			}
 		}
 		if spec.SSO != nil {
 			p = append(p, paramSSOClientSecret)

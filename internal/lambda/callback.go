@@ -37,6 +37,9 @@ type Callback struct {
 	// (asynchronously, with Lambda) to tell a final request's follow-ups
 	// (finalize.go).
 	NotifierFunction string
+	// SNS publishes the sweep's reminders to the gate's topic (nil: the
+	// topic gets none).
+	SNS SNSPublisher
 
 	once sync.Once
 	sso  ssoRP       // the OpenID Connect relying party, when the gate has SSO

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -176,9 +175,9 @@ func (n *Notifier) store(ctx context.Context, p approval.Payload) (approval.Requ
 		MinApprovals: max(n.Config.MinApprovals, 1),
 		Status:       approval.StatusPending,
 	}
-	// The first thing due is the expiry (reminders, when configured, come
-	// earlier): due_at puts the request into the status-due index.
-	r.DueAt = r.ExpiresAt
+	// The first thing due: a reminder, the last call, or the expiry. due_at
+	// puts the request into the status-due index.
+	r.DueAt = approval.NextFollowup(n.Config.Followup, r)
 	db := store{db: n.DB, table: n.Config.TableName}
 	for range 3 {
 		id, err := approval.NewRequestID(n.Rand)
@@ -262,17 +261,12 @@ func (n *Notifier) channels(sec *Secrets, r approval.Request, m approval.Message
 		out = append(out, channel{"slack", func(ctx context.Context) error { return n.postSlackApp(ctx, sec, r, m) }})
 	}
 	if n.Config.ParamWebhookURL != "" {
-		// One delivery id and timestamp for every attempt of this delivery:
-		// a receiver refuses a timestamp older than approval.WebhookMaxAge
-		// and may drop a delivery id it has seen.
+		// One delivery id and timestamp for every attempt of this delivery
+		// (webhookHeaders).
 		delivery, err := approval.NewRequestID(rand.Reader)
 		ts := n.Now().Unix()
 		postRendered("webhook", sec.WebhookURL, approval.WebhookBody, func(body []byte) http.Header {
-			return http.Header{
-				approval.WebhookSignatureHeader: {approval.WebhookSignature(sec.WebhookSecret, ts, delivery, body)},
-				approval.WebhookTimestampHeader: {strconv.FormatInt(ts, 10)},
-				approval.WebhookDeliveryHeader:  {delivery},
-			}
+			return webhookHeaders(sec.WebhookSecret, ts, delivery, body)
 		})
 		if err != nil {
 			out[len(out)-1].send = func(context.Context) error { return err }

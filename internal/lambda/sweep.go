@@ -21,14 +21,14 @@ import (
 //   - re-sends every deciding request whose re-send lease ran out (its first
 //     delivery failed and nobody clicked again), claiming a new lease first
 //     so a click or an overlapping sweep does not send it at the same time;
+//   - sends a pending request's reminder or last call when it is due
+//     (remind.go);
 //   - marks pending requests past their expiry as expired (they leave the
 //     index) and keeps their messages true (finalize.go).
 //
 // It is bounded in time: it takes no new request once less than
 // sweepReserve is left before the function's deadline, and the rest waits
-// for the next tick (due items stay due). Reminders and escalation (the
-// reminders issue) hook into sweepPending: a pending request due before its
-// expiry.
+// for the next tick (due items stay due).
 
 const (
 	// sweepReserve is the time kept free before the function's deadline:
@@ -45,20 +45,23 @@ const (
 
 // SweepResult counts what one sweep did.
 type SweepResult struct {
-	Due     int  `json:"due"`     // due items the index returned
-	Resent  int  `json:"resent"`  // deciding requests delivered by this sweep
-	Expired int  `json:"expired"` // requests marked expired (pending past expiry, or a re-send the workflow no longer waited for)
-	Skipped int  `json:"skipped"` // no longer due when re-read (a click, another sweep, a stale index)
-	Failed  int  `json:"failed"`  // still not delivered (retried next tick)
-	More    bool `json:"more"`    // stopped for time with due items left
+	Due     int `json:"due"`     // due items the index returned
+	Resent  int `json:"resent"`  // deciding requests delivered by this sweep
+	Expired int `json:"expired"` // requests marked expired (pending past expiry, or a re-send the workflow no longer waited for)
+	// Reminded counts the reminders and last calls sent (claimed: a
+	// channel that failed is logged, not retried).
+	Reminded int  `json:"reminded"`
+	Skipped  int  `json:"skipped"` // no longer due when re-read (a click, another sweep, a stale index)
+	Failed   int  `json:"failed"`  // still not delivered (retried next tick)
+	More     bool `json:"more"`    // stopped for time with due items left
 }
 
 // Sweep handles every due request it can within its time.
 func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
 	c.once.Do(c.init)
-	// The sweep reads none of the configuration document's fields (it
-	// expires and re-delivers, it does not count votes): it reads the
-	// parameters only when it has work that needs the secrets.
+	// The sweep reads the parameters (secrets and configuration document)
+	// only when it has work that needs them: a follow-up, a re-send, a
+	// Slack message to update.
 	start := c.Now()
 	budget := sweepDefaultBudget
 	if dl, ok := ctx.Deadline(); ok {
@@ -119,7 +122,7 @@ func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
 			startKey = out.LastEvaluatedKey
 		}
 	}
-	c.Log.Info("sweep", "due", res.Due, "resent", res.Resent, "expired", res.Expired, "skipped", res.Skipped,
+	c.Log.Info("sweep", "due", res.Due, "resent", res.Resent, "expired", res.Expired, "reminded", res.Reminded, "skipped", res.Skipped,
 		"failed", res.Failed, "more", res.More, "duration_ms", c.Now().Sub(start).Milliseconds())
 	return res, firstErr
 }
@@ -147,7 +150,7 @@ func (c *Callback) sweepOne(ctx context.Context, id, status string, stop time.Ti
 	case approval.StatusDeciding:
 		c.sweepDeciding(ctx, r, stop, count)
 	case approval.StatusPending:
-		c.sweepPending(ctx, r, count)
+		c.sweepPending(ctx, r, stop, count)
 	}
 }
 
@@ -180,15 +183,15 @@ func (c *Callback) sweepDeciding(ctx context.Context, r approval.Request, stop t
 	c.Log.Info("sweep re-sent", "request_id", r.ID, "status", final.Status) // deliver finalized it
 }
 
-// sweepPending handles a pending request that is due: past its expiry it
-// is marked expired (it leaves the index). Before the expiry nothing is due
-// yet in this version (reminders will be): due_at is moved to the expiry.
-func (c *Callback) sweepPending(ctx context.Context, r approval.Request, count func(func(*SweepResult))) {
+// sweepPending handles a pending request that is due: before its expiry a
+// follow-up is due (remind.go); past it, it is marked expired (it leaves
+// the index).
+func (c *Callback) sweepPending(ctx context.Context, r approval.Request, stop time.Time, count func(func(*SweepResult))) {
 	if c.Now().Before(r.ExpiresAt) {
-		r.DueAt = r.ExpiresAt
-	} else {
-		r.Status = approval.StatusExpired
+		c.sweepFollowup(ctx, r, stop, count)
+		return
 	}
+	r.Status = approval.StatusExpired
 	r.WriteID = ""
 	if err := c.store().update(ctx, r); err != nil {
 		if errors.Is(err, errConflict) {
@@ -197,10 +200,6 @@ func (c *Callback) sweepPending(ctx context.Context, r approval.Request, count f
 		}
 		c.Log.Warn("sweep update failed", "request_id", r.ID, "error", err.Error())
 		count(func(s *SweepResult) { s.Failed++ })
-		return
-	}
-	if r.Status != approval.StatusExpired {
-		count(func(s *SweepResult) { s.Skipped++ })
 		return
 	}
 	count(func(s *SweepResult) { s.Expired++ })

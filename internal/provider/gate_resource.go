@@ -352,6 +352,9 @@ func (r *gateResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 
 			"api": apiSchemaAttribute(), // gate_resource_api.go
 
+			"reminders":                  remindersSchemaAttribute(),  // gate_resource_followup.go
+			"warn_before_expiry_seconds": warnBeforeExpiryAttribute(), // gate_resource_followup.go
+
 			"topic_arn": schema.StringAttribute{
 				MarkdownDescription: "ARN of the gate's SNS topic. Subscribe more endpoints to it as needed.",
 				Computed:            true,
@@ -467,6 +470,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 
 	validateInputs(ctx, cfg.Inputs, &resp.Diagnostics)
 	validateAPI(ctx, cfg, &resp.Diagnostics)
+	validateFollowup(ctx, cfg, &resp.Diagnostics)
 	validateWriteOnlySecrets(cfg, &resp.Diagnostics)
 	warnGateReach(ctx, cfg, &resp.Diagnostics)
 
@@ -842,7 +846,8 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 	}
 	spec.SSO = ssoSpec(ctx, m.SSO, &diags)
 	spec.API = apiSpec(ctx, m.API, &diags)
-	followupSpec(ctx, m, &spec.Followup, &diags)
+	eventsSpec(ctx, m, &spec.Followup, &diags)
+	remindersSpec(ctx, m, &spec, &diags)
 	return spec, diags
 }
 
@@ -933,6 +938,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 			"secret_wo_version": types.Int64Null(),
 		})
 	}
+	remindersModel(spec, &m)
 	m.applyStatus(status)
 	return m
 }
@@ -1100,6 +1106,8 @@ type gateResourceModel struct {
 	API                     types.Object `tfsdk:"api"`
 	Events                  types.Object `tfsdk:"events"`
 	NotifyOnDecision        types.Bool   `tfsdk:"notify_on_decision"`
+	Reminders               types.Object `tfsdk:"reminders"`
+	WarnBeforeExpirySeconds types.Int64  `tfsdk:"warn_before_expiry_seconds"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`

@@ -84,9 +84,9 @@ func (eventBusValidator) ValidateString(_ context.Context, req validator.StringR
 	}
 }
 
-// followupSpec builds the events and notify_on_decision part of the
+// eventsSpec builds the events and notify_on_decision part of the
 // gate's follow-up settings.
-func followupSpec(ctx context.Context, m gateResourceModel, f *approval.Followup, diags *diag.Diagnostics) {
+func eventsSpec(ctx context.Context, m gateResourceModel, f *approval.Followup, diags *diag.Diagnostics) {
 	f.NotifyOnDecision = m.NotifyOnDecision.ValueBool()
 	f.Events = nil
 	if m.Events.IsNull() || m.Events.IsUnknown() {

@@ -70,7 +70,10 @@ func main() {
 			o.BaseEndpoint = endpoint(os.Getenv, "LAMBDA", o.BaseEndpoint)
 		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
 			// The gate names its functions <gate>-<role> (internal/gate/names.go).
-			NotifierFunction: cfg.GateName + "-" + string(approval.RoleNotifier)}
+			NotifierFunction: cfg.GateName + "-" + string(approval.RoleNotifier),
+			SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+				o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
+			})}
 		// HTTP requests, the schedule's sweep and its own Slack hand-over.
 		awslambda.Start(h.Invoke)
 	}

@@ -1,0 +1,28 @@
+package gate
+
+import "github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
+
+// followupDoc is the follow-up part of spec's configuration document
+// (approval.Followup): what the sweep sends while nobody answers.
+func followupDoc(spec Spec) approval.Followup {
+	f := spec.Followup
+	if rm := f.Reminders; rm != nil {
+		c := *rm
+		f.Reminders = &c
+	}
+	return f
+}
+
+// specFollowup sets the follow-up settings read back from a configuration
+// document on spec (import).
+func specFollowup(spec *Spec, f approval.Followup) {
+	spec.Followup = f
+}
+
+// remindsChannels reports whether the sweep (in the callback function)
+// re-notifies the request's channels: with reminders or a last call it
+// posts as the notifier does, so it reads the posting secrets and publishes
+// to the topic.
+func remindsChannels(spec Spec) bool {
+	return spec.Followup.Reminders != nil || spec.Followup.WarnBeforeExpirySeconds > 0
+}
