@@ -9,9 +9,10 @@ import (
 // kindParams are the suffixes of the SSM parameters the function of kind
 // reads: its role may read these and no others, and its environment names
 // only these. The notifier posts: it signs links and holds the posting
-// secrets (the Slack webhook URL or bot token, the webhook secret). The
-// callback decides: it verifies links, verifies Slack's signature, and, for a
-// Slack app, updates the message and answers the clicker with the bot token.
+// secrets (the Slack webhook URL or bot token, the webhook secret, the Teams
+// Workflows URL). The callback decides: it verifies links, verifies Slack's
+// signature, and, for a Slack app, updates the message and answers the
+// clicker with the bot token; it posts Teams follow-up cards.
 func kindParams(spec Spec, kind string) []string {
 	p := []string{paramConfig, paramSigningKey}
 	sl, wh := spec.Slack, spec.Webhook
@@ -27,12 +28,20 @@ func kindParams(spec Spec, kind string) []string {
 		if wh != nil {
 			p = append(p, paramWebhookSecret, paramWebhookURL)
 		}
+		if spec.Teams != nil {
+			p = append(p, paramTeamsWebhookURL)
+		}
 	case kindCallback:
 		if app {
 			p = append(p, paramSlackBotToken, paramSlackSigning)
 		}
 		if spec.SSO != nil {
 			p = append(p, paramSSOClientSecret)
+		}
+		if spec.Teams != nil {
+			// The callback posts Teams follow-up cards: reminders and
+			// escalations from the sweep, decisions when they are made.
+			p = append(p, paramTeamsWebhookURL)
 		}
 	}
 	return p
@@ -49,6 +58,7 @@ func scopeSecrets(spec Spec, kind string, c *approval.Config) {
 		paramWebhookSecret:   &c.ParamWebhookSecret,
 		paramWebhookURL:      &c.ParamWebhookURL,
 		paramSSOClientSecret: &c.ParamSSOClientSecret,
+		paramTeamsWebhookURL: &c.ParamTeamsWebhookURL,
 		paramConfig:          &c.ParamConfig,
 	} {
 		if !slices.Contains(own, suffix) {
