@@ -128,7 +128,7 @@ func teamsText(s string, opts ...func(*CardElement)) CardElement {
 }
 
 func bolder(e *CardElement) { e.Weight = "Bolder"; e.Size = "Medium" }
-func faint(e *CardElement) { e.IsSubtle = true; e.Size = "Small"; e.Spacing = "Small" }
+func faint(e *CardElement)  { e.IsSubtle = true; e.Size = "Small"; e.Spacing = "Small" }
 
 // teamsHeader is the request part every card starts with: the title, then
 // (full only) the text and the context as a FactSet.
