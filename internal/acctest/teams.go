@@ -209,7 +209,7 @@ func (t *Teams) serveTrigger(w http.ResponseWriter, r *http.Request) {
 func parseTeamsPost(body []byte) (TeamsPost, error) {
 	var p TeamsPost
 	if err := json.Unmarshal(body, &p.Body); err != nil {
-		return p, fmt.Errorf("the body is not a JSON object: %v", err)
+		return p, fmt.Errorf("the body is not a JSON object: %w", err)
 	}
 	if typ, _ := p.Body["type"].(string); typ != "message" {
 		return p, fmt.Errorf(`"type" must be "message", got %v`, p.Body["type"])
@@ -318,10 +318,10 @@ func TeamsMarkdown(s string) template.HTML {
 			end := strings.Index(string(rs[i:]), "](")
 			if end > 0 {
 				rest := string(rs[i:])
-				if close := strings.IndexByte(rest[end:], ')'); close > 0 {
-					text, href := rest[1:end], rest[end+2:end+close]
+				if rp := strings.IndexByte(rest[end:], ')'); rp > 0 {
+					text, href := rest[1:end], rest[end+2:end+rp]
 					b.WriteString(`<a class="md-link" href="` + template.HTMLEscapeString(href) + `">` + template.HTMLEscapeString(text) + "</a>")
-					i += len([]rune(rest[:end+close]))
+					i += len([]rune(rest[:end+rp]))
 					continue
 				}
 			}

@@ -177,3 +177,20 @@ func TestTeams_inbox(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTeamsMarkdown: the inbox renders Markdown as Teams does, so an
+// unescaped link would show as one there.
+func TestTeamsMarkdown(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		`**b** _i_ x`:              `<strong>b</strong> <em>i</em> x`,
+		`[t](https://e.example) é`: `<a class="md-link" href="https://e.example">t</a> é`,
+		`\[t\]\(u\) \*\*b\*\* \<`:  `[t](u) **b** &lt;`,
+		"<script>&\nz":             "&lt;script&gt;&amp;<br>z",
+	}
+	for in, want := range tests {
+		if got := string(TeamsMarkdown(in)); got != want {
+			t.Errorf("TeamsMarkdown(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
