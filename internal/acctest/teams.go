@@ -79,8 +79,11 @@ func (p TeamsPost) Action(title string) (TeamsAction, bool) {
 const maxTeamsBody = 28 << 10
 
 // NewTeams starts a local Teams endpoint on a free loopback port.
-func NewTeams() (*Teams, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func NewTeams() (*Teams, error) { return NewTeamsOn("127.0.0.1:0") }
+
+// NewTeamsOn starts a local Teams endpoint on addr (host:port).
+func NewTeamsOn(addr string) (*Teams, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("starting the local Teams: %w", err)
 	}
