@@ -78,6 +78,12 @@ resource "manualapproval_gate" "test" {
 			if d.Status != "SUCCEEDED" || out["outcome"] != "approved" || path(out, "approval", "comment") != "from Teams" {
 				w.t.Fatalf("execution %s, output %s", d.Status, deref(d.Output))
 			}
+			// The local Teams's inbox, as a person sees the card.
+			png, err := acctest.ScreenshotPage(w.ctx, teams.URL+"/")
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			saveScreenshot(w.t, "teams-e2e-inbox.png", png)
 		}},
 		{"T2 the Workflows URL is in no state, environment or log", func(w *world) {
 			for k, v := range w.attrs {
