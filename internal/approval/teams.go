@@ -14,13 +14,15 @@ import (
 //	{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive",
 //	  "contentUrl":null,"content":{"type":"AdaptiveCard","version":"1.4",…}}]}
 //
-// See "Create incoming webhooks with Workflows for Microsoft Teams"
-// (https://support.microsoft.com/office/create-incoming-webhooks-with-workflows-for-microsoft-teams-8ae491c7-0394-4861-ba59-055e33f75498)
-// and "Send Adaptive Cards using an Incoming Webhook"
-// (https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using#send-adaptive-cards-using-an-incoming-webhook).
-// The card is Adaptive Card 1.4, which the Workflows "Post card in a chat or
-// channel" action renders (https://adaptivecards.io/explorer/, "Version").
-// A Teams message, card included, is at most 28 KB.
+// See "Create Incoming Webhooks" (Microsoft Teams platform docs:
+// https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook):
+// Microsoft 365 connectors are retired in favour of Workflows and their
+// trigger "When a Teams webhook request is received"; Workflows take
+// Adaptive Cards only; a message is at most 28 KB; more than four requests
+// a second are throttled with HTTP 429, to be retried with backoff. The
+// cards declare Adaptive Card 1.4 and use only TextBlock, FactSet and
+// Action.OpenUrl (schema 1.0) with an action style (1.2): nothing a Teams
+// client of the last years fails to render (https://adaptivecards.io/explorer/).
 
 // Teams card constants.
 const (
