@@ -408,7 +408,8 @@ func TestSecretsPerFunction(t *testing.T) {
 			Webhook: &WebhookSpec{URL: "https://hooks.example.com/a"}},
 		"slack app and webhook": {Name: "deploy-prod", Slack: &SlackSpec{Format: "app"},
 			Webhook: &WebhookSpec{URL: "https://hooks.example.com/a"}},
-		"sso": {Name: "deploy-prod", SSO: &SSOSpec{IssuerURL: "https://idp.example.com", ClientID: "c", ClientSecret: "s"}},
+		"sso":   {Name: "deploy-prod", SSO: &SSOSpec{IssuerURL: "https://idp.example.com", ClientID: "c", ClientSecret: "s"}},
+		"teams": {Name: "deploy-prod", Teams: &TeamsSpec{WebhookURL: "https://prod.example.logic.azure.com/workflows/1?sig=s"}},
 	}
 	forbidden := map[string][]string{
 		kindNotifier: {paramSlackSigning, paramSSOClientSecret},
@@ -421,7 +422,7 @@ func TestSecretsPerFunction(t *testing.T) {
 				r := New(Clients{}, testEnv).newRun(spec, false)
 				c := r.handlerConfig(kind, "arn:topic", "https://cb")
 				var named []string
-				for _, p := range []string{c.ParamConfig, c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret} {
+				for _, p := range []string{c.ParamConfig, c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret, c.ParamTeamsWebhookURL} {
 					if p != "" {
 						named = append(named, "arn:aws:ssm:eu-west-1:111122223333:parameter"+p)
 					}

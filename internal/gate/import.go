@@ -82,6 +82,9 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 	if hc.ParamWebhookSecret != "" {
 		spec.Webhook = &WebhookSpec{} // its URL and secret are secrets: not read back
 	}
+	if hc.ParamTeamsWebhookURL != "" {
+		spec.Teams = &TeamsSpec{} // its URL is a secret: not read back
+	}
 	if o := hc.SSO; o.Enabled() {
 		spec.SSO = &SSOSpec{IssuerURL: o.IssuerURL, ClientID: o.ClientID, Scopes: o.Scopes, IdentityClaim: o.IdentityClaim, GroupsClaim: o.GroupsClaim}
 	}

@@ -33,12 +33,14 @@ const (
 	paramWebhookURL    = "webhook-url"
 	// paramSSOClientSecret is readable by the callback's role only.
 	paramSSOClientSecret = "sso-client-secret"
+	// paramTeamsWebhookURL is the Teams Workflows URL (its sig is a secret).
+	paramTeamsWebhookURL = "teams-webhook-url"
 	// paramConfig is the configuration document (approval.ConfigDoc): a
 	// String parameter both roles read.
 	paramConfig = "config"
 )
 
-var allParams = []string{paramConfig, paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret}
+var allParams = []string{paramConfig, paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret, paramTeamsWebhookURL}
 
 // names derives every part's name from the gate's name.
 type names struct{ gate string }

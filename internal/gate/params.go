@@ -38,6 +38,9 @@ func (r *run) secrets() map[string]string {
 	if o := r.spec.SSO; o != nil {
 		s[paramSSOClientSecret] = o.ClientSecret
 	}
+	if t := r.spec.Teams; t != nil {
+		s[paramTeamsWebhookURL] = t.WebhookURL
+	}
 	return s
 }
 

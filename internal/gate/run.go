@@ -344,6 +344,9 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		c.SSO = approval.SSO{IssuerURL: o.IssuerURL, ClientID: o.ClientID, Scopes: o.Scopes, IdentityClaim: o.IdentityClaim, GroupsClaim: o.GroupsClaim}
 		c.ParamSSOClientSecret = r.n.param(paramSSOClientSecret)
 	}
+	if s.Teams != nil {
+		c.ParamTeamsWebhookURL = r.n.param(paramTeamsWebhookURL)
+	}
 	scopeSecrets(s, kind, &c)
 	c.API = s.API.handlerConfig()
 	return c

@@ -9,11 +9,12 @@ import (
 // kindParams are the suffixes of the SSM parameters the function of kind
 // reads: its role may read these and no others, and its environment names
 // only these. The notifier posts: it signs links and holds the posting
-// secrets (the Slack webhook URL or bot token, the webhook secret). The
-// callback decides: it verifies links, verifies Slack's signature, and, for a
-// Slack app, updates the message and answers the clicker with the bot token.
-// With reminders or a last call the callback's sweep posts too, so it also
-// holds the posting secrets of the channels it re-notifies.
+// secrets (the Slack webhook URL or bot token, the webhook secret, the Teams
+// Workflows URL). The callback decides: it verifies links, verifies Slack's
+// signature, and, for a Slack app, updates the message and answers the
+// clicker with the bot token; it posts Teams follow-up cards. With reminders
+// or a last call the callback's sweep posts too, so it also holds the
+// posting secrets of the channels it re-notifies.
 func kindParams(spec Spec, kind string) []string {
 	p := []string{paramConfig, paramSigningKey}
 	sl, wh := spec.Slack, spec.Webhook
@@ -28,6 +29,9 @@ func kindParams(spec Spec, kind string) []string {
 		}
 		if wh != nil {
 			p = append(p, paramWebhookSecret, paramWebhookURL)
+		}
+		if spec.Teams != nil {
+			p = append(p, paramTeamsWebhookURL)
 		}
 	case kindCallback:
 		if app {
@@ -44,6 +48,11 @@ func kindParams(spec Spec, kind string) []string {
 		if spec.SSO != nil {
 			p = append(p, paramSSOClientSecret)
 		}
+		if spec.Teams != nil {
+			// The callback posts Teams follow-up cards: reminders and
+			// escalations from the sweep, decisions when they are made.
+			p = append(p, paramTeamsWebhookURL)
+		}
 	}
 	return p
 }
@@ -59,6 +68,7 @@ func scopeSecrets(spec Spec, kind string, c *approval.Config) {
 		paramWebhookSecret:   &c.ParamWebhookSecret,
 		paramWebhookURL:      &c.ParamWebhookURL,
 		paramSSOClientSecret: &c.ParamSSOClientSecret,
+		paramTeamsWebhookURL: &c.ParamTeamsWebhookURL,
 		paramConfig:          &c.ParamConfig,
 	} {
 		if !slices.Contains(own, suffix) {

@@ -19,6 +19,7 @@ type Spec struct {
 	Slack   *SlackSpec   // nil: no Slack
 	Webhook *WebhookSpec // nil: no generic webhook
 	SSO     *SSOSpec     // nil: links decide without a sign-in
+	Teams   *TeamsSpec   // nil: no Microsoft Teams
 
 	Approvers         []string // identities as the user wrote them (approval.ParseIdentity accepts each)
 	ApproverGroups    []string
@@ -77,6 +78,14 @@ type SSOSpec struct {
 	Scopes        []string
 	IdentityClaim string
 	GroupsClaim   string
+}
+
+// TeamsSpec is the Microsoft Teams channel: a Teams Workflows "post to a
+// channel when a webhook request is received" URL. WebhookURL is "" when it
+// is not to be written (an import, a write-only form whose version did not
+// change): the stored one is kept.
+type TeamsSpec struct {
+	WebhookURL string // sensitive: the URL's sig authorises posting
 }
 
 // WebhookSpec is a generic signed JSON webhook.

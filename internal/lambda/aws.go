@@ -129,6 +129,7 @@ type Secrets struct {
 	WebhookSecret      []byte
 	WebhookURL         string
 	SSOClientSecret    string
+	TeamsWebhookURL    string
 }
 
 // loadSecrets reads the gate's parameters with one ssm:GetParameters call
@@ -142,7 +143,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 	}
 	c := b.Config
 	var names []string
-	for _, n := range []string{c.ParamConfig, c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret} {
+	for _, n := range []string{c.ParamConfig, c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret, c.ParamTeamsWebhookURL} {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -171,6 +172,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 		WebhookSecret:      []byte(values[c.ParamWebhookSecret]),
 		WebhookURL:         values[c.ParamWebhookURL],
 		SSOClientSecret:    values[c.ParamSSOClientSecret],
+		TeamsWebhookURL:    values[c.ParamTeamsWebhookURL],
 	}
 	if len(s.SigningKey) < approval.MinSigningKeyBytes {
 		return nil, fmt.Errorf("SSM parameter %s: signing key shorter than %d bytes", c.ParamSigningKey, approval.MinSigningKeyBytes)

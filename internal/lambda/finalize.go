@@ -205,6 +205,29 @@ func (n *Notifier) finalChannels(sec *Secrets, r approval.Request) []channel {
 			return n.postSigned(ctx, sec, body)
 		}})
 	}
+	// A Teams card cannot be edited: its follow-up card always says how the
+	// request ended, so the first card's buttons are not taken for live.
+	if n.Config.ParamTeamsWebhookURL != "" {
+		out = append(out, channel{"teams", func(ctx context.Context) error {
+			var (
+				card []byte
+				err  error
+			)
+			if r.Followup.Ended == approval.EndedStopped {
+				card, err = approval.TeamsStoppedCard(m)
+			} else {
+				o := r.Outcome
+				if r.Status == approval.StatusExpired {
+					o = nil // expired: no decision reached the workflow
+				}
+				card, err = approval.TeamsDecisionCard(m, o)
+			}
+			if err != nil {
+				return err
+			}
+			return n.postTeams(ctx, card)
+		}})
+	}
 	if !n.Config.Followup.NotifyOnDecision {
 		return out
 	}

@@ -272,6 +272,15 @@ func (n *Notifier) channels(sec *Secrets, r approval.Request, m approval.Message
 			out[len(out)-1].send = func(context.Context) error { return err }
 		}
 	}
+	if n.Config.ParamTeamsWebhookURL != "" {
+		out = append(out, channel{"teams", func(ctx context.Context) error {
+			card, err := approval.TeamsCard(m)
+			if err != nil {
+				return err
+			}
+			return n.postTeams(ctx, card)
+		}})
+	}
 	if n.Config.TopicARN != "" {
 		out = append(out, channel{"sns", func(ctx context.Context) error { return n.publishSNS(ctx, r, m) }})
 	}

@@ -150,6 +150,15 @@ func (c *Callback) reminderChannels(sec *Secrets, r approval.Request, rm approva
 	if c.Config.TopicARN != "" && c.SNS != nil {
 		add("sns", func(ctx context.Context) error { return c.remindSNS(ctx, rm) })
 	}
+	if c.Config.ParamTeamsWebhookURL != "" {
+		add("teams", func(ctx context.Context) error {
+			card, err := approval.TeamsReminderCard(rm.Message, rm.Kind == approval.FollowupLastCall)
+			if err != nil {
+				return err
+			}
+			return c.postTeams(ctx, card)
+		})
+	}
 	if c.Config.Followup.Events != nil {
 		add("events", func(ctx context.Context) error {
 			c.PutEvent(ctx, approval.EventReminded, r, approval.EventExtra{Reminder: rm.Number, LastCall: rm.Kind == approval.FollowupLastCall})

@@ -122,6 +122,9 @@ func (f *fakeManager) Import(_ context.Context, name string) (gate.Spec, gate.St
 		o.ClientSecret = ""
 		spec.SSO = &o
 	}
+	if spec.Teams != nil {
+		spec.Teams = &gate.TeamsSpec{}
+	}
 	return spec, f.status(spec), nil
 }
 

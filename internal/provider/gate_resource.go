@@ -60,7 +60,7 @@ const gateResourceDescription = "An approval gate: everything a human-approval s
 	"Use it by merging `task_state_json` into a state machine definition and granting `state_machine_policy_json` to the " +
 	"state machine's role.\n\n" +
 	"`drift` lists the parts that differed from the configuration at the last refresh; a plan then shows an in-place update that repairs them.\n\n" +
-	"**Secrets** (`slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, `webhook.secret`, `sso.client_secret`) each have a write-only form " +
+	"**Secrets** (`slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, `webhook.secret`, `sso.client_secret`, `teams.webhook_url`) each have a write-only form " +
 	"(`<name>_wo` with `<name>_wo_version`, Terraform 1.11 or later) that never reaches the plan or the state: prefer it. It may come from an " +
 	"`ephemeral` variable.\n\n" +
 	"**Import** with `terraform import manualapproval_gate.example <name>`, or an `import` block (`terraform plan -generate-config-out` writes a " +
@@ -283,7 +283,8 @@ func (r *gateResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 					},
 				},
 			},
-			"sso": ssoSchemaAttribute(),
+			"sso":   ssoSchemaAttribute(),
+			"teams": teamsSchemaAttribute(), // gate_resource_teams.go
 			// gate_resource_events.go
 			"events":             eventsSchemaAttribute(),
 			"notify_on_decision": notifyOnDecisionAttribute(),
@@ -845,6 +846,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 		spec.Webhook = &gate.WebhookSpec{URL: w.URL.ValueString(), Secret: w.Secret.ValueString()}
 	}
 	spec.SSO = ssoSpec(ctx, m.SSO, &diags)
+	spec.Teams = teamsSpec(ctx, m.Teams, &diags)
 	spec.API = apiSpec(ctx, m.API, &diags)
 	eventsSpec(ctx, m, &spec.Followup, &diags)
 	remindersSpec(ctx, m, &spec, &diags)
@@ -895,6 +897,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		SMSNumbers:              setOf(spec.SMSNumbers),
 		Webhook:                 types.ObjectNull(gateWebhookAttrTypes),
 		SSO:                     ssoObject(spec.SSO),
+		Teams:                   teamsObject(spec.Teams),
 		AllowedStateMachineARNs: setOf(spec.AllowedStateMachineARNs),
 		IncludeExecutionContext: types.BoolValue(spec.IncludeExecutionContext),
 		CallbackBaseURL:         stringOrNull(spec.CallbackBaseURL),
@@ -1094,6 +1097,7 @@ type gateResourceModel struct {
 	SMSNumbers              types.Set    `tfsdk:"sms_numbers"`
 	Webhook                 types.Object `tfsdk:"webhook"`
 	SSO                     types.Object `tfsdk:"sso"`
+	Teams                   types.Object `tfsdk:"teams"`
 	SSORedirectURI          types.String `tfsdk:"sso_redirect_uri"`
 	AllowedStateMachineARNs types.Set    `tfsdk:"allowed_state_machine_arns"`
 	IncludeExecutionContext types.Bool   `tfsdk:"include_execution_context"`

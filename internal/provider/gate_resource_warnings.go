@@ -13,17 +13,17 @@ import (
 // about approvers that no channel of the gate can check. Unknown values are
 // not judged.
 func warnGateReach(ctx context.Context, cfg gateResourceModel, diags *diag.Diagnostics) {
-	for _, v := range []interface{ IsUnknown() bool }{cfg.Slack, cfg.Webhook, cfg.EmailAddresses, cfg.SMSNumbers, cfg.Approvers} {
+	for _, v := range []interface{ IsUnknown() bool }{cfg.Slack, cfg.Webhook, cfg.Teams, cfg.EmailAddresses, cfg.SMSNumbers, cfg.Approvers} {
 		if v.IsUnknown() {
 			return
 		}
 	}
 	empty := func(n int, null bool) bool { return null || n == 0 }
-	if cfg.Slack.IsNull() && cfg.Webhook.IsNull() &&
+	if cfg.Slack.IsNull() && cfg.Webhook.IsNull() && cfg.Teams.IsNull() &&
 		empty(len(cfg.EmailAddresses.Elements()), cfg.EmailAddresses.IsNull()) &&
 		empty(len(cfg.SMSNumbers.Elements()), cfg.SMSNumbers.IsNull()) {
 		diags.AddWarning("Approval Gate Notifies Nobody",
-			"The gate has no slack, webhook, email_addresses or sms_numbers: an approval request reaches nobody, and the state machine waits "+
+			"The gate has no slack, teams, webhook, email_addresses or sms_numbers: an approval request reaches nobody, and the state machine waits "+
 				"until timeout_seconds unless something subscribes to the gate's topic_arn outside this configuration. "+
 				"Add a notification channel, or subscribe to topic_arn.")
 	}
@@ -46,7 +46,7 @@ func warnGateReach(ctx context.Context, cfg gateResourceModel, diags *diag.Diagn
 		diags.AddAttributeWarning(path.Root("approvers"), "Approvers Cannot Be Checked",
 			"approvers is set, but no channel of the gate can tell who decides: only the Slack app wiring (slack.format \"app\") "+
 				"checks the clicking user, single sign-on (sso) the person opening a link, and the api block the token's identity; "+
-				"a bare link sent by Slack webhook, e-mail, SMS or webhook proves none. "+
+				"a bare link sent by Slack webhook, Teams, e-mail, SMS or webhook proves none. "+
 				"Use the Slack app wiring (bot_token, channel, signing_secret), add sso or api, or remove approvers.")
 	}
 }

@@ -32,6 +32,9 @@ func TestWarnGateReach(t *testing.T) {
 		return types.ObjectValueMust(gateSlackAttrTypes, attrs)
 	}
 	none := types.ObjectNull(gateSlackAttrTypes)
+	teams := types.ObjectValueMust(gateTeamsAttrTypes, map[string]attr.Value{
+		"webhook_url": types.StringNull(), "webhook_url_wo": types.StringValue("https://h.example/t"), "webhook_url_wo_version": types.Int64Value(1),
+	})
 	tests := map[string]struct {
 		model gateResourceModel
 		want  []string
@@ -44,6 +47,8 @@ func TestWarnGateReach(t *testing.T) {
 		"approvers, webhook":   {model: gateResourceModel{Slack: slack("", "https://h.example/x", ""), Approvers: setOf([]string{"U1AAA"})}, want: []string{"Approvers Cannot Be Checked"}},
 		"approvers, e-mail":    {model: gateResourceModel{Slack: none, EmailAddresses: setOf([]string{"a@example.com"}), Approvers: setOf([]string{"U1AAA"})}, want: []string{"Approvers Cannot Be Checked"}},
 		"approvers, slack app": {model: gateResourceModel{Slack: slack("", "", "xoxb-1"), Approvers: setOf([]string{"U1AAA"})}},
+		"teams":                {model: gateResourceModel{Slack: none, Teams: teams}},
+		"approvers, teams":     {model: gateResourceModel{Slack: none, Teams: teams, Approvers: setOf([]string{"U1AAA"})}, want: []string{"Approvers Cannot Be Checked"}},
 		"unknown slack":        {model: gateResourceModel{Slack: types.ObjectUnknown(gateSlackAttrTypes), Approvers: setOf([]string{"U1AAA"})}},
 	}
 	for name, tt := range tests {

@@ -27,7 +27,7 @@ import (
 
 // writeOnlySecret is one secret's sensitive and write-only forms.
 type writeOnlySecret struct {
-	parent    string // "slack", "webhook" or "sso"
+	parent    string // "slack", "webhook", "sso" or "teams"
 	name      string // the sensitive form, e.g. "webhook_url"
 	doc       string // what the secret is, for the descriptions
 	validator validator.String
@@ -49,10 +49,11 @@ var writeOnlySecrets = []writeOnlySecret{
 	{parent: "slack", name: "signing_secret", doc: "Signing secret of the Slack app", validator: stringvalidator.LengthAtLeast(1)},
 	{parent: "webhook", name: "secret", doc: "Key of the webhook's HMAC-SHA256 signature", validator: stringvalidator.LengthAtLeast(minWebhookSecretLength)},
 	{parent: "sso", name: "client_secret", doc: "Client secret of the gate at the single sign-on provider", validator: stringvalidator.LengthBetween(1, maxSSOClientSecretLength)},
+	{parent: "teams", name: "webhook_url", doc: "Teams Workflows URL", validator: urlValidator{sensitive: true}},
 }
 
 // addWriteOnlySecrets adds the write-only forms and their versions to the
-// slack, webhook and sso attributes of the gate's schema.
+// slack, webhook, sso and teams attributes of the gate's schema.
 func addWriteOnlySecrets(s *schema.Schema) {
 	for _, sec := range writeOnlySecrets {
 		parent, ok := s.Attributes[sec.parent].(schema.SingleNestedAttribute)
@@ -151,13 +152,15 @@ func validateWriteOnlySecrets(cfg gateResourceModel, diags *diag.Diagnostics) {
 	}
 }
 
-// objectOf returns the slack, webhook or sso object of a model.
+// objectOf returns the slack, webhook, sso or teams object of a model.
 func objectOf(m gateResourceModel, parent string) types.Object {
 	switch parent {
 	case "slack":
 		return m.Slack
 	case "sso":
 		return m.SSO
+	case "teams":
+		return m.Teams
 	}
 	return m.Webhook
 }
@@ -181,6 +184,9 @@ func neededSecrets(ctx context.Context, m gateResourceModel) map[string]bool {
 	}
 	if !m.SSO.IsNull() && !m.SSO.IsUnknown() {
 		need["sso.client_secret"] = true
+	}
+	if !m.Teams.IsNull() && !m.Teams.IsUnknown() {
+		need["teams.webhook_url"] = true
 	}
 	return need
 }
@@ -219,6 +225,8 @@ func planWriteOnlySecrets(ctx context.Context, config tfsdk.Config, creating boo
 			summary = "Missing Slack App Attribute"
 		case "sso.client_secret":
 			summary = "Missing SSO Client Secret"
+		case "teams.webhook_url":
+			summary = "Missing Teams Webhook URL"
 		}
 		diags.AddAttributeError(path.Root(sec.parent).AtName(sec.wo()), summary,
 			fmt.Sprintf("The gate's wiring needs %s to create the gate: set the write-only %s with %s = 1 (Terraform 1.11 or later), "+
@@ -269,6 +277,10 @@ func applyWriteOnlySecrets(ctx context.Context, config tfsdk.Config, prior *gate
 		case "sso.client_secret":
 			if spec.SSO != nil {
 				spec.SSO.ClientSecret = v
+			}
+		case "teams.webhook_url":
+			if spec.Teams != nil {
+				spec.Teams.WebhookURL = v
 			}
 		}
 	}

@@ -4,6 +4,7 @@ locals {
   has_slack_app     = nonsensitive(var.slack_bot_token != null)
   has_signing       = nonsensitive(var.slack_signing_secret != null)
   has_slack         = local.has_slack_webhook || local.has_slack_app
+  has_teams         = nonsensitive(var.teams_webhook_url != null)
   slack_format      = var.slack_format != null ? var.slack_format : (local.has_slack_app ? "app" : "blocks")
 
   tags = merge({ ManagedBy = "terraform", Module = "manual-approval" }, var.tags)
@@ -38,6 +39,10 @@ resource "manualapproval_gate" "this" {
   email_addresses = var.email_addresses
   sms_numbers     = var.sms_numbers
 
+  teams = local.has_teams ? {
+    webhook_url = var.teams_webhook_url
+  } : null
+
   webhook = var.webhook_url != null ? {
     url    = var.webhook_url
     secret = var.webhook_secret
@@ -60,8 +65,8 @@ resource "manualapproval_gate" "this" {
 
   lifecycle {
     precondition {
-      condition     = local.has_slack || length(var.email_addresses) + length(var.sms_numbers) > 0 || var.webhook_url != null
-      error_message = "The gate notifies nobody: set slack_webhook_url, the Slack app (slack_bot_token, slack_channel, slack_signing_secret), email_addresses, sms_numbers or webhook_url."
+      condition     = local.has_slack || local.has_teams || length(var.email_addresses) + length(var.sms_numbers) > 0 || var.webhook_url != null
+      error_message = "The gate notifies nobody: set slack_webhook_url, the Slack app (slack_bot_token, slack_channel, slack_signing_secret), teams_webhook_url, email_addresses, sms_numbers or webhook_url."
     }
     precondition {
       condition     = !(local.has_slack_webhook && local.has_slack_app)

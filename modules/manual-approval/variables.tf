@@ -244,6 +244,18 @@ variable "sms_numbers" {
   }
 }
 
+variable "teams_webhook_url" {
+  description = "Microsoft Teams Workflows URL (a channel's Workflows, template \"Post to a channel when a webhook request is received\"): each request is posted there as an Adaptive Card with Approve and Reject buttons. https only (http for a loopback host). Stored in SSM."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.teams_webhook_url == null || can(regex("^(https://[^\\s/]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/\\S*)?$", var.teams_webhook_url))
+    error_message = "The teams_webhook_url must be an https URL (http only for localhost or 127.0.0.0/8)."
+  }
+}
+
 variable "webhook_url" {
   description = "URL every request is POSTed to as JSON, signed with HMAC-SHA256 using webhook_secret. https only (http for a loopback host)."
   type        = string

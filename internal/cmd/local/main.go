@@ -30,9 +30,9 @@ import (
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
 )
 
-const usage = `usage: local [-slack-addr 127.0.0.1:3000] [-signing-secret S] [-poll 2s]
+const usage = `usage: local [-slack-addr 127.0.0.1:3000] [-teams-addr 127.0.0.1:3001] [-signing-secret S] [-poll 2s]
 
-Starts the local AWS on 127.0.0.1:4566, a local Slack and, for every gate
+Starts the local AWS on 127.0.0.1:4566, a local Slack, a local Teams and, for every gate
 applied against them, the gate's handlers; stops everything on Ctrl-C.
 `
 
@@ -40,6 +40,7 @@ func main() {
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); fs.PrintDefaults() }
 	slackAddr := fs.String("slack-addr", "127.0.0.1:3000", "address of the local Slack")
+	teamsAddr := fs.String("teams-addr", "127.0.0.1:3001", "address of the local Teams")
 	secret := fs.String("signing-secret", "local-signing-secret-0123456789abcdef", "signing secret of the local Slack app (slack.signing_secret_wo of an app gate)")
 	poll := fs.Duration("poll", 2*time.Second, "how often to look for newly applied gates")
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -47,13 +48,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *slackAddr, *secret, *poll); err != nil && !errors.Is(err, context.Canceled) {
+	if err := run(ctx, *slackAddr, *teamsAddr, *secret, *poll); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "local:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, slackAddr, secret string, poll time.Duration) error {
+func run(ctx context.Context, slackAddr, teamsAddr, secret string, poll time.Duration) error {
 	l, err := acctest.Start()
 	if err != nil {
 		return err
@@ -64,8 +65,13 @@ func run(ctx context.Context, slackAddr, secret string, poll time.Duration) erro
 		return err
 	}
 	defer slack.Close()
+	teams, err := acctest.NewTeamsOn(teamsAddr)
+	if err != nil {
+		return err
+	}
+	defer teams.Close()
 
-	fmt.Printf(`==> the local AWS is up on %[1]s, the local Slack on %[2]s/ (its inbox)
+	fmt.Printf(`==> the local AWS is up on %[1]s, the local Slack on %[2]s/ (its inbox), the local Teams on %[10]s/ (its inbox)
 
 In another shell:
 
@@ -77,10 +83,12 @@ the variables point it at the local AWS; no terraform init). Slack for a gate:
   slack = { webhook_url_wo = %[7]q, webhook_url_wo_version = 1 }
 or the app wiring: api_base_url = %[8]q, bot_token_wo = "xoxb-local",
 channel = "C0LOCAL", signing_secret_wo = %[9]q (with their *_wo_version).
+Microsoft Teams for a gate:
+  teams = { webhook_url_wo = %[11]q, webhook_url_wo_version = 1 }
 The handlers of each gate start here as soon as it is applied. Ctrl-C stops everything.
 
 `, l.Endpoint(), slackAddr, acctest.Region, acctest.AccessKey, acctest.SecretKey, os.Getenv("TF_CLI_CONFIG_FILE"),
-		slack.WebhookURL(), slack.APIBaseURL(), secret)
+		slack.WebhookURL(), slack.APIBaseURL(), secret, teams.URL, teams.WebhookURL())
 
 	cfg, err := acctest.AWSConfig(ctx)
 	if err != nil {

@@ -147,6 +147,30 @@ run "slack_webhook_not_https" {
   expect_failures = [var.slack_webhook_url]
 }
 
+run "valid_teams_only" {
+  command = plan
+
+  variables {
+    email_addresses   = []
+    teams_webhook_url = "https://prod-01.westeurope.logic.azure.com/workflows/f1/triggers/manual/paths/invoke?api-version=2016-06-01&sig=X"
+  }
+
+  assert {
+    condition     = manualapproval_gate.this.teams != null
+    error_message = "teams_webhook_url does not wire the gate's teams block"
+  }
+}
+
+run "teams_webhook_not_https" {
+  command = plan
+
+  variables {
+    teams_webhook_url = "http://prod-01.westeurope.logic.azure.com/workflows/f1"
+  }
+
+  expect_failures = [var.teams_webhook_url]
+}
+
 run "slack_format_unknown" {
   command = plan
 
