@@ -86,6 +86,13 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			// the execution before claiming delivery (executions of the
 			// allowed state machines only).
 			allow("VerifyDelivery", []string{"states:GetExecutionHistory"}, executionsOf(sms)...),
+			// A stopped execution's event names the execution: its requests
+			// are found through the execution index, never a scan.
+			allow("FindStoppedRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+executionIndexName),
+			// A click whose task is closed (TaskTimedOut, TaskDoesNotExist)
+			// reads why: the execution's status and stop date (executions
+			// of the allowed state machines only).
+			allow("ExplainClosedTasks", []string{"states:DescribeExecution"}, executionsOf(sms)...),
 			// A Slack click is acknowledged at once and finished by an
 			// asynchronous invocation of this function, and only this one.
 			allow("FinishSlackClicks", []string{"lambda:InvokeFunction"}, a.function(kindCallback)),

@@ -317,6 +317,8 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return errorPage(http.StatusNotFound, "Not found", "There is no such approval request. It may have expired and been removed.")
 	case errors.Is(err, errLinkMismatch):
 		return invalidLink()
+	case (errors.Is(err, errTaskClosed) || errors.Is(err, approval.ErrAlreadyDecided)) && approval.StoppedText(r) != "":
+		return result(http.StatusGone, "Execution stopped", approval.StoppedText(r))
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed),
 		errors.Is(err, approval.ErrAlreadyDecided) && r.Status == approval.StatusExpired:
 		return result(http.StatusGone, "Expired", "The workflow no longer waits for this request: it timed out, was stopped or was already decided.")
@@ -464,6 +466,9 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = capitalize(err.Error()) + "."
 	case errors.Is(err, errNotFound):
 		note = "This approval request no longer exists."
+	case (errors.Is(err, errTaskClosed) || errors.Is(err, approval.ErrAlreadyDecided)) && approval.StoppedText(r) != "":
+		final, r.Outcome = true, nil
+		note = approval.StoppedText(r)
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed):
 		final, r.Outcome = true, nil
 		note = "Too late: the workflow no longer waits for this request."
@@ -487,7 +492,7 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 	}
 	if final {
 		channel, ts := cmp.Or(act.Channel, r.SlackChannel), cmp.Or(act.TS, r.SlackTS)
-		body, merr := approval.SlackUpdateMessage(approval.NewMessage(r, c.Config.GateName, "", ""), channel, ts, r.Outcome)
+		body, merr := approval.SlackFinalUpdate(approval.NewMessage(r, c.Config.GateName, "", ""), channel, ts, r)
 		if merr == nil && channel != "" && ts != "" {
 			if _, uerr := c.slackAPI(ctx, sec.SlackBotToken, "chat.update", body); uerr != nil {
 				c.Log.Warn("slack message not updated", "request_id", r.ID, "error", uerr.Error())

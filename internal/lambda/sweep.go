@@ -226,7 +226,7 @@ func (c *Callback) updateSlackMessage(ctx context.Context, r approval.Request) {
 		c.Log.Warn("slack message not updated", "request_id", r.ID, "error", err.Error())
 		return
 	}
-	body, err := approval.SlackUpdateMessage(approval.NewMessage(r, c.Config.GateName, "", ""), r.SlackChannel, r.SlackTS, r.Outcome)
+	body, err := approval.SlackFinalUpdate(approval.NewMessage(r, c.Config.GateName, "", ""), r.SlackChannel, r.SlackTS, r)
 	if err == nil {
 		_, err = c.slackAPI(ctx, sec.SlackBotToken, "chat.update", body)
 	}
