@@ -19,7 +19,8 @@ import (
 // Functions' "Step Functions Execution Status Change" event when an
 // execution is ABORTED, FAILED or TIMED_OUT (approval.ParseStatusChange
 // cites AWS's shape). The callback finds the execution's requests through
-// the execution index (one Query, never a scan), marks each pending one
+// the execution index (one Query, never a scan), checks with
+// DescribeExecution that the execution did stop, marks each pending one
 // expired with Followup.Ended "stopped" (a conditional update on the
 // item's version: a concurrent vote wins or is re-read), and updates its
 // Slack app message to "Execution stopped", without buttons.
@@ -52,6 +53,8 @@ func (c *Callback) Stopped(ctx context.Context, ev approval.StatusChange) (Stopp
 	var (
 		startKey map[string]types.AttributeValue
 		firstErr error
+		// verified: Step Functions itself said the execution stopped.
+		verified bool
 	)
 	for {
 		out, err := c.DB.Query(ctx, &dynamodb.QueryInput{
@@ -71,9 +74,13 @@ func (c *Callback) Stopped(ctx context.Context, ev approval.StatusChange) (Stopp
 				continue
 			}
 			res.Found++
-			switch err := c.markStopped(ctx, id.Value, ev); {
+			switch err := c.markStopped(ctx, id.Value, &ev, &verified); {
 			case errors.Is(err, errNotPending):
 				res.Skipped++
+			case errors.Is(err, errNotStopped):
+				// Not confirmed: nothing to mark, nothing to retry.
+				c.Log.Warn("stopped execution: not confirmed by step functions; nothing marked", "execution_id", ev.ExecutionARN, "event_status", ev.Status)
+				return res, nil
 			case err != nil:
 				c.Log.Warn("stopped execution: request not marked", "request_id", id.Value, "error", err.Error())
 				res.Failed++
@@ -105,9 +112,17 @@ func cmpErr(first, err error) error {
 	return err
 }
 
+// errNotStopped: DescribeExecution does not confirm the event.
+var errNotStopped = errors.New("step functions does not confirm that the execution stopped")
+
 // markStopped marks request id expired because its execution stopped, and
-// updates its Slack app message.
-func (c *Callback) markStopped(ctx context.Context, id string, ev approval.StatusChange) error {
+// updates its Slack app message. Before the first request it marks, it asks
+// Step Functions (DescribeExecution, *verified) whether the execution did
+// stop, and takes the status and stop date from there: an event that did
+// not come from Step Functions (only the gate's rule and its own API may
+// invoke the callback, but a rule's pattern is not proof) cannot close a
+// live request.
+func (c *Callback) markStopped(ctx context.Context, id string, ev *approval.StatusChange, verified *bool) error {
 	db := c.store()
 	for range stoppedAttempts {
 		r, err := db.get(ctx, id)
@@ -121,6 +136,13 @@ func (c *Callback) markStopped(ctx context.Context, id string, ev approval.Statu
 		// this execution.
 		if r.Status != approval.StatusPending || r.ExecutionID != ev.ExecutionARN {
 			return errNotPending
+		}
+		if !*verified {
+			status, at, ok := c.stoppedExecution(ctx, r)
+			if !ok {
+				return errNotStopped
+			}
+			ev.Status, ev.StopDate, *verified = status, at, true
 		}
 		r = approval.MarkStopped(r, ev.Status, ev.StopDate)
 		r.WriteID = ""

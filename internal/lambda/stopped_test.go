@@ -61,6 +61,7 @@ func stoppedRequest(id string) approval.Request {
 func TestStopped_marksPendingRequests(t *testing.T) {
 	t.Parallel()
 	h := newCallback(t, appConfig)
+	h.sfn.described = described(sfntypes.ExecutionStatusAborted)
 	waiting := pendingRequest(reqID(1))
 	waiting.DueAt = waiting.ExpiresAt
 	other := pendingRequest(reqID(2))
@@ -120,6 +121,7 @@ func TestStopped_otherStatuses(t *testing.T) {
 		t.Run(status, func(t *testing.T) {
 			t.Parallel()
 			h := newCallback(t, nil)
+			h.sfn.described = described(sfntypes.ExecutionStatus(status))
 			h.db.put(pendingRequest(reqID(1)))
 			if _, err := h.cb.Invoke(context.Background(), statusChangeEvent(status)); err != nil {
 				t.Fatal(err)
@@ -130,6 +132,54 @@ func TestStopped_otherStatuses(t *testing.T) {
 			}
 			if !marks && h.db.queries != 0 {
 				t.Errorf("status %s: %d queries", status, h.db.queries)
+			}
+		})
+	}
+}
+
+// described is DescribeExecution's answer for the test execution.
+func described(status sfntypes.ExecutionStatus) *sfn.DescribeExecutionOutput {
+	out := &sfn.DescribeExecutionOutput{ExecutionArn: aws.String(testExecution), Status: status}
+	if status != sfntypes.ExecutionStatusRunning {
+		out.StopDate = aws.Time(testStopDate)
+	}
+	return out
+}
+
+// TestStopped_forgedEvent: an event that Step Functions does not confirm
+// closes nothing: the execution still runs (a forged or replayed event), or
+// DescribeExecution is refused (an execution of a state machine the gate
+// does not allow). The callback reads the execution's requests, asks once,
+// and marks none.
+func TestStopped_forgedEvent(t *testing.T) {
+	t.Parallel()
+	for name, d := range map[string]*sfn.DescribeExecutionOutput{
+		"still running":            described(sfntypes.ExecutionStatusRunning),
+		"DescribeExecution denied": nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newCallback(t, appConfig)
+			h.sfn.described = d
+			h.db.put(pendingRequest(reqID(1)))
+			h.db.put(pendingRequest(reqID(2)))
+			out, err := h.cb.Invoke(context.Background(), statusChangeEvent("ABORTED"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, _ := out.(StoppedResult); res.Expired != 0 {
+				t.Errorf("result %+v: a request was marked", res)
+			}
+			for _, id := range []string{reqID(1), reqID(2)} {
+				if got := h.db.request(id); got.Status != approval.StatusPending || got.Followup.Ended != "" {
+					t.Errorf("request %s: %s %+v", id, got.Status, got.Followup)
+				}
+			}
+			if n := len(h.sfn.describeCalls); n != 1 {
+				t.Errorf("%d DescribeExecution calls, want 1", n)
+			}
+			if n := len(slackCalls(h, "chat.update")); n != 0 {
+				t.Errorf("%d Slack updates", n)
 			}
 		})
 	}
@@ -158,6 +208,7 @@ func (c *conflictOnce) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemIn
 func TestStopped_concurrentVote(t *testing.T) {
 	t.Parallel()
 	h := newCallback(t, nil)
+	h.sfn.described = described(sfntypes.ExecutionStatusAborted)
 	r := pendingRequest(reqID(1))
 	r.MinApprovals = 2
 	h.db.put(r)
