@@ -537,8 +537,10 @@ func checkLeastPrivilege(w *world, allowed []string) {
 				allowedRes[own("states", "execution:*")] = true
 			}
 			if kind == "callback" {
-				// The sweep's index, and the callback itself (the Slack hand-over).
+				// The sweep's index, the stopped executions' index, and the
+				// callback itself (the Slack hand-over).
 				allowedRes[own("dynamodb", "table/"+w.attrs["table_name"]+"/index/status-due")] = true
+				allowedRes[own("dynamodb", "table/"+w.attrs["table_name"]+"/index/execution")] = true
 				allowedRes[own("lambda", "function:"+w.name+"-callback")] = true
 			}
 			for _, st := range pd.Statement {
