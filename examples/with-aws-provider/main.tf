@@ -69,18 +69,16 @@ resource "aws_sfn_state_machine" "deploy" {
         Next       = "Approve"
       }
 
-      # Pass only what the function reads, not the whole resource: the gate's
-      # Slack secret would make the definition sensitive in plans.
-      Approve = provider::manualapproval::task_state({
-        notifier_function_arn     = manualapproval_gate.deploy.notifier_function_arn
-        timeout_seconds           = manualapproval_gate.deploy.timeout_seconds
-        include_execution_context = manualapproval_gate.deploy.include_execution_context
-        }, {
+      # Pass the gate's task_state_json, not the whole resource: the resource
+      # carries the sensitive marks of its secret arguments, and the
+      # definition would show as (sensitive value) in plans.
+      Approve = provider::manualapproval::task_state(manualapproval_gate.deploy.task_state_json, {
         title          = "Deploy checkout to production?"
         fields         = { version = "$.build.version", commit = "$.build.commit" }
         result_path    = "$.approval"
         next           = "Deploy"
         catch_rejected = "Rejected"
+        on_timeout     = "TimedOut"
       })
 
       Deploy = {
@@ -92,6 +90,12 @@ resource "aws_sfn_state_machine" "deploy" {
         Type  = "Fail"
         Error = "DeploymentRejected"
         Cause = "A person rejected the deployment."
+      }
+
+      TimedOut = {
+        Type  = "Fail"
+        Error = "ApprovalTimedOut"
+        Cause = "Nobody decided before the gate's timeout."
       }
     }
   })

@@ -27,7 +27,7 @@ func finalOutcome(r Request) *Outcome {
 // "❌ Rejected by …", "⌛ Expired …" or "⏹ Execution stopped …".
 func SlackFinalText(r Request) string {
 	if r.Status == StatusExpired && r.Followup.Ended == EndedStopped {
-		return "⏹ Execution stopped: the workflow no longer waits for this request."
+		return SlackStoppedStatusText(r)
 	}
 	return SlackStatusText(finalOutcome(r))
 }
@@ -46,7 +46,7 @@ func FinalText(r Request) string {
 	o := finalOutcome(r)
 	switch {
 	case r.Status == StatusExpired && r.Followup.Ended == EndedStopped:
-		return "Execution stopped: the workflow no longer waits for this request."
+		return strings.TrimPrefix(SlackStoppedStatusText(r), "⏹ ")
 	case o == nil:
 		return "Expired: the workflow no longer waits for this request."
 	}

@@ -94,6 +94,12 @@ type FollowupState struct {
 	// timeout: "stopped" (the execution was stopped, failed or timed out
 	// elsewhere). Empty otherwise.
 	Ended string `json:"ended,omitempty"`
+	// ExecutionStatus and StoppedAt say, for Ended "stopped", how and when
+	// the execution stopped (ABORTED, FAILED or TIMED_OUT; unix seconds),
+	// as the status change event or DescribeExecution told (stopped.go);
+	// empty when unknown.
+	ExecutionStatus string `json:"execution_status,omitempty"`
+	StoppedAt       int64  `json:"stopped_at,omitempty"`
 }
 
 // Post is one message that can be updated: a Slack app message (channel and
@@ -105,7 +111,8 @@ type Post struct {
 
 // IsZero reports whether nothing was recorded.
 func (f FollowupState) IsZero() bool {
-	return f.RemindersSent == 0 && !f.LastCallSent && f.Escalated == 0 && len(f.Posts) == 0 && f.Ended == ""
+	return f.RemindersSent == 0 && !f.LastCallSent && f.Escalated == 0 && len(f.Posts) == 0 && f.Ended == "" &&
+		f.ExecutionStatus == "" && f.StoppedAt == 0
 }
 
 // FollowupAttribute is the request item's attribute holding FollowupState.

@@ -23,6 +23,16 @@ var QueryLanguages = []string{QueryLanguageJSONPath, QueryLanguageJSONata}
 // adds it under the same name.
 const RejectedErrorPath = "$.approval_error"
 
+// TimeoutErrors are the errors a Catch of an expired wait matches. The
+// gate's Task ends its wait by heartbeat (States.HeartbeatTimeout, see
+// HeartbeatGraceSeconds), and TimeoutSeconds is a backstop
+// (States.Timeout). AWS documents that a Catch on States.Timeout also
+// matches States.HeartbeatTimeout
+// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html);
+// both are named so that the state reads as what it does, and in the order
+// AWS lists them.
+var TimeoutErrors = []string{"States.HeartbeatTimeout", "States.Timeout"}
+
 // maxStateNameLength is the longest state name Step Functions accepts.
 const maxStateNameLength = 80
 
@@ -102,6 +112,10 @@ type TaskStateOptions struct {
 	// CatchRejected is the state a rejection goes to (a Catch on
 	// ManualApproval.Rejected); empty: a rejection fails the execution.
 	CatchRejected string
+	// OnTimeout is the state an expired wait goes to (a Catch on
+	// TimeoutErrors, after the one of CatchRejected); empty: an expiry fails
+	// the execution.
+	OnTimeout string
 	// OmitExecutionContext leaves the execution id, state machine id and state
 	// name out of the payload.
 	OmitExecutionContext bool
@@ -153,9 +167,9 @@ func TaskState(notifierARN string, gateTimeoutSeconds int64, o TaskStateOptions)
 		return nil, optErr("timeout_seconds", "%d is above the gate's timeout_seconds (%d): the approval links expire with the gate's timeout, "+
 			"so a longer wait could never be approved. Use at most %d, or raise the gate's timeout_seconds", timeout, gateTimeoutSeconds, gateTimeoutSeconds)
 	}
-	for _, s := range []struct{ option, name string }{{"next", o.Next}, {"catch_rejected", o.CatchRejected}} {
-		if len(s.name) > maxStateNameLength {
-			return nil, optErr(s.option, "state name %q is longer than %d characters", s.name, maxStateNameLength)
+	for _, s := range []struct{ option, name string }{{"next", o.Next}, {"catch_rejected", o.CatchRejected}, {"on_timeout", o.OnTimeout}} {
+		if err := checkStateName(s.option, s.name); err != nil {
+			return nil, err
 		}
 	}
 	fieldNames := make([]string, 0, len(o.Fields))
@@ -250,12 +264,10 @@ func jsonPathTaskState(notifierARN string, o TaskStateOptions, fieldNames []stri
 		}
 		state["ResultPath"] = o.ResultPath
 	}
-	if o.CatchRejected != "" {
-		state["Catch"] = []any{map[string]any{
-			"ErrorEquals": []string{ErrorRejected},
-			"Next":        o.CatchRejected,
-			"ResultPath":  RejectedErrorPath,
-		}}
+	if c := catchers(o, func(next string) map[string]any {
+		return map[string]any{"Next": next, "ResultPath": RejectedErrorPath}
+	}); c != nil {
+		state["Catch"] = c
 	}
 	return state, nil
 }
@@ -303,15 +315,55 @@ func jsonataTaskState(notifierARN string, o TaskStateOptions, fieldNames []strin
 		return nil, optErr("result_path", "%q cannot be expressed with JSONata: use \"$.<name>\" (one level, letters, digits and underscores), "+
 			"which adds the decision to the input under <name>, or leave it unset and shape the output yourself with Output or Assign", rp)
 	}
-	if o.CatchRejected != "" {
-		key := strings.TrimPrefix(RejectedErrorPath, "$.")
-		state["Catch"] = []any{map[string]any{
-			"ErrorEquals": []string{ErrorRejected},
-			"Next":        o.CatchRejected,
-			"Output":      "{% $merge([$states.input, {'" + key + "': $states.errorOutput}]) %}",
-		}}
+	key := strings.TrimPrefix(RejectedErrorPath, "$.")
+	if c := catchers(o, func(next string) map[string]any {
+		return map[string]any{"Next": next, "Output": "{% $merge([$states.input, {'" + key + "': $states.errorOutput}]) %}"}
+	}); c != nil {
+		state["Catch"] = c
 	}
 	return state, nil
+}
+
+// catchers are the Task's Catch: a rejection goes to CatchRejected, an
+// expired wait to OnTimeout, each with the error (Error and Cause) under
+// RejectedErrorPath in the input; catcher makes one in the query language.
+// Nil when neither is set.
+func catchers(o TaskStateOptions, catcher func(next string) map[string]any) []any {
+	var c []any
+	for _, s := range []struct {
+		errors []string
+		next   string
+	}{{[]string{ErrorRejected}, o.CatchRejected}, {TimeoutErrors, o.OnTimeout}} {
+		if s.next == "" {
+			continue
+		}
+		m := catcher(s.next)
+		m["ErrorEquals"] = append([]string(nil), s.errors...)
+		c = append(c, m)
+	}
+	return c
+}
+
+// checkStateName checks a state name an option refers to (empty: none).
+// Step Functions takes names of at most 80 characters; a name that is only
+// white space or holds control characters cannot be a state of a
+// definition written by hand, so it is a typo.
+func checkStateName(option, name string) error {
+	if name == "" {
+		return nil
+	}
+	if len([]rune(name)) > maxStateNameLength {
+		return optErr(option, "state name %q is longer than %d characters", name, maxStateNameLength)
+	}
+	if strings.TrimSpace(name) == "" {
+		return optErr(option, "state name %q is only white space: name a state of the state machine, or leave it unset", name)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return optErr(option, "state name %q holds a control character", name)
+		}
+	}
+	return nil
 }
 
 // payloadDialect is how one query language refers to data in a Payload.
@@ -381,4 +433,33 @@ func partitionOf(arn string) string {
 		return p[1]
 	}
 	return "aws"
+}
+
+// GateOfTaskState reads back what TaskState needs of a gate from the gate's
+// own Task state (task_state_json, built by TaskStateJSON without options):
+// the notifier's ARN, the gate's timeout (HeartbeatSeconds) and whether the
+// payload carries the execution context. It lets the task_state function
+// take the gate's task_state_json, a string that is never sensitive, in
+// place of the whole gate object, which carries the sensitive marks of the
+// gate's secret arguments.
+func GateOfTaskState(taskStateJSON string) (notifierARN string, timeoutSeconds int64, includeExecutionContext bool, err error) {
+	var s struct {
+		Type             string
+		Resource         string
+		HeartbeatSeconds int64
+		Parameters       struct {
+			FunctionName string
+			Payload      map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(taskStateJSON), &s); err != nil {
+		return "", 0, false, fmt.Errorf("not the JSON of a gate's Task state (task_state_json): %w", err)
+	}
+	if s.Type != "Task" || !strings.HasSuffix(s.Resource, ":states:::lambda:invoke.waitForTaskToken") ||
+		!strings.HasPrefix(s.Parameters.FunctionName, "arn:") || s.HeartbeatSeconds <= 0 {
+		return "", 0, false, fmt.Errorf("not a gate's Task state: pass the gate's task_state_json (e.g. manualapproval_gate.deploy.task_state_json) " +
+			"or an object with notifier_function_arn and timeout_seconds")
+	}
+	_, include := s.Parameters.Payload["execution_id.$"]
+	return s.Parameters.FunctionName, s.HeartbeatSeconds, include, nil
 }

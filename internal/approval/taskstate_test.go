@@ -142,6 +142,48 @@ func TestTaskState(t *testing.T) {
 			}`,
 		},
 		{
+			// AWS: "A Task state failed to send a heartbeat for a period
+			// longer than the HeartbeatSeconds value" is
+			// States.HeartbeatTimeout, and States.Timeout is the Task's
+			// TimeoutSeconds; the rejection's catcher comes first
+			// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+			name: "JSONPath on_timeout",
+			arn:  testNotifierARN,
+			opts: TaskStateOptions{CatchRejected: "Rejected", OnTimeout: "Expired", OmitExecutionContext: true},
+			want: `{
+			  "Type": "Task",
+			  "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+			  "Parameters": {
+			    "FunctionName": "` + testNotifierARN + `",
+			    "Payload": {"token.$": "$$.Task.Token", "input.$": "$"}
+			  },
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
+			  "Catch": [
+			    {"ErrorEquals": ["ManualApproval.Rejected"], "Next": "Rejected", "ResultPath": "$.approval_error"},
+			    {"ErrorEquals": ["States.HeartbeatTimeout", "States.Timeout"], "Next": "Expired", "ResultPath": "$.approval_error"}
+			  ],
+			  ` + testRetry + `
+			}`,
+		},
+		{
+			name: "JSONata on_timeout alone",
+			arn:  testNotifierARN,
+			opts: TaskStateOptions{QueryLanguage: QueryLanguageJSONata, OnTimeout: "Expired", OmitExecutionContext: true},
+			want: `{
+			  "Type": "Task",
+			  "QueryLanguage": "JSONata",
+			  "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+			  "Arguments": {
+			    "FunctionName": "` + testNotifierARN + `",
+			    "Payload": {"token": "{% $states.context.Task.Token %}", "input": "{% $states.input %}"}
+			  },
+			  "HeartbeatSeconds": 3600, "TimeoutSeconds": 3900,
+			  "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout", "States.Timeout"], "Next": "Expired",
+			             "Output": "{% $merge([$states.input, {'approval_error': $states.errorOutput}]) %}"}],
+			  ` + testRetry + `
+			}`,
+		},
+		{
 			name: "JSONata result_path $",
 			arn:  testNotifierARN,
 			opts: TaskStateOptions{QueryLanguage: QueryLanguageJSONata, ResultPath: "$", OmitExecutionContext: true},
@@ -237,6 +279,9 @@ func TestTaskStateErrors(t *testing.T) {
 		{"JSONata result path", testNotifierARN, TaskStateOptions{QueryLanguage: QueryLanguageJSONata, ResultPath: "$.a.b"}, `result_path: "$.a.b" cannot be expressed with JSONata`},
 		{"JSONata empty field", testNotifierARN, TaskStateOptions{QueryLanguage: QueryLanguageJSONata, Fields: map[string]string{"v": "{% %}"}}, "fields.v: the JSONata expression is empty"},
 		{"long next", testNotifierARN, TaskStateOptions{Next: strings.Repeat("n", 81)}, "next: state name"},
+		{"long on_timeout", testNotifierARN, TaskStateOptions{OnTimeout: strings.Repeat("t", 81)}, "on_timeout: state name"},
+		{"blank on_timeout", testNotifierARN, TaskStateOptions{OnTimeout: "  "}, `on_timeout: state name "  " is only white space`},
+		{"control character in catch_rejected", testNotifierARN, TaskStateOptions{CatchRejected: "Re\njected"}, "catch_rejected: state name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -298,6 +343,31 @@ func TestTaskState_errorsAndHeartbeat(t *testing.T) {
 			if retried[ErrorInvalidRequest] || retried[ErrorRejected] {
 				t.Errorf("%s: retries %v", lang, retried)
 			}
+		}
+	}
+}
+
+// TestGateOfTaskState reads back the gate from its own Task state, for both
+// values of include_execution_context, and refuses other strings.
+func TestGateOfTaskState(t *testing.T) {
+	t.Parallel()
+	for _, include := range []bool{true, false} {
+		js, err := TaskStateJSON(testNotifierARN, 900, TaskStateOptions{OmitExecutionContext: !include})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arn, timeout, inc, err := GateOfTaskState(js)
+		if err != nil || arn != testNotifierARN || timeout != 900 || inc != include {
+			t.Errorf("GateOfTaskState(include=%v) = %q, %d, %v, %v", include, arn, timeout, inc, err)
+		}
+	}
+	jsonata, err := TaskStateJSON(testNotifierARN, 900, TaskStateOptions{QueryLanguage: QueryLanguageJSONata})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"", "deploy", `{"Type":"Pass"}`, `{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","HeartbeatSeconds":5}`, jsonata} {
+		if _, _, _, err := GateOfTaskState(s); err == nil {
+			t.Errorf("GateOfTaskState(%q) accepted it", s)
 		}
 	}
 }

@@ -79,8 +79,10 @@ func sweep(ctx context.Context) error {
 		return fmt.Errorf("listing rules: %w", err)
 	}
 	for _, r := range rules.Rules {
-		if g, ok := strings.CutSuffix(aws.ToString(r.Name), "-sweep"); ok {
-			names[g] = true
+		for _, suffix := range []string{"-sweep", "-stopped"} {
+			if g, ok := strings.CutSuffix(aws.ToString(r.Name), suffix); ok {
+				names[g] = true
+			}
 		}
 	}
 	m := gate.NewFromConfig(cfg, env)

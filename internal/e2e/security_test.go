@@ -537,9 +537,11 @@ func checkLeastPrivilege(w *world, allowed []string) {
 				allowedRes[own("states", "execution:*")] = true
 			}
 			if kind == "callback" {
-				// The sweep's index, the callback itself (the Slack hand-over)
-				// and the notifier (a final request's follow-ups).
+				// The sweep's index, the stopped executions' index, the
+				// callback itself (the Slack hand-over) and the notifier (a
+				// final request's follow-ups).
 				allowedRes[own("dynamodb", "table/"+w.attrs["table_name"]+"/index/status-due")] = true
+				allowedRes[own("dynamodb", "table/"+w.attrs["table_name"]+"/index/execution")] = true
 				allowedRes[own("lambda", "function:"+w.name+"-callback")] = true
 				allowedRes[own("lambda", "function:"+w.name+"-notifier")] = true
 			}

@@ -138,7 +138,10 @@ func TestReadTable_tagPages(t *testing.T) {
 			return 200, map[string]any{"Table": map[string]any{"TableName": "g-requests", "TableArn": arn, "TableStatus": "ACTIVE",
 				"GlobalSecondaryIndexes": []map[string]any{{"IndexName": dueIndexName, "IndexStatus": "ACTIVE",
 					"KeySchema":  []map[string]string{{"AttributeName": statusAttribute, "KeyType": "HASH"}, {"AttributeName": dueAttribute, "KeyType": "RANGE"}},
-					"Projection": map[string]string{"ProjectionType": "ALL"}}}}}
+					"Projection": map[string]string{"ProjectionType": "ALL"}},
+					{"IndexName": executionIndexName, "IndexStatus": "ACTIVE",
+						"KeySchema":  []map[string]string{{"AttributeName": executionAttribute, "KeyType": "HASH"}},
+						"Projection": map[string]string{"ProjectionType": "KEYS_ONLY"}}}}}
 		case "DescribeTimeToLive":
 			return 200, map[string]any{"TimeToLiveDescription": map[string]any{"AttributeName": ttlAttribute, "TimeToLiveStatus": "ENABLED"}}
 		case "ListTagsOfResource":

@@ -753,5 +753,6 @@ func TestGate_collisionNotAdopted(t *testing.T) {
 
 // gateParts is how many parts testSpec's gate has: 2 roles, 2 functions, 1
 // API, 1 table, 1 topic, 5 parameters (configuration, signing key, Slack
-// webhook, webhook secret, webhook URL), 2 log groups, 1 EventBridge rule.
-const gateParts = 15
+// webhook, webhook secret, webhook URL), 2 log groups, 2 EventBridge rules
+// (the sweep's schedule, the stopped executions).
+const gateParts = 16

@@ -101,9 +101,10 @@ func TestGate_lifecycle(t *testing.T) {
 	parts := mustParts(t, cfg, name)
 	// 2 roles, 2 functions, 1 API, 1 table, 1 topic, 5 parameters
 	// (configuration, signing key, Slack webhook, webhook secret, webhook
-	// URL), 2 log groups, 1 EventBridge rule (the sweep's schedule).
-	if len(parts) != 15 {
-		t.Errorf("parts after create = %d, want 15:\n%s", len(parts), strings.Join(parts, "\n"))
+	// URL), 2 log groups, 2 EventBridge rules (the sweep's schedule, the
+	// stopped executions).
+	if len(parts) != 16 {
+		t.Errorf("parts after create = %d, want 16:\n%s", len(parts), strings.Join(parts, "\n"))
 	}
 	if !strings.HasPrefix(st.CallbackURL, "http://"+st.APIID+".execute-api.localhost:") {
 		t.Errorf("callback URL %q is not the local execute-api form", st.CallbackURL)
@@ -233,21 +234,48 @@ func TestGate_lifecycle(t *testing.T) {
 			_, err := lambda.NewFromConfig(cfg).RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(name + "-callback"), StatementId: aws.String("AllowExecutionFromEventBridgeSweep")})
 			return err
 		},
+		"stopped pattern": func() error {
+			_, err := eventbridge.NewFromConfig(cfg).PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(name + "-stopped"),
+				EventPattern: aws.String(`{"source":["aws.states"]}`), State: ebtypes.RuleStateEnabled})
+			return err
+		},
+		"stopped target input": func() error {
+			_, err := eventbridge.NewFromConfig(cfg).PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name + "-stopped"), Targets: []ebtypes.Target{
+				{Id: aws.String("callback-stopped"), Arn: aws.String(st.CallbackFunctionARN), Input: aws.String(`{"manualapproval":"sweep"}`)},
+			}})
+			return err
+		},
+		"stopped rule": func() error {
+			c := eventbridge.NewFromConfig(cfg)
+			if _, err := c.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String(name + "-stopped"), Ids: []string{"callback-stopped"}}); err != nil {
+				return err
+			}
+			_, err := c.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String(name + "-stopped")})
+			return err
+		},
+		"stopped permission": func() error {
+			_, err := lambda.NewFromConfig(cfg).RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(name + "-callback"), StatementId: aws.String("AllowExecutionFromEventBridgeStopped")})
+			return err
+		},
 	}
 	wantDrift := map[string]string{
-		"role policy":         "IAM role policy " + name + "-callback/manualapproval-gate: document differs",
-		"function env":        "Lambda function " + name + "-notifier: environment differs",
-		"route":               `API Gateway v2 route ` + st.APIID + ` "POST /r/{id}": missing`,
-		"stage":               "API Gateway v2 stage " + st.APIID + "/$default: auto-deploy or throttling differs",
-		"retention":           "CloudWatch Logs log group /aws/lambda/" + name + "-callback: retention is 1 days",
-		"subscription":        "SNS subscription email oncall@example.com: missing",
-		"table":               "DynamoDB table " + name + "-requests: missing",
-		"parameter":           "SSM parameter /manualapproval/" + name + "/webhook-secret: missing",
-		"function":            "Lambda function " + name + "-callback: missing",
-		"schedule":            "EventBridge rule " + name + "-sweep: schedule is \"rate(1 hour)\"",
-		"schedule target":     "EventBridge rule " + name + "-sweep: target invokes " + st.NotifierFunctionARN,
-		"schedule rule":       "EventBridge rule " + name + "-sweep: missing",
-		"schedule permission": "Lambda permission " + name + "-callback/AllowExecutionFromEventBridgeSweep: missing",
+		"role policy":          "IAM role policy " + name + "-callback/manualapproval-gate: document differs",
+		"function env":         "Lambda function " + name + "-notifier: environment differs",
+		"route":                `API Gateway v2 route ` + st.APIID + ` "POST /r/{id}": missing`,
+		"stage":                "API Gateway v2 stage " + st.APIID + "/$default: auto-deploy or throttling differs",
+		"retention":            "CloudWatch Logs log group /aws/lambda/" + name + "-callback: retention is 1 days",
+		"subscription":         "SNS subscription email oncall@example.com: missing",
+		"table":                "DynamoDB table " + name + "-requests: missing",
+		"parameter":            "SSM parameter /manualapproval/" + name + "/webhook-secret: missing",
+		"function":             "Lambda function " + name + "-callback: missing",
+		"schedule":             "EventBridge rule " + name + "-sweep: schedule is \"rate(1 hour)\"",
+		"schedule target":      "EventBridge rule " + name + "-sweep: target invokes " + st.NotifierFunctionARN,
+		"schedule rule":        "EventBridge rule " + name + "-sweep: missing",
+		"schedule permission":  "Lambda permission " + name + "-callback/AllowExecutionFromEventBridgeSweep: missing",
+		"stopped pattern":      "EventBridge rule " + name + "-stopped: event pattern differs",
+		"stopped target input": "EventBridge rule " + name + "-stopped: target input differs",
+		"stopped rule":         "EventBridge rule " + name + "-stopped: missing",
+		"stopped permission":   "Lambda permission " + name + "-callback/AllowExecutionFromEventBridgeStopped: missing",
 	}
 	for what, f := range damage {
 		t.Run(what, func(t *testing.T) {

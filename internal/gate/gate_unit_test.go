@@ -3,7 +3,9 @@ package gate
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,9 +56,11 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 					own = append(own, notifierOnly...)
 				} else {
 					own = append(own, callbackOnly...)
-					// The sweep's index and the callback itself (its Slack hand-over).
-					// and the notifier (a final request's follow-ups).
+					// The sweep's and the stopped executions' indexes, the callback
+					// itself (its Slack hand-over) and the notifier (a final
+					// request's follow-ups).
 					own = append(own, "arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests/index/status-due",
+						"arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests/index/execution",
 						"arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-callback",
 						"arn:aws:lambda:eu-west-1:111122223333:function:deploy-prod-notifier")
 				}
@@ -107,6 +111,83 @@ func TestRolePolicy_leastPrivilege(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRolePolicy_stoppedExecutions: the callback finds a stopped
+// execution's requests through the execution index only (no Scan, no
+// Query on the table itself), and reads why a task closed with
+// states:DescribeExecution on the executions of the allowed state machines
+// only; the notifier gains neither.
+func TestRolePolicy_stoppedExecutions(t *testing.T) {
+	t.Parallel()
+	smA := "arn:aws:states:eu-west-1:111122223333:stateMachine:a"
+	for name, tc := range map[string]struct {
+		spec       Spec
+		executions []string
+	}{
+		"default": {Spec{Name: "deploy-prod"}, []string{"arn:aws:states:eu-west-1:111122223333:execution:*"}},
+		"scoped":  {Spec{Name: "deploy-prod", AllowedStateMachineARNs: []string{smA}}, []string{"arn:aws:states:eu-west-1:111122223333:execution:a:*"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			resources := func(kind, action string) []string {
+				var out []string
+				for _, st := range rolePolicy(testEnv, tc.spec, kind).Statement {
+					if contains(st.Action, action) {
+						out = append(out, st.Resource...)
+					}
+				}
+				return out
+			}
+			if got := resources(kindCallback, "states:DescribeExecution"); !slices.Equal(got, tc.executions) {
+				t.Errorf("callback states:DescribeExecution on %v, want %v", got, tc.executions)
+			}
+			queries := resources(kindCallback, "dynamodb:Query")
+			if !contains(queries, "arn:aws:dynamodb:eu-west-1:111122223333:table/deploy-prod-requests/index/execution") {
+				t.Errorf("callback dynamodb:Query on %v: not the execution index", queries)
+			}
+			for _, r := range queries {
+				if !strings.Contains(r, "/index/") {
+					t.Errorf("callback dynamodb:Query on %s, which is not an index", r)
+				}
+			}
+			if got := resources(kindCallback, "dynamodb:Scan"); len(got) > 0 {
+				t.Errorf("callback may Scan %v", got)
+			}
+			if got := resources(kindNotifier, "dynamodb:Query"); len(got) > 0 {
+				t.Errorf("notifier may Query %v", got)
+			}
+		})
+	}
+}
+
+// TestStoppedPattern: the rule matches the three statuses that stop a
+// wait, narrowed to the allowed state machines (sorted) while the pattern
+// fits EventBridge's 4096 characters, and every state machine past that.
+func TestStoppedPattern(t *testing.T) {
+	t.Parallel()
+	all := `{"detail":{"status":["ABORTED","FAILED","TIMED_OUT"]},"detail-type":["Step Functions Execution Status Change"],"source":["aws.states"]}`
+	if got := stoppedPatternOf(Spec{Name: "g"}); got != all {
+		t.Errorf("pattern = %s", got)
+	}
+	smA, smB := "arn:aws:states:eu-west-1:111122223333:stateMachine:a", "arn:aws:states:eu-west-1:111122223333:stateMachine:b"
+	if got, want := stoppedPatternOf(Spec{Name: "g", AllowedStateMachineARNs: []string{smB, smA}}),
+		`{"detail":{"stateMachineArn":["`+smA+`","`+smB+`"],"status":["ABORTED","FAILED","TIMED_OUT"]},"detail-type":["Step Functions Execution Status Change"],"source":["aws.states"]}`; got != want {
+		t.Errorf("pattern = %s, want %s", got, want)
+	}
+	var many []string
+	for i := range 60 {
+		many = append(many, fmt.Sprintf("arn:aws:states:eu-west-1:111122223333:stateMachine:a-long-state-machine-name-%02d", i))
+	}
+	if got := stoppedPatternOf(Spec{Name: "g", AllowedStateMachineARNs: many}); got != all {
+		t.Errorf("a pattern over 4096 characters is not widened: %d characters", len(got))
+	}
+	if !samePattern(`{"source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"], "detail": {"status": ["ABORTED","FAILED","TIMED_OUT"]}}`, all) {
+		t.Error("samePattern: spacing and key order differ")
+	}
+	if samePattern(`{"source":["aws.states"]}`, all) {
+		t.Error("samePattern: another pattern is the same")
 	}
 }
 
@@ -303,5 +384,37 @@ func TestDueIndexDrift(t *testing.T) {
 				t.Errorf("dueIndexDrift = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestIndexDrifts: every index of the table is checked; the execution
+// index is KEYS_ONLY on execution_id.
+func TestIndexDrifts(t *testing.T) {
+	t.Parallel()
+	desc := func(defs ...ddbtypes.GlobalSecondaryIndex) *ddbtypes.TableDescription {
+		td := &ddbtypes.TableDescription{}
+		for _, d := range defs {
+			td.GlobalSecondaryIndexes = append(td.GlobalSecondaryIndexes, ddbtypes.GlobalSecondaryIndexDescription{IndexName: d.IndexName, KeySchema: d.KeySchema, Projection: d.Projection})
+		}
+		return td
+	}
+	all := tableIndexDefinitions()
+	if got := indexDrifts(desc(all...)); len(got) != 0 {
+		t.Errorf("as created: %v", got)
+	}
+	if got := indexDrifts(desc(all[0])); !slices.Equal(got, []string{"index execution is missing"}) {
+		t.Errorf("without the execution index: %v", got)
+	}
+	wide := all[1]
+	wide.Projection = &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionTypeAll}
+	if got := indexDrifts(desc(all[0], wide)); !slices.Equal(got, []string{"index execution does not project KEYS_ONLY"}) {
+		t.Errorf("execution index projecting all: %v", got)
+	}
+	var names []string
+	for _, a := range tableAttributes() {
+		names = append(names, aws.ToString(a.AttributeName))
+	}
+	if !slices.Equal(names, []string{"id", "status", "due_at", "execution_id"}) {
+		t.Errorf("table attributes %v", names)
 	}
 }

@@ -3,8 +3,10 @@ package gate_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,10 +42,18 @@ func TestGate_dueIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(out.Table.GlobalSecondaryIndexes); n != 1 {
-		t.Fatalf("table has %d global secondary indexes, want 1", n)
+	if n := len(out.Table.GlobalSecondaryIndexes); n != 2 {
+		t.Fatalf("table has %d global secondary indexes, want 2", n)
 	}
-	ix := out.Table.GlobalSecondaryIndexes[0]
+	byName := map[string]ddbtypes.GlobalSecondaryIndexDescription{}
+	for _, ix := range out.Table.GlobalSecondaryIndexes {
+		byName[aws.ToString(ix.IndexName)] = ix
+	}
+	if ex := byName["execution"]; len(ex.KeySchema) != 1 || aws.ToString(ex.KeySchema[0].AttributeName) != "execution_id" ||
+		ex.KeySchema[0].KeyType != ddbtypes.KeyTypeHash || ex.Projection == nil || ex.Projection.ProjectionType != ddbtypes.ProjectionTypeKeysOnly {
+		t.Errorf("execution index = %+v, want hash execution_id, KEYS_ONLY", ex)
+	}
+	ix := byName["status-due"]
 	keys := []string{}
 	for _, k := range ix.KeySchema {
 		keys = append(keys, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
@@ -93,7 +103,10 @@ func TestGate_dueIndex(t *testing.T) {
 
 	// Repair: a table without the index (as an earlier version made it).
 	var asked atomic.Bool
-	var createBody atomic.Value
+	var (
+		mu           sync.Mutex
+		createBodies []string
+	)
 	hide := func(b []byte) []byte {
 		var o map[string]map[string]any
 		if json.Unmarshal(b, &o) != nil || o["Table"] == nil {
@@ -106,7 +119,9 @@ func TestGate_dueIndex(t *testing.T) {
 	fault := func(c acctest.Call) *acctest.Fault {
 		switch {
 		case c.Op == "dynamodb:UpdateTable" && strings.Contains(string(c.Body), `"GlobalSecondaryIndexUpdates"`):
-			createBody.Store(string(c.Body))
+			mu.Lock()
+			createBodies = append(createBodies, string(c.Body))
+			mu.Unlock()
 			asked.Store(true)
 		case c.Op == "dynamodb:DescribeTable" && !asked.Load() && strings.Contains(string(c.Body), table):
 			return &acctest.Fault{Rewrite: hide}
@@ -119,16 +134,28 @@ func TestGate_dueIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "DynamoDB table " + table + ": index status-due is missing"; strings.Join(st.Drift, "|") != want {
+	if want := "DynamoDB table " + table + ": index execution is missing|DynamoDB table " + table + ": index status-due is missing"; strings.Join(st.Drift, "|") != want {
 		t.Errorf("drift = %q, want %q", st.Drift, want)
 	}
 	if _, err := m.Update(ctx, spec); err != nil {
 		t.Fatalf("update: %v", err)
 	}
-	body, _ := createBody.Load().(string)
-	for _, want := range []string{`"Create"`, `"IndexName":"status-due"`, `"ProjectionType":"ALL"`, `"AttributeName":"due_at","AttributeType":"N"`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("UpdateTable did not ask %s: %s", want, body)
+	mu.Lock()
+	bodies := slices.Clone(createBodies)
+	mu.Unlock()
+	// One index per UpdateTable (AWS allows one creation per call), each
+	// with its own key attributes only.
+	if len(bodies) != 2 {
+		t.Fatalf("UpdateTable calls %q, want one per index", bodies)
+	}
+	for i, wants := range [][]string{
+		{`"Create"`, `"IndexName":"status-due"`, `"ProjectionType":"ALL"`, `"AttributeName":"due_at","AttributeType":"N"`},
+		{`"Create"`, `"IndexName":"execution"`, `"ProjectionType":"KEYS_ONLY"`, `"AttributeDefinitions":[{"AttributeName":"execution_id","AttributeType":"S"}]`},
+	} {
+		for _, want := range wants {
+			if !strings.Contains(bodies[i], want) {
+				t.Errorf("UpdateTable %d did not ask %s: %s", i, want, bodies[i])
+			}
 		}
 	}
 	checkNoDrift(t, m, spec, "after repair")

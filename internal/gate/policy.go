@@ -82,10 +82,17 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			allow("CompleteTasks", []string{"states:SendTaskFailure", "states:SendTaskSuccess"}, sms...),
 			// The sweep reads only due requests, through the index.
 			allow("SweepDueRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+dueIndexName),
-			// A re-send that finds the token closed checks the history of
-			// the execution before claiming delivery (executions of the
-			// allowed state machines only).
-			allow("VerifyDelivery", []string{"states:GetExecutionHistory"}, executionsOf(sms)...),
+			// Executions of the allowed state machines only: a re-send that
+			// finds the token closed checks the history of the execution
+			// before claiming delivery; a click whose task is closed
+			// (TaskTimedOut, TaskDoesNotExist), and a stopped execution's
+			// event, read the execution's status and stop date. One
+			// statement, so each allowed state machine costs the policy's
+			// size limit once more, not twice.
+			allow("VerifyDelivery", []string{"states:DescribeExecution", "states:GetExecutionHistory"}, executionsOf(sms)...),
+			// A stopped execution's event names the execution: its requests
+			// are found through the execution index, never a scan.
+			allow("FindStoppedRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+executionIndexName),
 			// A Slack click is acknowledged at once and finished by an
 			// asynchronous invocation of this function, and only this one.
 			allow("FinishSlackClicks", []string{"lambda:InvokeFunction"}, a.function(kindCallback)),

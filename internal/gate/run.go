@@ -189,8 +189,15 @@ func (r *run) converge(ctx context.Context) error {
 	); err != nil {
 		return err
 	}
-	// Phase 3: wire the API and the sweep's schedule to the callback function.
-	if err := parallel(ctx, r.ensureAPIWiring, r.ensureSchedule); err != nil {
+	// Phase 3: wire the API, the sweep's schedule and the stopped-executions
+	// rule to the callback function. The two rules one after the other: each
+	// edits the callback's resource policy.
+	if err := parallel(ctx, r.ensureAPIWiring, func(ctx context.Context) error {
+		if err := r.ensureSchedule(ctx); err != nil {
+			return err
+		}
+		return r.ensureStoppedRule(ctx)
+	}); err != nil {
 		return err
 	}
 	r.finish()
@@ -262,6 +269,7 @@ func (m *Manager) Read(ctx context.Context, spec Spec) (Status, error) {
 		r.readLogGroups,
 		r.readAPI,
 		r.readSchedule,
+		r.readStoppedRule,
 		func(ctx context.Context) error { return r.readFunction(ctx, kindNotifier) },
 		func(ctx context.Context) error { return r.readFunction(ctx, kindCallback) },
 	); err != nil {
@@ -283,6 +291,7 @@ func (m *Manager) Delete(ctx context.Context, name string) error {
 	if err := parallel(ctx,
 		r.deleteAPI,
 		r.deleteSchedule,
+		r.deleteStoppedRule,
 		func(ctx context.Context) error { return r.deleteFunction(ctx, kindNotifier) },
 		func(ctx context.Context) error { return r.deleteFunction(ctx, kindCallback) },
 	); err != nil {

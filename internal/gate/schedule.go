@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -49,6 +50,35 @@ const (
 	eventsPrincipal   = "events.amazonaws.com"
 )
 
+// eventRule is one EventBridge rule of the gate on the default bus, whose
+// one target is the callback function, and the callback's resource policy
+// statement that lets this rule, and only it, invoke the function. The
+// sweep's schedule and the stopped-executions rule (stopped.go) are two.
+type eventRule struct {
+	what     string // for messages, e.g. "sweep"
+	name     func(names) string
+	describe func(*run) string
+	// schedule is the rule's schedule expression, or pattern its event
+	// pattern (one of the two).
+	schedule string
+	pattern  func(*run) string
+	targetID string
+	// input is the target's constant input; "" passes the event.
+	input        string
+	permissionID string
+}
+
+// sweepRule is the gate's clock.
+var sweepRule = eventRule{
+	what:         "sweep",
+	name:         names.rule,
+	describe:     (*run).ruleDescription,
+	schedule:     sweepSchedule,
+	targetID:     sweepTargetID,
+	input:        approval.SweepInput,
+	permissionID: sweepPermissionID,
+}
+
 func (n names) rule() string { return n.gate + "-sweep" }
 
 func (r *run) ruleDescription() string {
@@ -77,8 +107,8 @@ func fromEBTags(t []ebtypes.Tag) map[string]string {
 }
 
 // findRule returns the gate's rule, or nil when it does not exist.
-func (r *run) findRule(ctx context.Context) (*eventbridge.DescribeRuleOutput, error) {
-	name := r.n.rule()
+func (r *run) findRule(ctx context.Context, er eventRule) (*eventbridge.DescribeRuleOutput, error) {
+	name := er.name(r.n)
 	out, err := r.m.c.Events.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(name)})
 	if hasCode(err, "ResourceNotFoundException") {
 		return nil, nil
@@ -89,26 +119,45 @@ func (r *run) findRule(ctx context.Context) (*eventbridge.DescribeRuleOutput, er
 	return out, nil
 }
 
-func (r *run) ruleDiffers(rule *eventbridge.DescribeRuleOutput) string {
+// samePattern reports whether two event patterns are the same JSON (AWS
+// may return the pattern with other spacing or key order).
+func samePattern(a, b string) bool {
+	if a == b {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func (r *run) ruleDiffers(er eventRule, rule *eventbridge.DescribeRuleOutput) string {
+	want := ""
+	if er.pattern != nil {
+		want = er.pattern(r)
+	}
 	switch {
-	case aws.ToString(rule.ScheduleExpression) != sweepSchedule:
+	case aws.ToString(rule.ScheduleExpression) != er.schedule:
 		return fmt.Sprintf("schedule is %q", aws.ToString(rule.ScheduleExpression))
 	case rule.State != ebtypes.RuleStateEnabled:
 		return fmt.Sprintf("state is %s", rule.State)
-	case aws.ToString(rule.EventPattern) != "":
+	case want == "" && aws.ToString(rule.EventPattern) != "":
 		return "has an event pattern"
-	case aws.ToString(rule.Description) != r.ruleDescription():
+	case want != "" && !samePattern(aws.ToString(rule.EventPattern), want):
+		return "event pattern differs"
+	case aws.ToString(rule.Description) != er.describe(r):
 		return "description differs"
 	}
 	return ""
 }
 
-// targetsDiffer says how the rule's targets differ from the one sweep
-// target, and which other targets to remove.
-func targetsDiffer(targets []ebtypes.Target, fnARN string) (diff string, others []string) {
+// targetsDiffer says how the rule's targets differ from its one target,
+// and which other targets to remove.
+func targetsDiffer(er eventRule, targets []ebtypes.Target, fnARN string) (diff string, others []string) {
 	found := false
 	for _, t := range targets {
-		if aws.ToString(t.Id) != sweepTargetID {
+		if aws.ToString(t.Id) != er.targetID {
 			others = append(others, aws.ToString(t.Id))
 			continue
 		}
@@ -116,13 +165,15 @@ func targetsDiffer(targets []ebtypes.Target, fnARN string) (diff string, others 
 		switch {
 		case aws.ToString(t.Arn) != fnARN:
 			diff = "target invokes " + aws.ToString(t.Arn)
-		case aws.ToString(t.Input) != approval.SweepInput:
+		case aws.ToString(t.Input) != er.input:
 			diff = "target input differs"
+		case aws.ToString(t.InputPath) != "" || t.InputTransformer != nil:
+			diff = "target transforms its input"
 		}
 	}
 	switch {
 	case !found:
-		diff = "sweep target missing"
+		diff = er.what + " target missing"
 	case diff == "" && len(others) > 0:
 		diff = fmt.Sprintf("%d other target(s)", len(others))
 	}
@@ -154,24 +205,38 @@ func hasSourceStatement(policy, sid, principal, sourceARN string) bool {
 	return false
 }
 
-// ensureSchedule creates or converges the rule, its target and the
-// callback's permission for it. It runs after the callback function exists.
-func (r *run) ensureSchedule(ctx context.Context) error {
+// ensureSchedule creates or converges the sweep's rule.
+func (r *run) ensureSchedule(ctx context.Context) error { return r.ensureRule(ctx, sweepRule) }
+
+// readSchedule refreshes the sweep's rule.
+func (r *run) readSchedule(ctx context.Context) error { return r.readRule(ctx, sweepRule) }
+
+// deleteSchedule deletes the sweep's rule.
+func (r *run) deleteSchedule(ctx context.Context) error { return r.deleteRule(ctx, sweepRule) }
+
+// ensureRule creates or converges the rule, its target and the callback's
+// permission for it. It runs after the callback function exists.
+func (r *run) ensureRule(ctx context.Context, er eventRule) error {
 	c := r.m.c.Events
-	name := r.n.rule()
+	name := er.name(r.n)
 	fnARN := r.a.function(kindCallback)
 	var rule *eventbridge.DescribeRuleOutput
 	if !r.fresh {
 		var err error
-		if rule, err = r.findRule(ctx); err != nil {
+		if rule, err = r.findRule(ctx, er); err != nil {
 			return err
 		}
 	}
 	var ruleARN string
-	if rule == nil || r.ruleDiffers(rule) != "" {
+	if rule == nil || r.ruleDiffers(er, rule) != "" {
 		in := &eventbridge.PutRuleInput{
-			Name: aws.String(name), ScheduleExpression: aws.String(sweepSchedule),
-			State: ebtypes.RuleStateEnabled, Description: aws.String(r.ruleDescription()),
+			Name: aws.String(name), State: ebtypes.RuleStateEnabled, Description: aws.String(er.describe(r)),
+		}
+		if er.schedule != "" {
+			in.ScheduleExpression = aws.String(er.schedule)
+		}
+		if er.pattern != nil {
+			in.EventPattern = aws.String(er.pattern(r))
 		}
 		if rule == nil {
 			in.Tags = ebTags(r.tagsWithGate())
@@ -183,25 +248,25 @@ func (r *run) ensureSchedule(ctx context.Context) error {
 			return fmt.Errorf("putting EventBridge Rule (%s): %w", name, err)
 		}
 		if rule == nil {
-			r.undo.add("EventBridge Rule "+name, r.deleteSchedule)
+			r.undo.add("EventBridge Rule "+name, func(ctx context.Context) error { return r.deleteRule(ctx, er) })
 		}
 		ruleARN = aws.ToString(out.RuleArn)
 	} else {
 		ruleARN = aws.ToString(rule.Arn)
 	}
 	steps := []func(context.Context) error{
-		func(ctx context.Context) error { return r.ensureSweepTarget(ctx, rule == nil, fnARN) },
-		func(ctx context.Context) error { return r.ensureSweepPermission(ctx, ruleARN) },
+		func(ctx context.Context) error { return r.ensureRuleTarget(ctx, er, rule == nil, fnARN) },
+		func(ctx context.Context) error { return r.ensureRulePermission(ctx, er, ruleARN) },
 	}
 	if rule != nil {
-		steps = append(steps, func(ctx context.Context) error { return r.retagRule(ctx, ruleARN) })
+		steps = append(steps, func(ctx context.Context) error { return r.retagRule(ctx, er, ruleARN) })
 	}
 	return parallel(ctx, steps...)
 }
 
-func (r *run) ensureSweepTarget(ctx context.Context, created bool, fnARN string) error {
+func (r *run) ensureRuleTarget(ctx context.Context, er eventRule, created bool, fnARN string) error {
 	c := r.m.c.Events
-	name := r.n.rule()
+	name := er.name(r.n)
 	var others []string
 	if !created {
 		out, err := c.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(name)})
@@ -209,13 +274,15 @@ func (r *run) ensureSweepTarget(ctx context.Context, created bool, fnARN string)
 			return fmt.Errorf("reading EventBridge Rule (%s) targets: %w", name, err)
 		}
 		var diff string
-		if diff, others = targetsDiffer(out.Targets, fnARN); diff == "" {
+		if diff, others = targetsDiffer(er, out.Targets, fnARN); diff == "" {
 			return nil
 		}
 	}
-	out, err := c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name), Targets: []ebtypes.Target{{
-		Id: aws.String(sweepTargetID), Arn: aws.String(fnARN), Input: aws.String(approval.SweepInput),
-	}}})
+	target := ebtypes.Target{Id: aws.String(er.targetID), Arn: aws.String(fnARN)}
+	if er.input != "" {
+		target.Input = aws.String(er.input)
+	}
+	out, err := c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name), Targets: []ebtypes.Target{target}})
 	if err == nil && out.FailedEntryCount > 0 && len(out.FailedEntries) > 0 {
 		e := out.FailedEntries[0]
 		err = fmt.Errorf("%s: %s", aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
@@ -231,37 +298,38 @@ func (r *run) ensureSweepTarget(ctx context.Context, created bool, fnARN string)
 	return nil
 }
 
-func (r *run) ensureSweepPermission(ctx context.Context, ruleARN string) error {
+func (r *run) ensureRulePermission(ctx context.Context, er eventRule, ruleARN string) error {
 	policy, err := r.functionPolicy(ctx)
 	if err != nil {
 		return err
 	}
-	if hasSourceStatement(policy, sweepPermissionID, eventsPrincipal, ruleARN) {
+	if hasSourceStatement(policy, er.permissionID, eventsPrincipal, ruleARN) {
 		return nil
 	}
 	c := r.m.c.Lambda
 	fn := r.n.function(kindCallback)
-	if _, err := c.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(fn), StatementId: aws.String(sweepPermissionID)}); err != nil && !hasCode(err, "ResourceNotFoundException") {
-		return fmt.Errorf("removing Lambda Permission (%s/%s): %w", fn, sweepPermissionID, err)
+	if _, err := c.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(fn), StatementId: aws.String(er.permissionID)}); err != nil && !hasCode(err, "ResourceNotFoundException") {
+		return fmt.Errorf("removing Lambda Permission (%s/%s): %w", fn, er.permissionID, err)
 	}
 	var tries attempts
 	_, err = c.AddPermission(ctx, &lambda.AddPermissionInput{
-		FunctionName: aws.String(fn), StatementId: aws.String(sweepPermissionID),
+		FunctionName: aws.String(fn), StatementId: aws.String(er.permissionID),
 		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String(eventsPrincipal), SourceArn: aws.String(ruleARN),
 	}, tries.lambda)
 	if hasCode(err, "ResourceConflictException") && tries.mayHaveApplied() {
 		return nil // an attempt whose answer was lost added it
 	}
-	return wrapf(err, "adding Lambda Permission (%s/%s)", fn, sweepPermissionID)
+	return wrapf(err, "adding Lambda Permission (%s/%s)", fn, er.permissionID)
 }
 
-func (r *run) retagRule(ctx context.Context, ruleARN string) error {
+func (r *run) retagRule(ctx context.Context, er eventRule, ruleARN string) error {
 	c := r.m.c.Events
+	name := er.name(r.n)
 	out, err := c.ListTagsForResource(ctx, &eventbridge.ListTagsForResourceInput{ResourceARN: aws.String(ruleARN)})
 	if err != nil {
-		return fmt.Errorf("reading EventBridge Rule (%s) tags: %w", r.n.rule(), err)
+		return fmt.Errorf("reading EventBridge Rule (%s) tags: %w", name, err)
 	}
-	return r.retag(fmt.Sprintf("EventBridge Rule (%s)", r.n.rule()), fromEBTags(out.Tags), r.tagsWithGate(),
+	return r.retag(fmt.Sprintf("EventBridge Rule (%s)", name), fromEBTags(out.Tags), r.tagsWithGate(),
 		func(set map[string]string) error {
 			_, err := c.TagResource(ctx, &eventbridge.TagResourceInput{ResourceARN: aws.String(ruleARN), Tags: ebTags(set)})
 			return err
@@ -273,11 +341,11 @@ func (r *run) retagRule(ctx context.Context, ruleARN string) error {
 	)
 }
 
-// readSchedule refreshes the rule, its targets, its tags and the callback's
+// readRule refreshes the rule, its targets, its tags and the callback's
 // permission for it (4 calls).
-func (r *run) readSchedule(ctx context.Context) error {
-	name := r.n.rule()
-	rule, err := r.findRule(ctx)
+func (r *run) readRule(ctx context.Context, er eventRule) error {
+	name := er.name(r.n)
+	rule, err := r.findRule(ctx, er)
 	if err != nil {
 		return err
 	}
@@ -286,7 +354,7 @@ func (r *run) readSchedule(ctx context.Context) error {
 		return nil
 	}
 	r.exists()
-	if d := r.ruleDiffers(rule); d != "" {
+	if d := r.ruleDiffers(er, rule); d != "" {
 		r.drifted("EventBridge rule %s: %s", name, d)
 	}
 	ruleARN := aws.ToString(rule.Arn)
@@ -296,7 +364,7 @@ func (r *run) readSchedule(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("reading EventBridge Rule (%s) targets: %w", name, err)
 			}
-			if d, _ := targetsDiffer(out.Targets, r.a.function(kindCallback)); d != "" {
+			if d, _ := targetsDiffer(er, out.Targets, r.a.function(kindCallback)); d != "" {
 				r.drifted("EventBridge rule %s: %s", name, d)
 			}
 			return nil
@@ -316,21 +384,21 @@ func (r *run) readSchedule(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if !hasSourceStatement(policy, sweepPermissionID, eventsPrincipal, ruleARN) {
-				r.drifted("Lambda permission %s/%s: missing", r.n.function(kindCallback), sweepPermissionID)
+			if !hasSourceStatement(policy, er.permissionID, eventsPrincipal, ruleARN) {
+				r.drifted("Lambda permission %s/%s: missing", r.n.function(kindCallback), er.permissionID)
 			}
 			return nil
 		},
 	)
 }
 
-// deleteSchedule removes the rule's targets, then the rule (AWS refuses to
+// deleteRule removes the rule's target, then the rule (AWS refuses to
 // delete a rule that has targets). The callback's permission goes with the
 // function.
-func (r *run) deleteSchedule(ctx context.Context) error {
+func (r *run) deleteRule(ctx context.Context, er eventRule) error {
 	c := r.m.c.Events
-	name := r.n.rule()
-	_, err := c.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String(name), Ids: []string{sweepTargetID}})
+	name := er.name(r.n)
+	_, err := c.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String(name), Ids: []string{er.targetID}})
 	if err != nil && !hasCode(err, "ResourceNotFoundException") {
 		return fmt.Errorf("removing EventBridge Rule (%s) targets: %w", name, err)
 	}

@@ -56,7 +56,7 @@ func (r *run) ensureTable(ctx context.Context) error {
 			TableName:              aws.String(name),
 			AttributeDefinitions:   tableAttributes(),
 			KeySchema:              []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
-			GlobalSecondaryIndexes: []ddbtypes.GlobalSecondaryIndex{dueIndex()},
+			GlobalSecondaryIndexes: tableIndexDefinitions(),
 			BillingMode:            ddbtypes.BillingModePayPerRequest,
 			SSESpecification:       r.sse(),
 			Tags:                   ddbTags(r.tagsWithGate()),
@@ -75,7 +75,7 @@ func (r *run) ensureTable(ctx context.Context) error {
 		}
 		return r.enableTTL(ctx)
 	}
-	if err := r.convergeDueIndex(ctx, table); err != nil {
+	if err := r.convergeIndexes(ctx, table); err != nil {
 		return err
 	}
 	if tableKMSKey(table) != r.spec.KMSKeyARN {
@@ -170,7 +170,7 @@ func (r *run) readTable(ctx context.Context) error {
 	if k := tableKMSKey(out.Table); k != r.spec.KMSKeyARN {
 		r.drifted("DynamoDB table %s: encryption key is %q", name, k)
 	}
-	if d := dueIndexDrift(out.Table); d != "" {
+	for _, d := range indexDrifts(out.Table) {
 		r.drifted("DynamoDB table %s: %s", name, d)
 	}
 	return parallel(ctx,

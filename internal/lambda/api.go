@@ -556,6 +556,8 @@ func (c *Callback) apiVoteAnswer(r approval.Request, res approval.Result, err er
 		return ok(apiResultAlready, "Your approval was already recorded. "+progress(r))
 	case errors.Is(err, errNotFound):
 		return apiError(http.StatusNotFound, apiErrNotFound, "There is no such approval request. It may have expired and been removed.", nil)
+	case (errors.Is(err, errTaskClosed) || errors.Is(err, approval.ErrAlreadyDecided)) && approval.StoppedText(r) != "":
+		return withRequest(http.StatusGone, apiErrExpired, approval.StoppedText(r))
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed),
 		errors.Is(err, approval.ErrAlreadyDecided) && r.Status == approval.StatusExpired:
 		return withRequest(http.StatusGone, apiErrExpired, "The workflow no longer waits for this request: it timed out, was stopped or was already decided.")

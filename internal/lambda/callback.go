@@ -324,6 +324,8 @@ func (c *Callback) votePage(r approval.Request, res approval.Result, err error) 
 		return errorPage(http.StatusNotFound, "Not found", "There is no such approval request. It may have expired and been removed.")
 	case errors.Is(err, errLinkMismatch):
 		return invalidLink()
+	case (errors.Is(err, errTaskClosed) || errors.Is(err, approval.ErrAlreadyDecided)) && approval.StoppedText(r) != "":
+		return result(http.StatusGone, "Execution stopped", approval.StoppedText(r))
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed),
 		errors.Is(err, approval.ErrAlreadyDecided) && r.Status == approval.StatusExpired:
 		return result(http.StatusGone, "Expired", "The workflow no longer waits for this request: it timed out, was stopped or was already decided.")
@@ -471,6 +473,9 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 		note = capitalize(err.Error()) + "."
 	case errors.Is(err, errNotFound):
 		note = "This approval request no longer exists."
+	case (errors.Is(err, errTaskClosed) || errors.Is(err, approval.ErrAlreadyDecided)) && approval.StoppedText(r) != "":
+		final, r.Outcome = true, nil
+		note = approval.StoppedText(r)
 	case errors.Is(err, approval.ErrExpired), errors.Is(err, errTaskClosed):
 		final, r.Outcome = true, nil
 		note = "Too late: the workflow no longer waits for this request."

@@ -215,6 +215,12 @@ func (c *Callback) deliver(ctx context.Context, r approval.Request, first bool) 
 		r.Status = approval.StatusDecided
 	case taskClosed(err) && (first || verdict == deliveryMissed):
 		r.Status, result = approval.StatusExpired, errTaskClosed
+		// Closed without the decision: if the execution was stopped (and
+		// its status change event has not marked the request yet), say so
+		// on the pages and the message.
+		if status, at, ok := c.stoppedExecution(ctx, r); ok {
+			r = approval.MarkStopped(r, status, at)
+		}
 	case taskClosed(err):
 		// A re-send, and the history cannot tell: an earlier attempt
 		// most likely got through (the rule before the history check).

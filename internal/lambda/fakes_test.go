@@ -214,6 +214,20 @@ type sfnFake struct {
 	// history is what GetExecutionHistory answers (nil: AccessDenied).
 	history      []sfntypes.HistoryEvent
 	historyCalls int
+	// described is what DescribeExecution answers (nil: AccessDenied).
+	described     *sfn.DescribeExecutionOutput
+	describeCalls []string
+}
+
+// DescribeExecution answers with described, if set, else AccessDenied.
+func (f *sfnFake) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.describeCalls = append(f.describeCalls, aws.ToString(in.ExecutionArn))
+	if f.described == nil {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}
+	}
+	return f.described, nil
 }
 
 type sfnCall struct {
@@ -373,6 +387,9 @@ func (m *memTable) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*
 	m.checkPlaceholders(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	m.queries++
 	cond := aws.ToString(in.KeyConditionExpression)
+	if aws.ToString(in.IndexName) == approval.ExecutionIndexName {
+		return m.queryExecution(in), nil
+	}
 	if aws.ToString(in.IndexName) != approval.DueIndexName || (cond != "#st = :st AND #due <= :now" && cond != "#st = :st") || in.ExpressionAttributeNames["#st"] != "status" {
 		m.t.Fatalf("unsupported query %s on %q", cond, aws.ToString(in.IndexName))
 	}
@@ -425,6 +442,28 @@ func (m *memTable) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*
 		out.Items = append(out.Items, cloneItem(m.items[h.id]))
 	}
 	return out, nil
+}
+
+// queryExecution fakes a query of the execution index ("#ex = :ex",
+// KEYS_ONLY): the table and index keys of the items of that execution, by
+// id, in one page. Called with m.mu held.
+func (m *memTable) queryExecution(in *dynamodb.QueryInput) *dynamodb.QueryOutput {
+	if aws.ToString(in.KeyConditionExpression) != "#ex = :ex" || in.ExpressionAttributeNames["#ex"] != approval.ExecutionAttribute {
+		m.t.Fatalf("unsupported query %s on the execution index", aws.ToString(in.KeyConditionExpression))
+	}
+	ex := in.ExpressionAttributeValues[":ex"].(*types.AttributeValueMemberS).Value //nolint:forcetypeassert // the callback writes it
+	var ids []string
+	for id, item := range m.items {
+		if e, ok := item[approval.ExecutionAttribute].(*types.AttributeValueMemberS); ok && e.Value == ex {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	out := &dynamodb.QueryOutput{}
+	for _, id := range ids {
+		out.Items = append(out.Items, map[string]types.AttributeValue{"id": m.items[id]["id"], approval.ExecutionAttribute: m.items[id][approval.ExecutionAttribute]})
+	}
+	return out
 }
 
 // GetExecutionHistory answers with history, if set, else AccessDenied.

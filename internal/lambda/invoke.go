@@ -3,8 +3,11 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
 )
 
 // Invoke is the callback function's entry point. One function serves three
@@ -12,6 +15,8 @@ import (
 //
 //   - the gate's schedule: approval.SweepInput ({"manualapproval":"sweep"}) or an
 //     EventBridge "Scheduled Event": Sweep;
+//   - the gate's stopped-executions rule: a Step Functions Execution Status
+//     Change event (approval.ParseStatusChange): Stopped;
 //   - its own asynchronous hand-over of a verified Slack click
 //     ({"manualapproval":"slack-interaction", …}): runSlackJob;
 //   - anything else is an HTTP API request (payload format 2.0): Handle.
@@ -26,6 +31,13 @@ func (c *Callback) Invoke(ctx context.Context, raw json.RawMessage) (any, error)
 	switch {
 	case kind.Manualapproval == "sweep", kind.Source == "aws.events" && kind.DetailType == "Scheduled Event":
 		return c.Sweep(ctx)
+	case kind.Source == approval.StatusChangeSource:
+		ev, ok, err := approval.ParseStatusChange(raw)
+		if !ok || err != nil {
+			c.Log.Warn("unreadable status change event", "error", fmt.Sprint(err))
+			return struct{}{}, nil
+		}
+		return c.Stopped(ctx, ev)
 	case kind.Manualapproval == jobSlack:
 		c.runSlackJob(ctx, raw)
 		return struct{}{}, nil

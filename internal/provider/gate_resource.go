@@ -304,7 +304,10 @@ func (r *gateResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			},
 			"include_execution_context": schema.BoolAttribute{
 				MarkdownDescription: "Whether `task_state_json` passes the execution id, state machine id and state name to the notifier, " +
-					"which shows them in the notifications. Defaults to `true`.",
+					"which shows them in the notifications. The execution id also lets the gate close a request whose execution was stopped, " +
+					"failed or timed out elsewhere: the gate's EventBridge rule `<name>-stopped` hands the callback Step Functions' status change event, " +
+					"and the request's Slack app message says \"Execution stopped\". Without it such a request closes at its expiry, or at the first click. " +
+					"Defaults to `true`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(defaultIncludeExecContext),

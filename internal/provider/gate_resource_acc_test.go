@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -128,7 +129,7 @@ func TestAccGate_basic(t *testing.T) {
 					// 2 roles, 2 functions, 2 log groups, API, table, topic, rule,
 					// 5 parameters (configuration, signing key, Slack webhook,
 					// webhook secret, webhook URL).
-					testAccCheckGateParts(t, rName, 15),
+					testAccCheckGateParts(t, rName, 16),
 					testAccCheckNoSecretInEnvironment(t, rName, "hooks/T000/B000/XXXX", "0123456789abcdef0123", "hooks.example.com/approvals"),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -234,8 +235,8 @@ func TestAccGate_update(t *testing.T) {
 					statecheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					// The webhook and its secret are gone: 13 parts.
-					testAccCheckGateParts(t, rName, 13),
+					// The webhook and its secret are gone: 14 parts.
+					testAccCheckGateParts(t, rName, 14),
 					func(s *terraform.State) error {
 						if got := s.RootModule().Resources["manualapproval_gate.test"].Primary.Attributes["api_id"]; got != apiID {
 							return fmt.Errorf("the API was replaced (%s → %s) by an in-place update", apiID, got)
@@ -340,7 +341,7 @@ func TestAccGate_disappears(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionCreate)},
 				},
-				Check: testAccCheckGateParts(t, rName, 15),
+				Check: testAccCheckGateParts(t, rName, 16),
 			},
 		},
 	})
@@ -438,6 +439,14 @@ func TestAccGate_repair(t *testing.T) {
 			_, err := cloudwatchlogs.NewFromConfig(cfg()).PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("/aws/lambda/" + rName + "-notifier"), RetentionInDays: aws.Int32(1)})
 			return err
 		}},
+		{"stopped-executions rule", "EventBridge rule " + rName + "-stopped: missing", func() error {
+			c := eventbridge.NewFromConfig(cfg())
+			if _, err := c.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String(rName + "-stopped"), Ids: []string{"callback-stopped"}}); err != nil {
+				return err
+			}
+			_, err := c.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String(rName + "-stopped")})
+			return err
+		}},
 		{"log group", "CloudWatch Logs log group /aws/lambda/" + rName + "-callback: missing", func() error {
 			_, err := cloudwatchlogs.NewFromConfig(cfg()).DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("/aws/lambda/" + rName + "-callback")})
 			return err
@@ -463,7 +472,7 @@ func TestAccGate_repair(t *testing.T) {
 					callbackURLCheck(d.what == "API"),
 				},
 			},
-			Check: testAccCheckGateParts(t, rName, 15),
+			Check: testAccCheckGateParts(t, rName, 16),
 		})
 	}
 	resource.Test(t, resource.TestCase{

@@ -27,23 +27,26 @@ func NewTaskStateFunction() function.Function {
 type taskStateFunction struct{}
 
 // taskStateOptionDocs are the options of task_state, in documentation order.
-var taskStateOptionDocs = []struct{ name, doc string }{
-	{"title", "Title of the notification, instead of the gate's default. A literal string (with `JSONata` it may hold `{% %}` expressions)."},
-	{"text", "Text of the notification. A literal string, like `title`."},
-	{"fields", "Map of extra notification fields: name → JSONPath into the state input or the context object (`$.build.version`, `$$.Execution.Name`), " +
+var taskStateOptionDocs = []struct{ name, typ, doc string }{
+	{"title", "string", "Title of the notification, instead of the gate's default. A literal string (with `JSONata` it may hold `{% %}` expressions)."},
+	{"text", "string", "Text of the notification. A literal string, like `title`."},
+	{"fields", "map of string", "Extra notification fields: name → JSONPath into the state input or the context object (`$.build.version`, `$$.Execution.Name`), " +
 		"or with `JSONata` a JSONata expression (`$states.input.build.version`)."},
-	{"input", "The part of the state input shown to approvers: a JSONPath (default `$`) or, with `JSONata`, an expression (default `$states.input`)."},
-	{"requested_by", "Where the requester's id is read: a JSONPath or, with `JSONata`, an expression. Defaults to the gate's `requester_path`, read by the notifier."},
-	{"timeout_seconds", "How long this Task waits once the notifier ran: its `HeartbeatSeconds` (`TimeoutSeconds` is 300 s longer), at most the gate's `timeout_seconds` (the links expire with the gate's). Defaults to the gate's."},
-	{"result_path", "Where the decision goes. With `JSONPath` the `ResultPath`; with `JSONata` `$.name` becomes an `Output` that merges the decision into the input under `name`. " +
+	{"input", "string", "The part of the state input shown to approvers: a JSONPath (default `$`) or, with `JSONata`, an expression (default `$states.input`)."},
+	{"requested_by", "string", "Where the requester's id is read: a JSONPath or, with `JSONata`, an expression. Defaults to the gate's `requester_path`, read by the notifier."},
+	{"timeout_seconds", "number", "How long this Task waits once the notifier ran: its `HeartbeatSeconds` (`TimeoutSeconds` is 300 s longer), at most the gate's `timeout_seconds` (the links expire with the gate's). Defaults to the gate's."},
+	{"result_path", "string", "Where the decision goes. With `JSONPath` the `ResultPath`; with `JSONata` `$.name` becomes an `Output` that merges the decision into the input under `name`. " +
 		"Defaults to none: the state's output is the decision."},
-	{"query_language", fmt.Sprintf("Query language of the state, one of %s. Defaults to `%s`. With `%s` the state has `\"QueryLanguage\": \"JSONata\"` and `Arguments`.",
+	{"query_language", "string", fmt.Sprintf("Query language of the state, one of %s. Defaults to `%s`. With `%s` the state has `\"QueryLanguage\": \"JSONata\"` and `Arguments`.",
 		quoted(approval.QueryLanguages), approval.QueryLanguageJSONPath, approval.QueryLanguageJSONata)},
-	{"next", "Name of the next state. Defaults to none: the state has neither `Next` nor `End`, so merge your own."},
-	{"catch_rejected", fmt.Sprintf("Name of the state a rejection goes to: adds a `Catch` on `%s` that puts the error under `%s` in the input. Defaults to none: a rejection fails the execution.",
+	{"next", "string", "Name of the next state. Defaults to none: the state has neither `Next` nor `End`, so merge your own."},
+	{"catch_rejected", "string", fmt.Sprintf("Name of the state a rejection goes to: adds a `Catch` on `%s` that puts the error under `%s` in the input. Defaults to none: a rejection fails the execution.",
 		approval.ErrorRejected, approval.RejectedErrorPath)},
-	{"include_execution_context", "Whether the payload carries the execution id, state machine id and state name, shown in the notifications. " +
-		"Defaults to the gate's `include_execution_context` when the gate object has it, else `true`."},
+	{"on_timeout", "string", fmt.Sprintf("Name of the state an expired wait goes to (nobody decided in time): adds a `Catch` on %s, after the one of `catch_rejected`, "+
+		"that puts the error under `%s` in the input. The gate's Task ends its wait by heartbeat (`States.HeartbeatTimeout`); `States.Timeout` is its backstop. "+
+		"Defaults to none: an expiry fails the execution.", quoted(approval.TimeoutErrors), approval.RejectedErrorPath)},
+	{"include_execution_context", "bool", "Whether the payload carries the execution id, state machine id and state name, shown in the notifications. " +
+		"Defaults to the gate's `include_execution_context`, else `true`."},
 }
 
 // taskStateFunctionDescription is the function's documentation.
@@ -55,12 +58,23 @@ var taskStateFunctionDescription = func() string {
 		"transient errors and on `ManualApproval.NotifyFailed`, like the gate's `task_state_json`. Besides `ManualApproval.Rejected`, the Task can fail with " +
 		"`ManualApproval.NotifyFailed` (nobody could be notified; retried), `ManualApproval.InvalidRequest` (the notifier refused the payload) and " +
 		"`States.HeartbeatTimeout` (nobody decided; a `Catch` on `States.Timeout` matches it too): see the gate resource's \"Errors to Retry and Catch\".\n\n" +
-		"`gate` is the gate resource (`manualapproval_gate.deploy`) or any object with its `notifier_function_arn` and `timeout_seconds` " +
-		"(and optionally `include_execution_context`). `options` is an object (`{}` or `null` for none) with these optional attributes:\n\n")
+		"`gate` is the gate's `task_state_json` (`manualapproval_gate.deploy.task_state_json`, recommended), the gate resource (`manualapproval_gate.deploy`), " +
+		"or any object with its `notifier_function_arn` and `timeout_seconds` (and optionally `include_execution_context`).\n\n" +
+		"**Sensitivity.** Terraform marks a function's result sensitive when any part of an argument is sensitive, and a provider cannot remove the mark. " +
+		"The gate resource as a whole carries the marks of its sensitive secret arguments (`slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, " +
+		"`webhook.secret`, `sso.client_secret`), even when they are null because the gate uses their write-only forms (`…_wo`): a state machine definition " +
+		"built from `task_state(manualapproval_gate.deploy, …)` is then `(sensitive value)`. `task_state_json` is never sensitive, holds all the function " +
+		"needs of the gate, and keeps the definition readable in plans: pass it.\n\n" +
+		"`options` is an object (`{}` or `null` for none) with these optional attributes:\n\n")
 	for _, o := range taskStateOptionDocs {
-		fmt.Fprintf(&b, "- `%s`: %s\n", o.name, o.doc)
+		fmt.Fprintf(&b, "- `%s` (%s): %s\n", o.name, o.typ, o.doc)
 	}
-	b.WriteString("\nAn unknown option, a `query_language` other than those, a `timeout_seconds` above the gate's, or a JSONPath that does not start with `$` is an error.")
+	b.WriteString("\nThe provider checks `options` at plan time, as Terraform would check a typed object, and more: an unknown option " +
+		"(a typo such as `titel`), an option of the wrong type (`timeout_seconds = \"ten\"`), a `query_language` other than those, " +
+		"a `timeout_seconds` above the gate's, a state name longer than 80 characters, or a JSONPath that does not start with `$` is an error. " +
+		"`options` is not declared as a Terraform object type on purpose: Terraform requires every attribute of a typed object parameter in each call " +
+		"(12 of them, mostly `null`), and converting to an object type silently drops attributes it does not know, so a misspelt `catch_rejected` " +
+		"would be lost instead of reported.")
 	return b.String()
 }()
 
@@ -75,13 +89,14 @@ func (f *taskStateFunction) Definition(_ context.Context, _ function.DefinitionR
 		Parameters: []function.Parameter{
 			function.DynamicParameter{
 				Name: "gate",
-				MarkdownDescription: "The gate: the `manualapproval_gate` resource, or an object with `notifier_function_arn` (string), " +
-					"`timeout_seconds` (number) and optionally `include_execution_context` (bool).",
+				MarkdownDescription: "The gate: its `task_state_json` (never sensitive; recommended), the `manualapproval_gate` resource, " +
+					"or an object with `notifier_function_arn` (string), `timeout_seconds` (number) and optionally `include_execution_context` (bool).",
 			},
 			function.DynamicParameter{
-				Name:                "options",
-				MarkdownDescription: "Options of this use of the gate, an object; `{}` or `null` for none. See the description for the attributes.",
-				AllowNullValue:      true,
+				Name: "options",
+				MarkdownDescription: "Options of this use of the gate, an object whose attributes are all optional; `{}` or `null` for none. " +
+					"See the description for the attributes and their types: an unknown attribute or a wrong type is an error.",
+				AllowNullValue: true,
 			},
 		},
 		Return: function.DynamicReturn{},
@@ -139,9 +154,20 @@ func taskStateGateOf(v types.Dynamic) (g taskStateGate, known bool, err error) {
 	if v.IsUnknown() || v.IsUnderlyingValueUnknown() {
 		return g, false, nil
 	}
+	if sv, ok := v.UnderlyingValue().(basetypes.StringValue); ok {
+		// The gate's task_state_json.
+		if sv.IsNull() {
+			return g, false, fmt.Errorf("the gate's task_state_json is null")
+		}
+		arn, timeout, include, err := approval.GateOfTaskState(sv.ValueString())
+		if err != nil {
+			return g, false, err
+		}
+		return taskStateGate{notifierARN: arn, timeoutSeconds: timeout, includeExecutionContext: &include}, true, nil
+	}
 	attrs, err := attributesOf(v.UnderlyingValue())
 	if err != nil {
-		return g, false, fmt.Errorf("%w; pass the gate resource, e.g. manualapproval_gate.deploy", err)
+		return g, false, fmt.Errorf("%w; pass the gate's task_state_json, e.g. manualapproval_gate.deploy.task_state_json", err)
 	}
 	known = true
 	arn, ok := attrs["notifier_function_arn"]
@@ -238,6 +264,8 @@ func taskStateOptionsOf(v types.Dynamic, g taskStateGate) (o approval.TaskStateO
 			err = str(name, val, &o.Next)
 		case "catch_rejected":
 			err = str(name, val, &o.CatchRejected)
+		case "on_timeout":
+			err = str(name, val, &o.OnTimeout)
 		case "timeout_seconds":
 			n, k, e := int64Of(val)
 			known = known && k

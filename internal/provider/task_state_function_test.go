@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,6 +134,7 @@ output "jsonpath" {
     result_path     = "$.approval"
     next            = "Deploy"
     catch_rejected  = "Rejected"
+    on_timeout      = "TimedOut"
   }))
 }
 output "jsonata" {
@@ -141,8 +143,12 @@ output "jsonata" {
     fields                    = { version = "$states.input.build.version" }
     result_path               = "$.approval"
     catch_rejected            = "Rejected"
+    on_timeout                = "TimedOut"
     include_execution_context = false
   }))
+}
+output "from_task_state_json" {
+  value = jsonencode(provider::manualapproval::task_state(manualapproval_gate.secret.task_state_json, { on_timeout = "TimedOut" }))
 }
 output "with_secret" {
   value     = provider::manualapproval::task_state(manualapproval_gate.secret, {}).HeartbeatSeconds
@@ -164,12 +170,14 @@ output "merged_next" {
 				statecheck.ExpectKnownOutputValue("same_as_resource", knownvalue.Bool(true)),
 				statecheck.ExpectKnownOutputValue("jsonpath", knownvalue.StringExact(mustTaskStateJSON(t, arn, 3600, approval.TaskStateOptions{
 					Title: "Deploy?", Text: "To production", Fields: map[string]string{"version": "$.build.version"},
-					TimeoutSeconds: 600, ResultPath: "$.approval", Next: "Deploy", CatchRejected: "Rejected",
+					TimeoutSeconds: 600, ResultPath: "$.approval", Next: "Deploy", CatchRejected: "Rejected", OnTimeout: "TimedOut",
 				}))),
 				statecheck.ExpectKnownOutputValue("jsonata", knownvalue.StringExact(mustTaskStateJSON(t, arn, 3600, approval.TaskStateOptions{
 					QueryLanguage: approval.QueryLanguageJSONata, Fields: map[string]string{"version": "$states.input.build.version"},
-					ResultPath: "$.approval", CatchRejected: "Rejected", OmitExecutionContext: true,
+					ResultPath: "$.approval", CatchRejected: "Rejected", OnTimeout: "TimedOut", OmitExecutionContext: true,
 				}))),
+				statecheck.ExpectKnownOutputValue("from_task_state_json", knownvalue.StringExact(mustTaskStateJSON(t, testFakeNotifierARN(rName+"-secret"), 86400,
+					approval.TaskStateOptions{OnTimeout: "TimedOut"}))),
 				statecheck.ExpectKnownOutputValue("merged_next", knownvalue.StringExact("Deploy")),
 				statecheck.ExpectKnownOutputValue("with_secret", knownvalue.Int64Exact(86400)),
 				statecheck.ExpectKnownOutputValue("with_secret_subset", knownvalue.Int64Exact(86400)),
@@ -249,7 +257,12 @@ func TestTaskStateFunction_errors(t *testing.T) {
 		{"unknown option", gateObj, `{ titel = "x" }`, regexp.MustCompile(`unknown\s+option\s+"titel"`)},
 		{"option type", gateObj, `{ next = ["a"] }`, regexp.MustCompile(`next:\s+must\s+be\s+a\s+string`)},
 		{"no notifier", `{ timeout_seconds = 600 }`, `{}`, regexp.MustCompile(`no\s+notifier_function_arn`)},
-		{"gate not an object", `"deploy"`, `{}`, regexp.MustCompile(`must\s+be\s+an\s+object`)},
+		{"gate a string that is not a task state", `"deploy"`, `{}`, regexp.MustCompile(`not\s+the\s+JSON\s+of\s+a\s+gate's\s+Task\s+state`)},
+		{"gate a list", `["deploy"]`, `{}`, regexp.MustCompile(`must\s+be\s+an\s+object`)},
+		{"number option given a word", gateObj, `{ timeout_seconds = "ten" }`, regexp.MustCompile(`timeout_seconds:\s+must\s+be\s+a\s+number,\s+got\s+a\s+string`)},
+		{"misspelt on_timeout", gateObj, `{ on_timout = "Expired" }`, regexp.MustCompile(`(?s)unknown\s+option\s+"on_timout";\s+valid\s+options\s+are\s+.*on_timeout`)},
+		{"blank on_timeout", gateObj, `{ on_timeout = " " }`, regexp.MustCompile(`on_timeout:\s+state\s+name\s+"\s"\s+is\s+only\s+white\s+space`)},
+		{"long on_timeout", gateObj, `{ on_timeout = "` + strings.Repeat("x", 81) + `" }`, regexp.MustCompile(`on_timeout:\s+state\s+name\s+"x+"\s+is\s+longer\s+than\s+80`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

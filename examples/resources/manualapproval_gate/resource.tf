@@ -30,12 +30,23 @@ resource "manualapproval_gate" "deploy" {
 # In a state machine definition:
 #   Approve = merge(jsondecode(manualapproval_gate.deploy.task_state_json), { Next = "Deploy" })
 # or, with per-step options, the task_state function. Pass it the gate's
-# notifier and timeout: the whole gate object carries the sensitive marks of
-# its secret arguments, and the function's result would be sensitive too.
-output "approve_state" {
-  value = provider::manualapproval::task_state({
-    notifier_function_arn = manualapproval_gate.deploy.notifier_function_arn
-    timeout_seconds       = manualapproval_gate.deploy.timeout_seconds
-  }, { title = "Deploy?", next = "Deploy" })
+# task_state_json, which is never sensitive: the whole gate object carries the
+# sensitive marks of its secret arguments (even unset ones), and a definition
+# built from it would be (sensitive value) in plans.
+output "state_machine_definition" {
+  value = jsonencode({
+    StartAt = "Approve"
+    States = {
+      Approve = provider::manualapproval::task_state(manualapproval_gate.deploy.task_state_json, {
+        title          = "Deploy?"
+        next           = "Deploy"
+        catch_rejected = "Rejected"
+        on_timeout     = "TimedOut"
+      })
+      Deploy   = { Type = "Succeed" }
+      Rejected = { Type = "Fail", Error = "Rejected" }
+      TimedOut = { Type = "Fail", Error = "TimedOut" }
+    }
+  })
 }
 # and give the state machine's role manualapproval_gate.deploy.state_machine_policy_json.
