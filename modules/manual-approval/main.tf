@@ -3,9 +3,12 @@ locals {
   # ephemeral, and Terraform refuses a value derived from one (even
   # `var.x != null`) in count, in a condition whose result reaches a
   # non-write-only argument, or in a *_wo_version.
+  # Slack is wired when any of them is set (the provider then checks the
+  # combination, e.g. slack_team_id only with the app); the app when
+  # slack_format is "app", or unset with slack_channel.
+  slack_wired = anytrue([for v in [var.slack_format, var.slack_channel, var.slack_team_id, var.slack_enterprise_id, var.slack_app_id] : v != null])
   slack_app   = var.slack_format == "app" || (var.slack_format == null && var.slack_channel != null)
-  slack_hook  = var.slack_format != null && !local.slack_app
-  slack_wired = local.slack_app || local.slack_hook
+  slack_hook  = local.slack_wired && !local.slack_app
 
   tags = merge({ ManagedBy = "terraform", Module = "manual-approval" }, var.tags == null ? {} : var.tags)
 }
@@ -86,7 +89,7 @@ resource "manualapproval_gate" "this" {
         var.webhook_secret == null || var.webhook_url != null,
         var.sso_client_secret == null || var.sso != null,
       ])
-      error_message = "A secret is set whose channel is not wired, so it would be ignored: slack_webhook_url needs slack_format \"blocks\" or \"workflow\"; slack_bot_token and slack_signing_secret need slack_channel (the Slack app); webhook_secret needs webhook_url; sso_client_secret needs sso."
+      error_message = "A secret is set whose channel is not wired, so it would be ignored: slack_webhook_url needs slack_format \"blocks\" or \"workflow\"; slack_bot_token and slack_signing_secret need the Slack app (slack_channel, or slack_format \"app\"); webhook_secret needs webhook_url; sso_client_secret needs sso."
     }
   }
 }

@@ -32,10 +32,10 @@ variable "timeout_seconds" {
 # is wired (Terraform refuses an ephemeral value in a non-ephemeral
 # argument, and a condition on one makes the result ephemeral), so the
 # wiring is decided by the non-secret variables: slack_format, or
-# slack_channel (the Slack app).
+# slack_channel (the Slack app), and the app's ids.
 
 variable "slack_format" {
-  description = "Slack wiring: \"blocks\" (incoming webhook with link buttons, slack_webhook_url), \"workflow\" (Workflow Builder webhook, slack_webhook_url) or \"app\" (bot with interactive buttons: slack_bot_token, slack_channel, slack_signing_secret). Slack is wired when slack_format or slack_channel is set: with a webhook, set slack_format. Defaults to null: with slack_channel the provider's default, \"app\"; without it, no Slack."
+  description = "Slack wiring: \"blocks\" (incoming webhook with link buttons, slack_webhook_url), \"workflow\" (Workflow Builder webhook, slack_webhook_url) or \"app\" (bot with interactive buttons: slack_bot_token, slack_channel, slack_signing_secret). Slack is wired when slack_format, slack_channel, slack_team_id, slack_enterprise_id or slack_app_id is set: with a webhook, set slack_format. Defaults to null: with slack_channel the provider's default, \"app\"; without any of them, no Slack."
   type        = string
   default     = null
 }
