@@ -516,7 +516,11 @@ func validateSlack(s gateSlackModel, diags *diag.Diagnostics) {
 		for _, a := range []struct {
 			name string
 			v    types.String
-		}{{"bot_token", botToken}, {"channel", s.Channel}, {"signing_secret", signingSecret}} {
+		}{
+			{"bot_token", botToken}, {"channel", s.Channel}, {"signing_secret", signingSecret},
+			// The app's clicks are checked against these: a webhook has no clicks.
+			{"team_id", s.TeamID}, {"enterprise_id", s.EnterpriseID}, {"app_id", s.AppID},
+		} {
 			if set(a.v) {
 				diags.AddAttributeError(root.AtName(a.name), "Invalid Attribute Combination",
 					fmt.Sprintf("slack.%s is only used with format \"app\", but the format is %q, which posts to webhook_url. "+

@@ -1,30 +1,41 @@
 locals {
-  # Whether a secret is set is not a secret.
-  has_slack_webhook = nonsensitive(var.slack_webhook_url != null)
-  has_slack_app     = nonsensitive(var.slack_bot_token != null)
-  has_signing       = nonsensitive(var.slack_signing_secret != null)
-  has_slack         = local.has_slack_webhook || local.has_slack_app
-  has_teams         = nonsensitive(var.teams_webhook_url != null)
-  slack_format      = var.slack_format != null ? var.slack_format : (local.has_slack_app ? "app" : "blocks")
+  # The Slack wiring, from the non-secret variables only: the secrets are
+  # ephemeral, and Terraform refuses a value derived from one (even
+  # `var.x != null`) in count, in a condition whose result reaches a
+  # non-write-only argument, or in a *_wo_version.
+  # Slack is wired when any of them is set (the provider then checks the
+  # combination, e.g. slack_team_id only with the app); the app when
+  # slack_format is "app", or unset with slack_channel.
+  slack_wired = anytrue([for v in [var.slack_format, var.slack_channel, var.slack_team_id, var.slack_enterprise_id, var.slack_app_id] : v != null])
+  slack_app   = var.slack_format == "app" || (var.slack_format == null && var.slack_channel != null)
+  slack_hook  = local.slack_wired && !local.slack_app
 
-  tags = merge({ ManagedBy = "terraform", Module = "manual-approval" }, var.tags)
+  tags = merge({ ManagedBy = "terraform", Module = "manual-approval" }, var.tags == null ? {} : var.tags)
 }
 
 resource "manualapproval_gate" "this" {
+  count = var.create ? 1 : 0
+
   name            = var.name
   description     = var.description
   timeout_seconds = var.timeout_seconds
   tags            = local.tags
 
-  slack = local.has_slack ? {
-    format         = local.slack_format
-    webhook_url    = var.slack_webhook_url
-    bot_token      = var.slack_bot_token
-    channel        = var.slack_channel
-    signing_secret = var.slack_signing_secret
-    team_id        = var.slack_team_id
-    enterprise_id  = var.slack_enterprise_id
-    app_id         = var.slack_app_id
+  # Each secret goes to its write-only argument, with secrets_version as its
+  # version when the wiring uses it (a version without its secret is an
+  # error of the provider's).
+  slack = local.slack_wired ? {
+    format                    = var.slack_format
+    webhook_url_wo            = var.slack_webhook_url
+    webhook_url_wo_version    = local.slack_hook ? var.secrets_version : null
+    bot_token_wo              = var.slack_bot_token
+    bot_token_wo_version      = local.slack_app ? var.secrets_version : null
+    signing_secret_wo         = var.slack_signing_secret
+    signing_secret_wo_version = local.slack_app ? var.secrets_version : null
+    channel                   = var.slack_channel
+    team_id                   = var.slack_team_id
+    enterprise_id             = var.slack_enterprise_id
+    app_id                    = var.slack_app_id
   } : null
 
   approvers           = var.approvers
@@ -34,25 +45,38 @@ resource "manualapproval_gate" "this" {
   allow_self_approval = var.allow_self_approval
   requester_path      = var.requester_path
   require_reason      = var.require_reason
-  inputs              = length(var.inputs) > 0 ? var.inputs : null
+  inputs              = var.inputs
 
   email_addresses = var.email_addresses
   sms_numbers     = var.sms_numbers
 
-  teams = local.has_teams ? {
-    webhook_url = var.teams_webhook_url
-  } : null
-
   webhook = var.webhook_url != null ? {
-    url    = var.webhook_url
-    secret = var.webhook_secret
+    url               = var.webhook_url
+    secret_wo         = var.webhook_secret
+    secret_wo_version = var.secrets_version
   } : null
 
-  sso = var.sso
+  sso = var.sso != null ? {
+    issuer_url               = var.sso.issuer_url
+    client_id                = var.sso.client_id
+    client_secret_wo         = var.sso_client_secret
+    client_secret_wo_version = var.secrets_version
+    scopes                   = var.sso.scopes
+    identity_claim           = var.sso.identity_claim
+    groups_claim             = var.sso.groups_claim
+  } : null
+
   api = var.api
 
-  events             = var.events
-  notify_on_decision = var.notify_on_decision
+  teams = var.teams ? {
+    webhook_url_wo         = var.teams_webhook_url
+    webhook_url_wo_version = var.secrets_version
+  } : null
+
+  reminders                  = var.reminders
+  warn_before_expiry_seconds = var.warn_before_expiry_seconds
+  events                     = var.events
+  notify_on_decision         = var.notify_on_decision
 
   allowed_state_machine_arns = var.allowed_state_machine_arns
   include_execution_context  = var.include_execution_context
@@ -64,55 +88,26 @@ resource "manualapproval_gate" "this" {
   kms_key_arn                = var.kms_key_arn
 
   lifecycle {
+    # The provider checks every value it is given; this checks what it does
+    # not see: a secret whose wiring is off is not passed to the gate at all
+    # (the wiring cannot depend on an ephemeral value), so without this it
+    # would be dropped silently.
     precondition {
-      condition     = local.has_slack || local.has_teams || length(var.email_addresses) + length(var.sms_numbers) > 0 || var.webhook_url != null
-      error_message = "The gate notifies nobody: set slack_webhook_url, the Slack app (slack_bot_token, slack_channel, slack_signing_secret), teams_webhook_url, email_addresses, sms_numbers or webhook_url."
-    }
-    precondition {
-      condition     = !(local.has_slack_webhook && local.has_slack_app)
-      error_message = "Set slack_webhook_url (formats \"blocks\" and \"workflow\") or slack_bot_token (format \"app\"), not both."
-    }
-    precondition {
-      condition     = !local.has_slack_app || (var.slack_channel != null && local.has_signing)
-      error_message = "The Slack app (slack_bot_token) also needs slack_channel and slack_signing_secret."
-    }
-    precondition {
-      condition     = local.has_slack_app || (var.slack_channel == null && !local.has_signing)
-      error_message = "slack_channel and slack_signing_secret are only used with the Slack app: set slack_bot_token too, or remove them."
-    }
-    precondition {
-      condition     = var.slack_format == null || local.has_slack
-      error_message = "slack_format is set but Slack is not: set slack_webhook_url (\"blocks\", \"workflow\") or slack_bot_token (\"app\")."
-    }
-    precondition {
-      condition     = local.slack_format == "app" ? !local.has_slack_webhook : !local.has_slack_app
-      error_message = "slack_format \"app\" posts with slack_bot_token; \"blocks\" and \"workflow\" post to slack_webhook_url. Set the one that matches slack_format."
-    }
-    precondition {
-      condition     = local.has_slack_app || (var.slack_team_id == null && var.slack_enterprise_id == null && var.slack_app_id == null)
-      error_message = "slack_team_id, slack_enterprise_id and slack_app_id are only used with the Slack app: set slack_bot_token too, or remove them."
-    }
-    precondition {
-      condition     = (var.webhook_url == null) == nonsensitive(var.webhook_secret == null)
-      error_message = "Set webhook_url and webhook_secret together."
-    }
-    precondition {
-      condition     = length(var.approvers) == 0 || var.min_approvals <= length(var.approvers)
-      error_message = "min_approvals is greater than the number of approvers: no request could ever be approved."
-    }
-    precondition {
-      condition     = var.task_state_options.timeout_seconds == null || try(var.task_state_options.timeout_seconds <= var.timeout_seconds, true)
-      error_message = "task_state_options.timeout_seconds must be at most timeout_seconds: the links expire with the gate's timeout."
+      condition = alltrue([
+        var.slack_webhook_url == null || local.slack_hook,
+        (var.slack_bot_token == null && var.slack_signing_secret == null) || local.slack_app,
+        var.webhook_secret == null || var.webhook_url != null,
+        var.sso_client_secret == null || var.sso != null,
+        var.teams_webhook_url == null || var.teams,
+      ])
+      error_message = "A secret is set whose channel is not wired, so it would be ignored: slack_webhook_url needs slack_format \"blocks\" or \"workflow\"; slack_bot_token and slack_signing_secret need the Slack app (slack_channel, or slack_format \"app\"); webhook_secret needs webhook_url; sso_client_secret needs sso; teams_webhook_url needs teams = true."
     }
   }
 }
 
 locals {
-  # Only what the function reads: the gate's secrets would make the result
-  # sensitive.
-  task_state = provider::manualapproval::task_state({
-    notifier_function_arn     = manualapproval_gate.this.notifier_function_arn
-    timeout_seconds           = manualapproval_gate.this.timeout_seconds
-    include_execution_context = manualapproval_gate.this.include_execution_context
-  }, var.task_state_options)
+  # From the gate's task_state_json, which is never sensitive (the whole
+  # gate object would be, with any secret argument). No gate (create =
+  # false): no task state.
+  task_state = one([for g in manualapproval_gate.this : provider::manualapproval::task_state(g.task_state_json, var.task_state_options)])
 }

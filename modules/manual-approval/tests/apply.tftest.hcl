@@ -2,11 +2,18 @@
 # `localaws`, which starts kumo and sets AWS_ENDPOINT_URL, AWS_REGION and
 # credentials; the provider reads them. terraform test destroys the gate at
 # the end.
+# The runs apply tests/apply, the module with the Slack webhook URL as an
+# ephemeral root variable (see there why).
 provider "manualapproval" {}
 
 run "apply" {
+  module {
+    source = "./tests/apply"
+  }
+
   variables {
-    name              = "tftest-module-apply"
+    name = "tftest-module-apply"
+    # Ephemeral: the URL reaches the gate write-only.
     slack_webhook_url = "https://hooks.slack.com/services/T0/B0/X"
     email_addresses   = ["oncall@example.com"]
     timeout_seconds   = 3600
@@ -29,7 +36,7 @@ run "apply" {
     error_message = "task_state is not the gate's Task state"
   }
   assert {
-    condition     = output.task_state.Parameters.FunctionName == manualapproval_gate.this.notifier_function_arn
+    condition     = output.task_state.Parameters.FunctionName == output.notifier_function_arn
     error_message = "task_state does not invoke the gate's notifier"
   }
   assert {
@@ -45,7 +52,7 @@ run "apply" {
     error_message = "task_state_json is not task_state encoded"
   }
   assert {
-    condition     = strcontains(output.state_machine_policy_json, manualapproval_gate.this.notifier_function_arn)
+    condition     = strcontains(output.state_machine_policy_json, output.notifier_function_arn)
     error_message = "the state machine policy does not name the notifier"
   }
   assert {
@@ -64,6 +71,10 @@ run "apply" {
 
 # The same gate given the machine API: api_url is the callback URL's /api/v1.
 run "apply_api" {
+  module {
+    source = "./tests/apply"
+  }
+
   variables {
     name                = "tftest-module-apply"
     slack_webhook_url   = "https://hooks.slack.com/services/T0/B0/X"
