@@ -75,6 +75,12 @@ type Followup struct {
 	// cannot be edited (incoming webhooks, workflows, Teams, SNS).
 	NotifyOnDecision bool    `json:"notify_on_decision,omitempty"`
 	Events           *Events `json:"events,omitempty"`
+	// FinalFollowups says that a final request has follow-ups beyond the
+	// Slack app's updates (events, the webhook's decided and expired
+	// events, Teams cards, notify_on_decision): only then does the callback
+	// hand a final request over to the notifier (finalize.go), so a gate
+	// without any pays no invocation for it. The gate computes it.
+	FinalFollowups bool `json:"final_followups,omitempty"`
 }
 
 // FollowupState is what has been sent for an open request besides its first

@@ -10,12 +10,14 @@ func followupDoc(spec Spec) approval.Followup {
 		c := *rm
 		f.Reminders = &c
 	}
+	f.FinalFollowups = f.Events != nil || f.NotifyOnDecision || spec.Webhook != nil || spec.Teams != nil
 	return f
 }
 
 // specFollowup sets the follow-up settings read back from a configuration
 // document on spec (import).
 func specFollowup(spec *Spec, f approval.Followup) {
+	f.FinalFollowups = false // computed from the rest, not an argument
 	spec.Followup = f
 }
 

@@ -110,6 +110,9 @@ func (c *Callback) updateSlackMessages(ctx context.Context, r approval.Request) 
 
 // handOffFinal asks the notifier to tell r's follow-ups.
 func (c *Callback) handOffFinal(ctx context.Context, id string) {
+	if !c.Config.Followup.FinalFollowups {
+		return // nothing to tell beyond the Slack app's messages
+	}
 	if c.Lambda == nil || c.NotifierFunction == "" {
 		c.Log.Warn("follow-ups not handed over: no notifier to invoke", "request_id", id)
 		return

@@ -173,7 +173,9 @@ func TestCallback_finalizeUpdatesEveryMessage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newCallback(t, appConfig)
+			// With follow-ups to tell (e.g. events) the notifier is handed
+			// the request.
+			h := newCallback(t, func(c *approval.Config) { appConfig(c); c.Followup.FinalFollowups = true })
 			inv := &invokeRecorder{}
 			h.cb.Lambda, h.cb.NotifierFunction = inv, "deploy-prod-notifier"
 			h.cb.once.Do(h.cb.init)
@@ -202,7 +204,7 @@ func TestCallback_finalizeUpdatesEveryMessage(t *testing.T) {
 		})
 	}
 	// A pending request is not final: nothing is touched.
-	h := newCallback(t, appConfig)
+	h := newCallback(t, func(c *approval.Config) { appConfig(c); c.Followup.FinalFollowups = true })
 	inv := &invokeRecorder{}
 	h.cb.Lambda, h.cb.NotifierFunction = inv, "deploy-prod-notifier"
 	h.cb.once.Do(h.cb.init)
@@ -216,7 +218,7 @@ func TestCallback_finalizeUpdatesEveryMessage(t *testing.T) {
 // app message and hands the follow-ups over.
 func TestCallback_decisionByLinkFinalizes(t *testing.T) {
 	t.Parallel()
-	h := newCallback(t, appConfig)
+	h := newCallback(t, func(c *approval.Config) { appConfig(c); c.Followup.FinalFollowups = true })
 	inv := &invokeRecorder{}
 	h.cb.Lambda, h.cb.NotifierFunction = inv, "deploy-prod-notifier"
 	r := pendingRequest(reqID(3))
@@ -399,7 +401,7 @@ func TestNotifier_finalizeNotFinal(t *testing.T) {
 // notifier is asked to tell the rest.
 func TestSweep_expiryHandsOver(t *testing.T) {
 	t.Parallel()
-	h := newCallback(t, appConfig)
+	h := newCallback(t, func(c *approval.Config) { appConfig(c); c.Followup.FinalFollowups = true })
 	inv := &invokeRecorder{}
 	h.cb.Lambda, h.cb.NotifierFunction = inv, "deploy-prod-notifier"
 	past := pendingRequest(reqID(1))
@@ -434,5 +436,28 @@ func TestSweep_expiryHandsOver(t *testing.T) {
 	}
 	if updates != 2 {
 		t.Errorf("%d Slack messages marked expired, want 2", updates)
+	}
+}
+
+// TestCallback_noFollowupsNoHandOver: a gate whose final requests have
+// nothing to tell beyond the Slack app's messages (no events, webhook,
+// Teams or notify_on_decision) pays no notifier invocation for them.
+func TestCallback_noFollowupsNoHandOver(t *testing.T) {
+	t.Parallel()
+	h := newCallback(t, appConfig)
+	inv := &invokeRecorder{}
+	h.cb.Lambda, h.cb.NotifierFunction = inv, "deploy-prod-notifier"
+	r := pendingRequest(reqID(4))
+	h.db.put(r)
+	h.cb.once.Do(h.cb.init)
+	got, res, err := h.cb.vote(context.Background(), r.ID, approval.Vote{Approver: approval.LinkApprover("Dora"), Decision: approval.DecisionApprove, At: testNow}, nil)
+	if err != nil || res != approval.Decided || got.Status != approval.StatusDecided {
+		t.Fatalf("vote: %v %v %s", res, err, got.Status)
+	}
+	if reqs := h.slack.requests(); len(reqs) != 1 || reqs[0].Path != "/chat.update" {
+		t.Errorf("Slack calls %v, want the message updated", reqs)
+	}
+	if len(inv.calls) != 0 {
+		t.Errorf("%d hand-overs, want none", len(inv.calls))
 	}
 }

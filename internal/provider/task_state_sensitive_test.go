@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
@@ -139,8 +140,15 @@ func TestExamples(t *testing.T) {
 			if regexp.MustCompile(`variable "slack_webhook_url"`).Match(src) {
 				vars["slack_webhook_url"] = config.StringVariable("https://hooks.slack.com/services/T000/B000/XXXX")
 			}
+			m := newFakeManager()
+			if strings.Contains(f, "data-sources") {
+				// A data source reads a gate made elsewhere.
+				if _, err := m.Create(t.Context(), gateSpecForImport("deploy-prod")); err != nil {
+					t.Fatal(err)
+				}
+			}
 			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),
+				ProtoV6ProviderFactories: testProviderFactories(m),
 				Steps: []resource.TestStep{{
 					Config:          testProviderConfig() + string(src),
 					ConfigVariables: vars,

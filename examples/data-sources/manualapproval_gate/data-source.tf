@@ -4,20 +4,13 @@ data "manualapproval_gate" "deploy" {
   name = "deploy-prod"
 }
 
-resource "aws_iam_role_policy" "approval" {
-  name   = "manual-approval"
-  role   = aws_iam_role.state_machine.id
-  policy = data.manualapproval_gate.deploy.state_machine_policy_json
+# Merge the Task state into the state machine's definition, e.g.
+#   Approve = merge(jsondecode(data.manualapproval_gate.deploy.task_state_json), { Next = "Deploy" })
+# and grant the policy to the state machine's role (aws_iam_role_policy).
+output "approval_task_state" {
+  value = data.manualapproval_gate.deploy.task_state_json
 }
 
-resource "aws_sfn_state_machine" "release" {
-  name     = "release"
-  role_arn = aws_iam_role.state_machine.arn
-  definition = jsonencode({
-    StartAt = "Approve"
-    States = {
-      Approve = merge(jsondecode(data.manualapproval_gate.deploy.task_state_json), { Next = "Deploy" })
-      Deploy  = { Type = "Succeed" }
-    }
-  })
+output "approval_policy" {
+  value = data.manualapproval_gate.deploy.state_machine_policy_json
 }
