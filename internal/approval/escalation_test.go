@@ -199,3 +199,31 @@ func TestParseConfigDocEscalation(t *testing.T) {
 		})
 	}
 }
+
+func TestEscalationNote(t *testing.T) {
+	t.Parallel()
+	got := EscalationNote(2, EscalationStep{Approvers: []string{"UBOSS", "Boss@Example.com", "sso:a<b>"}})
+	want := "⏫ *Escalated* (step 2): nobody has decided this request yet. Now also deciding: <@UBOSS>, boss@example.com, a&lt;b&gt;."
+	if got != want {
+		t.Errorf("EscalationNote = %q, want %q", got, want)
+	}
+	if got := EscalationNote(1, EscalationStep{}); strings.Contains(got, "deciding") {
+		t.Errorf("a step without approvers names some: %q", got)
+	}
+}
+
+func TestCheckSlackMessageEscalationPosts(t *testing.T) {
+	t.Parallel()
+	r := Request{SlackChannel: "C1", SlackTS: "1.1", Followup: FollowupState{Posts: []Post{{Channel: "C2", TS: "2.2"}}}}
+	for _, tt := range []struct {
+		channel, ts string
+		ok          bool
+	}{{"C1", "1.1", true}, {"C2", "2.2", true}, {"C2", "1.1", false}, {"C3", "2.2", false}, {"", "", false}} {
+		if err := CheckSlackMessage(Action{Channel: tt.channel, TS: tt.ts}, r); (err == nil) != tt.ok {
+			t.Errorf("CheckSlackMessage(%s, %s) = %v, want ok %v", tt.channel, tt.ts, err, tt.ok)
+		}
+	}
+	if err := CheckSlackMessage(Action{}, Request{}); err == nil {
+		t.Error("a request the app never posted accepted an empty click")
+	}
+}

@@ -33,6 +33,8 @@ type Callback struct {
 	// at once; without them it decides within Slack's three seconds.
 	Lambda       LambdaInvoker
 	FunctionName string
+	// SNS publishes the escalation steps' e-mails (escalate.go).
+	SNS SNS
 
 	once sync.Once
 	sso  ssoRP       // the OpenID Connect relying party, when the gate has SSO

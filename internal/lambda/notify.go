@@ -167,9 +167,9 @@ func (n *Notifier) store(ctx context.Context, p approval.Payload) (approval.Requ
 		MinApprovals: max(n.Config.MinApprovals, 1),
 		Status:       approval.StatusPending,
 	}
-	// The first thing due is the expiry (reminders, when configured, come
-	// earlier): due_at puts the request into the status-due index.
-	r.DueAt = r.ExpiresAt
+	// The first thing due is the expiry, or an escalation step before it
+	// (escalate.go): due_at puts the request into the status-due index.
+	r.DueAt = pendingDue(n.Config.Followup, r)
 	db := store{db: n.DB, table: n.Config.TableName}
 	for range 3 {
 		id, err := approval.NewRequestID(n.Rand)

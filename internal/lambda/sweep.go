@@ -28,7 +28,7 @@ import (
 // sweepReserve is left before the function's deadline, and the rest waits
 // for the next tick (due items stay due). Reminders and escalation (the
 // reminders issue) hook into sweepPending: a pending request due before its
-// expiry.
+// expiry (escalation: escalate.go).
 
 const (
 	// sweepReserve is the time kept free before the function's deadline:
@@ -45,20 +45,23 @@ const (
 
 // SweepResult counts what one sweep did.
 type SweepResult struct {
-	Due     int  `json:"due"`     // due items the index returned
-	Resent  int  `json:"resent"`  // deciding requests delivered by this sweep
-	Expired int  `json:"expired"` // requests marked expired (pending past expiry, or a re-send the workflow no longer waited for)
-	Skipped int  `json:"skipped"` // no longer due when re-read (a click, another sweep, a stale index)
-	Failed  int  `json:"failed"`  // still not delivered (retried next tick)
-	More    bool `json:"more"`    // stopped for time with due items left
+	Due     int `json:"due"`     // due items the index returned
+	Resent  int `json:"resent"`  // deciding requests delivered by this sweep
+	Expired int `json:"expired"` // requests marked expired (pending past expiry, or a re-send the workflow no longer waited for)
+	// Escalated counts the escalation steps notified (escalate.go).
+	Escalated int  `json:"escalated"`
+	Skipped   int  `json:"skipped"` // no longer due when re-read (a click, another sweep, a stale index)
+	Failed    int  `json:"failed"`  // still not delivered (retried next tick)
+	More      bool `json:"more"`    // stopped for time with due items left
 }
 
 // Sweep handles every due request it can within its time.
 func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
 	c.once.Do(c.init)
-	// The sweep reads none of the configuration document's fields (it
-	// expires and re-delivers, it does not count votes): it reads the
-	// parameters only when it has work that needs the secrets.
+	// The sweep reads the parameters (secrets and configuration document)
+	// only when it has work: a re-send, an expiry's Slack update, or a
+	// pending request before its expiry (its escalation steps are in the
+	// document, escalate.go).
 	start := c.Now()
 	budget := sweepDefaultBudget
 	if dl, ok := ctx.Deadline(); ok {
@@ -119,7 +122,7 @@ func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
 			startKey = out.LastEvaluatedKey
 		}
 	}
-	c.Log.Info("sweep", "due", res.Due, "resent", res.Resent, "expired", res.Expired, "skipped", res.Skipped,
+	c.Log.Info("sweep", "due", res.Due, "resent", res.Resent, "expired", res.Expired, "escalated", res.Escalated, "skipped", res.Skipped,
 		"failed", res.Failed, "more", res.More, "duration_ms", c.Now().Sub(start).Milliseconds())
 	return res, firstErr
 }
@@ -189,7 +192,10 @@ func (c *Callback) sweepDeciding(ctx context.Context, r approval.Request, stop t
 // yet in this version (reminders will be): due_at is moved to the expiry.
 func (c *Callback) sweepPending(ctx context.Context, r approval.Request, count func(func(*SweepResult))) {
 	if c.Now().Before(r.ExpiresAt) {
-		r.DueAt = r.ExpiresAt
+		if c.escalate(ctx, r, count) {
+			return
+		}
+		r.DueAt = pendingDue(c.Config.Followup, r)
 	} else {
 		r.Status = approval.StatusExpired
 	}

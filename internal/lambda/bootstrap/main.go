@@ -53,16 +53,17 @@ func main() {
 	sfnClient := sfn.NewFromConfig(awsCfg, func(o *sfn.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "SFN", o.BaseEndpoint)
 	})
+	snsClient := sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+		o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
+	})
 	switch cfg.Role {
 	case approval.RoleNotifier:
-		h := &lambda.Notifier{Base: base, DB: db, SFN: sfnClient, SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
-			o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
-		})}
+		h := &lambda.Notifier{Base: base, DB: db, SFN: sfnClient, SNS: snsClient}
 		awslambda.Start(h.Handle)
 	case approval.RoleCallback:
 		h := &lambda.Callback{Base: base, DB: db, SFN: sfnClient, Lambda: lambdasvc.NewFromConfig(awsCfg, func(o *lambdasvc.Options) {
 			o.BaseEndpoint = endpoint(os.Getenv, "LAMBDA", o.BaseEndpoint)
-		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME")}
+		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), SNS: snsClient}
 		// HTTP requests, the schedule's sweep and its own Slack hand-over.
 		awslambda.Start(h.Invoke)
 	}
