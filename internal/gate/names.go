@@ -36,7 +36,7 @@ const (
 	paramConfig = "config"
 )
 
-var allParams = []string{paramConfig, paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret}
+var allParams = []string{paramConfig, paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret, paramEscalationWebhooks}
 
 // names derives every part's name from the gate's name.
 type names struct{ gate string }

@@ -38,6 +38,9 @@ func (r *run) secrets() map[string]string {
 	if o := r.spec.SSO; o != nil {
 		s[paramSSOClientSecret] = o.ClientSecret
 	}
+	if hasEscalationWebhooks(r.spec) {
+		s[paramEscalationWebhooks] = escalationWebhooksValue(r.spec)
+	}
 	return s
 }
 
@@ -235,6 +238,7 @@ func ConfigDoc(spec Spec) approval.ConfigDoc {
 	return approval.Config{
 		Approvers: spec.Approvers, ApproverGroups: spec.ApproverGroups,
 		AllowedStateMachineARNs: spec.AllowedStateMachineARNs, Inputs: spec.Inputs,
+		Followup: approval.Followup{Escalation: escalationSteps(spec)},
 	}.Doc()
 }
 

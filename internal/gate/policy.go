@@ -90,6 +90,9 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			// asynchronous invocation of this function, and only this one.
 			allow("FinishSlackClicks", []string{"lambda:InvokeFunction"}, a.function(kindCallback)),
 		)
+		if hasEscalationTopic(spec) { // the sweep e-mails the escalation steps
+			st = append(st, allow("EscalateByEmail", []string{"sns:Publish"}, a.escalationTopic()))
+		}
 		if spec.API != nil { // the API lists pending requests through the index
 			st = append(st, allow("ListPendingRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+dueIndexName))
 		}

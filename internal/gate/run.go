@@ -175,6 +175,7 @@ func (r *run) converge(ctx context.Context) error {
 		func(ctx context.Context) error { return r.ensureRole(ctx, kindCallback) },
 		r.ensureTable,
 		r.ensureTopic,
+		r.ensureEscalationTopic,
 		r.ensureParams,
 		func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindNotifier) },
 		func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindCallback) },
@@ -258,6 +259,7 @@ func (m *Manager) Read(ctx context.Context, spec Spec) (Status, error) {
 		func(ctx context.Context) error { return r.readRole(ctx, kindCallback) },
 		r.readTable,
 		r.readTopic,
+		r.readEscalationTopic,
 		r.readParams,
 		r.readLogGroups,
 		r.readAPI,
@@ -293,6 +295,7 @@ func (m *Manager) Delete(ctx context.Context, name string) error {
 		func(ctx context.Context) error { return r.deleteRole(ctx, kindCallback) },
 		r.deleteTable,
 		r.deleteTopic,
+		r.deleteEscalationTopic,
 		r.deleteParams,
 		func(ctx context.Context) error { return r.deleteLogGroup(ctx, kindNotifier) },
 		func(ctx context.Context) error { return r.deleteLogGroup(ctx, kindCallback) },
@@ -343,6 +346,12 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 		// people in, gets the client secret's parameter (scopeSecrets).
 		c.SSO = approval.SSO{IssuerURL: o.IssuerURL, ClientID: o.ClientID, Scopes: o.Scopes, IdentityClaim: o.IdentityClaim, GroupsClaim: o.GroupsClaim}
 		c.ParamSSOClientSecret = r.n.param(paramSSOClientSecret)
+	}
+	if hasEscalationTopic(s) {
+		c.EscalationTopicARN = r.a.escalationTopic()
+	}
+	if hasEscalationWebhooks(s) {
+		c.ParamEscalationWebhooks = r.n.param(paramEscalationWebhooks)
 	}
 	scopeSecrets(s, kind, &c)
 	c.API = s.API.handlerConfig()

@@ -34,6 +34,9 @@ func kindParams(spec Spec, kind string) []string {
 		if spec.SSO != nil {
 			p = append(p, paramSSOClientSecret)
 		}
+		if hasEscalationWebhooks(spec) { // the sweep escalates
+			p = append(p, paramEscalationWebhooks)
+		}
 	}
 	return p
 }
@@ -50,6 +53,8 @@ func scopeSecrets(spec Spec, kind string, c *approval.Config) {
 		paramWebhookURL:      &c.ParamWebhookURL,
 		paramSSOClientSecret: &c.ParamSSOClientSecret,
 		paramConfig:          &c.ParamConfig,
+
+		paramEscalationWebhooks: &c.ParamEscalationWebhooks,
 	} {
 		if !slices.Contains(own, suffix) {
 			*field = ""

@@ -40,6 +40,9 @@ type Spec struct {
 
 	API *APISpec // nil: no machine-decision API (api_routes.go)
 
+	// Escalation are the escalation steps (escalation.go), in order.
+	Escalation []EscalationSpec
+
 	LogRetentionDays       int32
 	Architecture           string // "arm64" | "x86_64"
 	MemoryMB               int32
