@@ -51,6 +51,16 @@ func escalationSteps(spec Spec) []approval.EscalationStep {
 	return out
 }
 
+// importedEscalation are the steps of an imported gate's configuration
+// document; their webhook URLs, secrets, cannot be read back.
+func importedEscalation(steps []approval.EscalationStep) []EscalationSpec {
+	var out []EscalationSpec
+	for _, s := range steps {
+		out = append(out, EscalationSpec{AfterSeconds: s.AfterSeconds, SlackChannel: s.SlackChannel, EmailAddresses: s.EmailAddresses, Approvers: s.Approvers})
+	}
+	return out
+}
+
 // hasEscalationWebhooks reports whether a step has an incoming webhook:
 // then the parameter exists.
 func hasEscalationWebhooks(spec Spec) bool {

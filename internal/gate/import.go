@@ -56,6 +56,7 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 		MemoryMB:                aws.ToInt32(cfg.MemorySize),
 		Architecture:            "arm64",
 	}
+	spec.Escalation = importedEscalation(hc.Followup.Escalation)
 	if hc.RequireReason != approval.ReasonNever { // "" is the default
 		spec.RequireReason = hc.RequireReason
 	}

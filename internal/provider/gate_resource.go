@@ -419,6 +419,7 @@ func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 	for k, a := range reasonAndInputsAttributes() {
 		resp.Schema.Attributes[k] = a
 	}
+	resp.Schema.Attributes["escalation"] = escalationSchemaAttribute()
 	addWriteOnlySecrets(&resp.Schema)
 }
 
@@ -459,6 +460,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		validateSSO(ctx, s, &resp.Diagnostics)
 	}
 	validateIdentity(ctx, cfg, &resp.Diagnostics)
+	validateEscalation(ctx, cfg, &resp.Diagnostics)
 
 	validateInputs(ctx, cfg.Inputs, &resp.Diagnostics)
 	validateAPI(ctx, cfg, &resp.Diagnostics)
@@ -812,6 +814,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 	}
 	spec.SSO = ssoSpec(ctx, m.SSO, &diags)
 	spec.API = apiSpec(ctx, m.API, &diags)
+	spec.Escalation = escalationSpecs(ctx, m.Escalation, &diags)
 	return spec, diags
 }
 
@@ -869,6 +872,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		BundleSHA256:            stringOrNull(status.BundleSHA256),
 		Drift:                   listOf(status.Drift),
 		API:                     apiObject(spec.API),
+		Escalation:              escalationValue(spec.Escalation),
 	}
 	if s := spec.Slack; s != nil {
 		m.Slack = types.ObjectValueMust(gateSlackAttrTypes, map[string]attr.Value{
@@ -1064,6 +1068,7 @@ type gateResourceModel struct {
 	PermissionsBoundaryARN  types.String `tfsdk:"permissions_boundary_arn"`
 	KMSKeyARN               types.String `tfsdk:"kms_key_arn"`
 	API                     types.Object `tfsdk:"api"`
+	Escalation              types.List   `tfsdk:"escalation"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`
