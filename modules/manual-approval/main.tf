@@ -43,8 +43,9 @@ resource "manualapproval_gate" "this" {
     secret = var.webhook_secret
   } : null
 
-  sso = var.sso
-  api = var.api
+  sso        = var.sso
+  api        = var.api
+  escalation = var.escalation
 
   allowed_state_machine_arns = var.allowed_state_machine_arns
   include_execution_context  = var.include_execution_context

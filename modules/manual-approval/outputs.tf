@@ -44,9 +44,9 @@ output "table_name" {
 }
 
 output "gate" {
-  description = "The manualapproval_gate resource without its secrets (slack, webhook and sso are left out; slack_format says the wiring). It can be passed to provider::manualapproval::task_state."
+  description = "The manualapproval_gate resource without its secrets (slack, webhook, sso and escalation are left out; slack_format says the wiring). It can be passed to provider::manualapproval::task_state."
   value = merge(
-    { for k, v in manualapproval_gate.this : k => v if !contains(["slack", "webhook", "sso"], k) },
+    { for k, v in manualapproval_gate.this : k => v if !contains(["slack", "webhook", "sso", "escalation"], k) },
     {
       slack_format = local.has_slack ? local.slack_format : null
       webhook_url  = var.webhook_url

@@ -715,3 +715,35 @@ run "api_claim_with_space" {
 
   expect_failures = [var.api]
 }
+
+run "escalation_valid" {
+  command = plan
+
+  variables {
+    escalation = [
+      { after_seconds = 600, email_addresses = ["boss@example.com"] },
+      { after_seconds = 1800, webhook_url = "https://hooks.slack.com/services/T0/B0/Y" },
+    ]
+  }
+}
+
+run "escalation_out_of_order" {
+  command = plan
+
+  variables {
+    escalation = [
+      { after_seconds = 1800, email_addresses = ["boss@example.com"] },
+      { after_seconds = 600, email_addresses = ["ceo@example.com"] },
+    ]
+  }
+  expect_failures = [var.escalation]
+}
+
+run "escalation_too_many" {
+  command = plan
+
+  variables {
+    escalation = [for i in range(6) : { after_seconds = 60 * (i + 1), email_addresses = ["boss@example.com"] }]
+  }
+  expect_failures = [var.escalation]
+}
