@@ -12,12 +12,14 @@ import (
 
 // TickResult is what one sweep reported (the callback's SweepResult).
 type TickResult struct {
-	Due     int  `json:"due"`
-	Resent  int  `json:"resent"`
-	Expired int  `json:"expired"`
-	Skipped int  `json:"skipped"`
-	Failed  int  `json:"failed"`
-	More    bool `json:"more"`
+	Due     int `json:"due"`
+	Resent  int `json:"resent"`
+	Expired int `json:"expired"`
+	// Escalated counts the escalation steps notified.
+	Escalated int  `json:"escalated"`
+	Skipped   int  `json:"skipped"`
+	Failed    int  `json:"failed"`
+	More      bool `json:"more"`
 }
 
 // Tick fires the gate's schedule once, as EventBridge would on AWS: kumo
