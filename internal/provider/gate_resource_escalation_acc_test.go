@@ -55,8 +55,12 @@ func TestAccGate_escalation(t *testing.T) {
 	checkSubscribed := func(emails ...string) resource.TestCheckFunc {
 		return func(*terraform.State) error {
 			for _, e := range emails {
-				if arn, err := subscribed(e); err != nil || arn == "" {
-					return fmt.Errorf("%s is not subscribed to %s (%v)", e, topicARN, err)
+				arn, err := subscribed(e)
+				if err != nil {
+					return fmt.Errorf("listing the subscriptions of %s: %w", topicARN, err)
+				}
+				if arn == "" {
+					return fmt.Errorf("%s is not subscribed to %s", e, topicARN)
 				}
 			}
 			return nil
