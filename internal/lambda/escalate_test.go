@@ -294,3 +294,30 @@ func (h *cbHarness) lastSlackBody(path string) string {
 	}
 	return body
 }
+
+// TestNotifier_firstEscalationIsDue: a request of a gate with escalation
+// enters the status-due index at its first step, not at its expiry, so the
+// sweep sees it when the step comes; without escalation it is the expiry.
+func TestNotifier_firstEscalationIsDue(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		steps []approval.EscalationStep
+		want  time.Time
+	}{
+		{"no escalation", nil, testNow.Add(time.Hour)},
+		{"first step", []approval.EscalationStep{{AfterSeconds: 600, SlackChannel: "C0BOSS"}, {AfterSeconds: 1200, SlackChannel: "C0CEO"}}, testNow.Add(10 * time.Minute)},
+		{"a step at the expiry", []approval.EscalationStep{{AfterSeconds: 3600, SlackChannel: "C0BOSS"}}, testNow.Add(time.Hour)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newNotifier(t, approval.SlackFormatBlocks, nil, nil, func(c *approval.Config) { c.Followup.Escalation = tt.steps })
+			if _, err := h.n.Handle(context.Background(), payload(t, basicPayload())); err != nil {
+				t.Fatal(err)
+			}
+			if got := h.db.request(wantID).DueAt; !got.Equal(tt.want) {
+				t.Errorf("due_at %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
