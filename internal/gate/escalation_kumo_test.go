@@ -193,3 +193,19 @@ func TestGate_escalation(t *testing.T) {
 		t.Errorf("parts left after delete:\n%s", strings.Join(parts, "\n"))
 	}
 }
+
+// TestGate_escalationRollback: a create that fails at its last call rolls
+// the escalation topic back with every other part.
+func TestGate_escalationRollback(t *testing.T) {
+	m, cfg := newManager(t)
+	ctx := t.Context()
+	last := point{"lambda:AddPermission", 1}
+	name := acctest.RandomName()
+	fault, _ := failOnce(last)
+	local.Proxy.SetFault(fault)
+	local.Proxy.Reset()
+	_, err := m.Create(ctx, escalationSpec(name))
+	local.Proxy.SetFault(nil)
+	checkNamesFailure(t, last, err)
+	checkNoParts(t, cfg, name, "after the failed create")
+}
