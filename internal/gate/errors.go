@@ -35,6 +35,16 @@ const (
 	retryMaxDelay   = 5 * time.Second
 )
 
+// waitBudget is how long a wait may take: until ctx's deadline when it has
+// one (the provider sets it from the resource's `timeouts`, so the user's
+// timeout bounds every wait), else def.
+func waitBudget(ctx context.Context, def time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return max(time.Until(dl), time.Millisecond)
+	}
+	return def
+}
+
 // errorCode is the AWS error code of err, or "".
 func errorCode(err error) string {
 	var ae smithy.APIError
@@ -94,6 +104,7 @@ func isUpdateInProgress(err error) bool {
 // accept, or timeout passes. It waits with capped doubling between tries and
 // honours ctx.
 func retryOn(ctx context.Context, timeout time.Duration, retryable func(error) bool, f func() error) error {
+	timeout = min(timeout, waitBudget(ctx, timeout)) // never past the operation's timeout
 	deadline := time.Now().Add(timeout)
 	delay := retryFirstDelay
 	for {

@@ -140,7 +140,7 @@ func (r *run) convergeDueIndex(ctx context.Context, t *ddbtypes.TableDescription
 // accepted.
 func (r *run) waitDueIndex(ctx context.Context, present bool) error {
 	name := r.n.table()
-	ctx, cancel := context.WithTimeout(ctx, indexTimeout)
+	ctx, cancel := context.WithTimeout(ctx, waitBudget(ctx, indexTimeout))
 	defer cancel()
 	for {
 		out, err := r.m.c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})

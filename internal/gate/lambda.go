@@ -196,7 +196,7 @@ func (r *run) retryFunctionUpdate(ctx context.Context, f func() error) error {
 
 func (r *run) waitFunctionActive(ctx context.Context, name string) error {
 	w := lambda.NewFunctionActiveV2Waiter(r.m.c.Lambda)
-	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, functionUpdateTimeout); err != nil {
+	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, waitBudget(ctx, functionUpdateTimeout)); err != nil {
 		return fmt.Errorf("waiting for Lambda Function (%s) to become Active: %w", name, err)
 	}
 	return nil
@@ -204,7 +204,7 @@ func (r *run) waitFunctionActive(ctx context.Context, name string) error {
 
 func (r *run) waitFunctionUpdated(ctx context.Context, name string) error {
 	w := lambda.NewFunctionUpdatedV2Waiter(r.m.c.Lambda)
-	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, functionUpdateTimeout); err != nil {
+	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, waitBudget(ctx, functionUpdateTimeout)); err != nil {
 		return fmt.Errorf("waiting for Lambda Function (%s) update: %w", name, err)
 	}
 	return nil

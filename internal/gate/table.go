@@ -70,7 +70,7 @@ func (r *run) ensureTable(ctx context.Context) error {
 			return fmt.Errorf("creating DynamoDB Table (%s): %w", name, err)
 		}
 		r.undo.add("DynamoDB Table "+name, r.deleteTable)
-		if err := dynamodb.NewTableExistsWaiter(c).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, functionUpdateTimeout); err != nil {
+		if err := dynamodb.NewTableExistsWaiter(c).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, waitBudget(ctx, functionUpdateTimeout)); err != nil {
 			return fmt.Errorf("waiting for DynamoDB Table (%s) to become ACTIVE: %w", name, err)
 		}
 		return r.enableTTL(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -66,12 +67,13 @@ const gateResourceDescription = "An approval gate: everything a human-approval s
 	"configuration that validates). Secrets cannot be read back from AWS and need not be given again: while a secret is not set, the stored one is kept. " +
 	"Setting it (a write-only form with a new version, or the sensitive form) writes it at the next apply."
 
-func (r *gateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *gateResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	emptySet := setdefault.StaticValue(types.SetValueMust(types.StringType, nil))
 	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: gateResourceDescription,
+		Blocks:              map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The gate's name.",
@@ -626,16 +628,22 @@ func (r *gateResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 
-	status, err := r.data.Manager.Create(ctx, spec)
+	opCtx, cancel, limit, diags := withTimeout(ctx, plan.Timeouts, "create")
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	status, err := r.data.Manager.Create(opCtx, spec)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Create Approval Gate",
 			fmt.Sprintf("Creating the approval gate %q failed, and the parts already created were deleted again. "+
 				"Fix the cause below (credentials and permissions, quotas, a name already in use, the endpoints) and apply again.\n\n"+
-				"Original Error: %s", spec.Name, err))
+				"%sOriginal Error: %s", spec.Name, timeoutHint(opCtx, err, "create", limit), err))
 		return
 	}
 	plan.applyApplied(spec, status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 func (r *gateResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -676,6 +684,7 @@ func (r *gateResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		state.BundleSHA256 = types.StringValue(status.BundleSHA256)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 func (r *gateResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -693,16 +702,22 @@ func (r *gateResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		return
 	}
 
-	status, err := r.data.Manager.Update(ctx, spec)
+	opCtx, cancel, limit, diags := withTimeout(ctx, plan.Timeouts, "update")
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	status, err := r.data.Manager.Update(opCtx, spec)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Update Approval Gate",
 			fmt.Sprintf("Updating the approval gate %q failed; some of its parts may already be updated. "+
 				"Fix the cause below (credentials and permissions, quotas, the endpoints) and apply again: the update converges every part.\n\n"+
-				"Original Error: %s", spec.Name, err))
+				"%sOriginal Error: %s", spec.Name, timeoutHint(opCtx, err, "update", limit), err))
 		return
 	}
 	plan.applyApplied(spec, status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 func (r *gateResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -711,16 +726,24 @@ func (r *gateResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if resp.Diagnostics.HasError() || !r.configured(&resp.Diagnostics, "Delete") {
 		return
 	}
-	if err := r.data.Manager.Delete(ctx, state.Name.ValueString()); err != nil {
+	opCtx, cancel, limit, diags := withTimeout(ctx, state.Timeouts, "delete")
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	if err := r.data.Manager.Delete(opCtx, state.Name.ValueString()); err != nil {
 		resp.Diagnostics.AddError("Unable to Delete Approval Gate",
 			fmt.Sprintf("Deleting the approval gate %q failed; some of its parts may remain. "+
 				"Fix the cause below (usually permissions) and destroy again: parts already gone are skipped.\n\n"+
-				"Original Error: %s", state.Name.ValueString(), err))
+				"%sOriginal Error: %s", state.Name.ValueString(), timeoutHint(opCtx, err, "delete", limit), err))
 	}
 }
 
 func (r *gateResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name := req.ID
+	name := r.importName(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if len(name) < 1 || len(name) > gateNameMaxLength || !gateNameRegexp.MatchString(name) {
 		resp.Diagnostics.AddError("Invalid Import ID",
 			fmt.Sprintf("The import id must be the gate's name: 1 to %d letters, digits, hyphens and underscores, got: %q. "+
@@ -749,6 +772,7 @@ func (r *gateResource) ImportState(ctx context.Context, req resource.ImportState
 	}
 	m := modelFromSpec(spec, status, r.data.DefaultTags)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
 // configured reports whether the resource can call AWS, adding an error
@@ -842,6 +866,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 	}
 
 	m := gateResourceModel{
+		Timeouts:                nullTimeouts(),
 		ID:                      types.StringValue(spec.Name),
 		Name:                    types.StringValue(spec.Name),
 		Description:             types.StringValue(spec.Description),
@@ -1039,36 +1064,37 @@ var gateWebhookAttrTypes = map[string]attr.Type{
 
 // gateResourceModel is the manualapproval_gate resource.
 type gateResourceModel struct {
-	ID                      types.String `tfsdk:"id"`
-	Name                    types.String `tfsdk:"name"`
-	Description             types.String `tfsdk:"description"`
-	Tags                    types.Map    `tfsdk:"tags"`
-	TagsAll                 types.Map    `tfsdk:"tags_all"`
-	TimeoutSeconds          types.Int64  `tfsdk:"timeout_seconds"`
-	Slack                   types.Object `tfsdk:"slack"`
-	Approvers               types.Set    `tfsdk:"approvers"`
-	ApproverGroups          types.Set    `tfsdk:"approver_groups"`
-	LinkDecisions           types.String `tfsdk:"link_decisions"`
-	MinApprovals            types.Int64  `tfsdk:"min_approvals"`
-	AllowSelfApproval       types.Bool   `tfsdk:"allow_self_approval"`
-	RequesterPath           types.String `tfsdk:"requester_path"`
-	RequireReason           types.String `tfsdk:"require_reason"`
-	Inputs                  types.List   `tfsdk:"inputs"`
-	EmailAddresses          types.Set    `tfsdk:"email_addresses"`
-	SMSNumbers              types.Set    `tfsdk:"sms_numbers"`
-	Webhook                 types.Object `tfsdk:"webhook"`
-	SSO                     types.Object `tfsdk:"sso"`
-	SSORedirectURI          types.String `tfsdk:"sso_redirect_uri"`
-	AllowedStateMachineARNs types.Set    `tfsdk:"allowed_state_machine_arns"`
-	IncludeExecutionContext types.Bool   `tfsdk:"include_execution_context"`
-	CallbackBaseURL         types.String `tfsdk:"callback_base_url"`
-	LogRetentionDays        types.Int64  `tfsdk:"log_retention_days"`
-	LambdaArchitecture      types.String `tfsdk:"lambda_architecture"`
-	LambdaMemoryMB          types.Int64  `tfsdk:"lambda_memory_mb"`
-	PermissionsBoundaryARN  types.String `tfsdk:"permissions_boundary_arn"`
-	KMSKeyARN               types.String `tfsdk:"kms_key_arn"`
-	API                     types.Object `tfsdk:"api"`
-	Escalation              types.List   `tfsdk:"escalation"`
+	Timeouts                timeouts.Value `tfsdk:"timeouts"`
+	ID                      types.String   `tfsdk:"id"`
+	Name                    types.String   `tfsdk:"name"`
+	Description             types.String   `tfsdk:"description"`
+	Tags                    types.Map      `tfsdk:"tags"`
+	TagsAll                 types.Map      `tfsdk:"tags_all"`
+	TimeoutSeconds          types.Int64    `tfsdk:"timeout_seconds"`
+	Slack                   types.Object   `tfsdk:"slack"`
+	Approvers               types.Set      `tfsdk:"approvers"`
+	ApproverGroups          types.Set      `tfsdk:"approver_groups"`
+	LinkDecisions           types.String   `tfsdk:"link_decisions"`
+	MinApprovals            types.Int64    `tfsdk:"min_approvals"`
+	AllowSelfApproval       types.Bool     `tfsdk:"allow_self_approval"`
+	RequesterPath           types.String   `tfsdk:"requester_path"`
+	RequireReason           types.String   `tfsdk:"require_reason"`
+	Inputs                  types.List     `tfsdk:"inputs"`
+	EmailAddresses          types.Set      `tfsdk:"email_addresses"`
+	SMSNumbers              types.Set      `tfsdk:"sms_numbers"`
+	Webhook                 types.Object   `tfsdk:"webhook"`
+	SSO                     types.Object   `tfsdk:"sso"`
+	SSORedirectURI          types.String   `tfsdk:"sso_redirect_uri"`
+	AllowedStateMachineARNs types.Set      `tfsdk:"allowed_state_machine_arns"`
+	IncludeExecutionContext types.Bool     `tfsdk:"include_execution_context"`
+	CallbackBaseURL         types.String   `tfsdk:"callback_base_url"`
+	LogRetentionDays        types.Int64    `tfsdk:"log_retention_days"`
+	LambdaArchitecture      types.String   `tfsdk:"lambda_architecture"`
+	LambdaMemoryMB          types.Int64    `tfsdk:"lambda_memory_mb"`
+	PermissionsBoundaryARN  types.String   `tfsdk:"permissions_boundary_arn"`
+	KMSKeyARN               types.String   `tfsdk:"kms_key_arn"`
+	API                     types.Object   `tfsdk:"api"`
+	Escalation              types.List     `tfsdk:"escalation"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`

@@ -484,7 +484,9 @@ func (p *manualapprovalProvider) Resources(_ context.Context) []func() resource.
 }
 
 func (p *manualapprovalProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		NewGateDataSource,
+	}
 }
 
 func (p *manualapprovalProvider) Functions(_ context.Context) []func() function.Function {
