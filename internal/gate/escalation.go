@@ -30,7 +30,15 @@ type EscalationSpec struct {
 	EmailAddresses []string
 	WebhookURL     string // sensitive: a Slack incoming-webhook URL
 	Approvers      []string
+	// KeepWebhookURL says the step has a webhook URL that is stored but not
+	// given (an imported gate: secrets cannot be read back): the stored
+	// parameter stays as it is.
+	KeepWebhookURL bool
 }
+
+// hasWebhook reports whether the step has an incoming webhook, given or
+// kept.
+func (s EscalationSpec) hasWebhook() bool { return s.WebhookURL != "" || s.KeepWebhookURL }
 
 // paramEscalationWebhooks holds the steps' webhook URLs (callback only).
 const paramEscalationWebhooks = "escalation-webhooks"
@@ -45,7 +53,7 @@ func escalationSteps(spec Spec) []approval.EscalationStep {
 	for _, s := range spec.Escalation {
 		out = append(out, approval.EscalationStep{
 			AfterSeconds: s.AfterSeconds, SlackChannel: s.SlackChannel, EmailAddresses: s.EmailAddresses,
-			HasWebhookURL: s.WebhookURL != "", Approvers: s.Approvers,
+			HasWebhookURL: s.hasWebhook(), Approvers: s.Approvers,
 		})
 	}
 	return out
@@ -56,7 +64,8 @@ func escalationSteps(spec Spec) []approval.EscalationStep {
 func importedEscalation(steps []approval.EscalationStep) []EscalationSpec {
 	var out []EscalationSpec
 	for _, s := range steps {
-		out = append(out, EscalationSpec{AfterSeconds: s.AfterSeconds, SlackChannel: s.SlackChannel, EmailAddresses: s.EmailAddresses, Approvers: s.Approvers})
+		out = append(out, EscalationSpec{AfterSeconds: s.AfterSeconds, SlackChannel: s.SlackChannel, EmailAddresses: s.EmailAddresses,
+			Approvers: s.Approvers, KeepWebhookURL: s.HasWebhookURL})
 	}
 	return out
 }
@@ -64,13 +73,17 @@ func importedEscalation(steps []approval.EscalationStep) []EscalationSpec {
 // hasEscalationWebhooks reports whether a step has an incoming webhook:
 // then the parameter exists.
 func hasEscalationWebhooks(spec Spec) bool {
-	return slices.ContainsFunc(spec.Escalation, func(s EscalationSpec) bool { return s.WebhookURL != "" })
+	return slices.ContainsFunc(spec.Escalation, EscalationSpec.hasWebhook)
 }
 
-// escalationWebhooksValue is the parameter's value: one URL per step.
+// escalationWebhooksValue is the parameter's value: one URL per step; ""
+// (the stored value is kept) when a step's URL is kept but not given.
 func escalationWebhooksValue(spec Spec) string {
 	urls := make([]string, len(spec.Escalation))
 	for i, s := range spec.Escalation {
+		if s.WebhookURL == "" && s.KeepWebhookURL {
+			return ""
+		}
 		urls[i] = s.WebhookURL
 	}
 	b, _ := json.Marshal(urls) // strings always marshal

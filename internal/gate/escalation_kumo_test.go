@@ -209,3 +209,44 @@ func TestGate_escalationRollback(t *testing.T) {
 	checkNamesFailure(t, last, err)
 	checkNoParts(t, cfg, name, "after the failed create")
 }
+
+// TestGate_escalationImport: an imported gate has its escalation steps
+// back, their webhook URLs kept (not read back), and no drift.
+func TestGate_escalationImport(t *testing.T) {
+	m, _ := newManager(t)
+	ctx := t.Context()
+	name := acctest.RandomName()
+	spec := escalationSpec(name)
+	if _, err := m.Create(ctx, spec); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	t.Cleanup(func() { _ = m.Delete(context.Background(), name) })
+	got, st, err := m.Import(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Escalation) != 2 || got.Escalation[0].KeepWebhookURL || !got.Escalation[1].KeepWebhookURL || got.Escalation[1].WebhookURL != "" ||
+		!slices.Equal(got.Escalation[1].EmailAddresses, spec.Escalation[1].EmailAddresses) {
+		t.Errorf("imported escalation %+v", got.Escalation)
+	}
+	if len(st.Drift) != 0 {
+		t.Errorf("drift after import: %v", st.Drift)
+	}
+	if st, err := m.Read(ctx, got); err != nil || len(st.Drift) != 0 {
+		t.Errorf("read of the imported spec: drift %v, err %v", st.Drift, err)
+	}
+	// An update of the imported spec keeps the stored URL.
+	if _, err := m.Update(ctx, got); err != nil {
+		t.Fatalf("update of the imported spec: %v", err)
+	}
+	hooks, err := ssm.NewFromConfig(mustConfig(t)).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/manualapproval/" + name + "/escalation-webhooks"), WithDecryption: aws.Bool(true)})
+	if err != nil || !strings.Contains(aws.ToString(hooks.Parameter.Value), "hooks.slack.com") {
+		t.Errorf("escalation webhooks after the update of an imported gate: %v %v", err, hooks)
+	}
+}
+
+func mustConfig(t *testing.T) aws.Config {
+	t.Helper()
+	_, cfg := newManager(t)
+	return cfg
+}
