@@ -16,10 +16,12 @@ type TickResult struct {
 	Resent  int `json:"resent"`
 	Expired int `json:"expired"`
 	// Reminded counts the reminders and last calls sent.
-	Reminded int  `json:"reminded"`
-	Skipped  int  `json:"skipped"`
-	Failed   int  `json:"failed"`
-	More     bool `json:"more"`
+	Reminded int `json:"reminded"`
+	// Escalated counts the escalation steps notified.
+	Escalated int  `json:"escalated"`
+	Skipped   int  `json:"skipped"`
+	Failed    int  `json:"failed"`
+	More      bool `json:"more"`
 }
 
 // Tick fires the gate's schedule once, as EventBridge would on AWS: kumo

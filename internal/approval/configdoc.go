@@ -82,6 +82,9 @@ func ParseConfigDoc(s string) (ConfigDoc, error) {
 	if _, err := CanonicalIdentities(d.Approvers); err != nil {
 		return d, fmt.Errorf("configuration document: approvers: %w", err)
 	}
+	if err := CheckEscalation(d.Escalation); err != nil {
+		return d, fmt.Errorf("configuration document: %w", err)
+	}
 	if p := ValidateInputSpecs(d.Inputs); len(p) > 0 {
 		return d, fmt.Errorf("configuration document: inputs: %s", p[0].Message)
 	}

@@ -23,6 +23,10 @@ type Policy struct {
 	// request does not carry its own.
 	MinApprovals      int
 	AllowSelfApproval bool
+	// Escalation are the approvers escalation steps add, each from its
+	// step's time on (escalation.go). They extend Approvers: they mean
+	// nothing when the gate lets anyone decide.
+	Escalation []EscalationApprovers
 }
 
 // PolicyFromConfig returns the policy of a gate, its approvers in canonical
@@ -41,6 +45,7 @@ func PolicyFromConfig(c Config) Policy {
 	return Policy{
 		Approvers: approvers, ApproverGroups: c.ApproverGroups, LinkDecisions: c.LinkDecisions,
 		MinApprovals: c.MinApprovals, AllowSelfApproval: c.AllowSelfApproval,
+		Escalation: escalationPolicy(c.Followup),
 	}
 }
 
@@ -114,7 +119,9 @@ func (p Policy) AnonymousCanApprove(need int) bool {
 //     configured (ErrIdentityRequired);
 //   - with approvers or approver groups, a verified vote must match one of
 //     its IDs against p.Approvers or one of its Groups against
-//     p.ApproverGroups;
+//     p.ApproverGroups, or one of its IDs against the approvers of an
+//     escalation step whose time had come when it was cast (r.CreatedAt +
+//     the step's AfterSeconds not after v.At);
 //   - with the self-approval ban, an approval needs a request whose
 //     requester parses as an identity (ErrNoRequester) that is not among the
 //     vote's IDs (ErrSelfApproval);
@@ -150,7 +157,8 @@ func Apply(r Request, p Policy, v Vote) (Request, Result, error) {
 		return r, 0, ErrIdentityRequired
 	case anonymous && approve && p.IdentityControlled(need):
 		return r, 0, ErrIdentityRequired
-	case !anonymous && (len(p.Approvers) > 0 || len(p.ApproverGroups) > 0) && !allowed(p, ids, v.Groups):
+	case !anonymous && (len(p.Approvers) > 0 || len(p.ApproverGroups) > 0) &&
+		!allowed(p, ids, v.Groups) && !escalatedApprover(p, r.CreatedAt, v.At, ids):
 		return r, 0, ErrNotApprover
 	}
 	if approve && !p.AllowSelfApproval {

@@ -111,6 +111,7 @@ func NextFollowup(f Followup, r Request) time.Time {
 	for _, t := range []time.Time{
 		nextReminder(f, r),
 		nextLastCall(f, r),
+		nextEscalationTime(f, r),
 	} {
 		if !t.IsZero() && t.Before(next) {
 			next = t
@@ -358,4 +359,13 @@ func WebhookReminderBody(rm Reminder) ([]byte, error) {
 			ApproveURL: rm.ApproveURL, RejectURL: rm.RejectURL,
 		},
 	})
+}
+
+// nextEscalationTime is NextEscalation as a candidate of NextFollowup (zero
+// when no step is left).
+func nextEscalationTime(f Followup, r Request) time.Time {
+	if t, ok := NextEscalation(f, r); ok {
+		return t
+	}
+	return time.Time{}
 }

@@ -145,13 +145,22 @@ func CheckSlackWorkspace(a Action, c Config) error {
 }
 
 // CheckSlackMessage refuses a click on another message than the request's
-// own (the channel and ts recorded when the app posted it): a button copied
-// into another message, or a request the app never posted.
+// own (the channel and ts recorded when the app posted it, or a later post
+// recorded in r.Followup.Posts, such as an escalation step's message): a
+// button copied into another message, or a request the app never posted.
 func CheckSlackMessage(a Action, r Request) error {
-	if r.SlackChannel == "" || r.SlackTS == "" || a.Channel != r.SlackChannel || a.TS != r.SlackTS {
+	if a.Channel == "" || a.TS == "" {
 		return ErrSlackMessage
 	}
-	return nil
+	if a.Channel == r.SlackChannel && a.TS == r.SlackTS {
+		return nil
+	}
+	for _, p := range r.Followup.Posts {
+		if a.Channel == p.Channel && a.TS == p.TS {
+			return nil
+		}
+	}
+	return ErrSlackMessage
 }
 
 // ErrNotDecision is returned by ParseInteraction for payloads that are not a

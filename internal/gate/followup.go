@@ -10,6 +10,7 @@ func followupDoc(spec Spec) approval.Followup {
 		c := *rm
 		f.Reminders = &c
 	}
+	f.Escalation = escalationSteps(spec) // from Spec.Escalation, which holds the steps' secrets
 	f.FinalFollowups = f.Events != nil || f.NotifyOnDecision || spec.Webhook != nil || spec.Teams != nil
 	return f
 }
@@ -18,13 +19,15 @@ func followupDoc(spec Spec) approval.Followup {
 // document on spec (import).
 func specFollowup(spec *Spec, f approval.Followup) {
 	f.FinalFollowups = false // computed from the rest, not an argument
+	f.Escalation = nil       // Spec.Escalation (importedEscalation)
 	spec.Followup = f
 }
 
 // remindsChannels reports whether the sweep (in the callback function)
-// re-notifies the request's channels: with reminders or a last call it
+// re-notifies the request's channels: with reminders, a last call or
+// escalation steps (the webhook gets approval.escalated) it
 // posts as the notifier does, so it reads the posting secrets and publishes
 // to the topic.
 func remindsChannels(spec Spec) bool {
-	return spec.Followup.Reminders != nil || spec.Followup.WarnBeforeExpirySeconds > 0
+	return spec.Followup.Reminders != nil || spec.Followup.WarnBeforeExpirySeconds > 0 || len(spec.Escalation) > 0
 }

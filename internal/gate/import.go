@@ -58,6 +58,7 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 		Architecture:            "arm64",
 	}
 	specFollowup(&spec, hc.Followup)
+	spec.Escalation = importedEscalation(hc.Followup.Escalation)
 	if hc.RequireReason != approval.ReasonNever { // "" is the default
 		spec.RequireReason = hc.RequireReason
 	}

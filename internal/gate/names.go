@@ -40,7 +40,7 @@ const (
 	paramConfig = "config"
 )
 
-var allParams = []string{paramConfig, paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret, paramTeamsWebhookURL}
+var allParams = []string{paramConfig, paramSigningKey, paramSlackWebhook, paramSlackBotToken, paramSlackSigning, paramWebhookSecret, paramWebhookURL, paramSSOClientSecret, paramTeamsWebhookURL, paramEscalationWebhooks}
 
 // names derives every part's name from the gate's name.
 type names struct{ gate string }

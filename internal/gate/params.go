@@ -41,6 +41,9 @@ func (r *run) secrets() map[string]string {
 	if t := r.spec.Teams; t != nil {
 		s[paramTeamsWebhookURL] = t.WebhookURL
 	}
+	if hasEscalationWebhooks(r.spec) {
+		s[paramEscalationWebhooks] = escalationWebhooksValue(r.spec)
+	}
 	return s
 }
 

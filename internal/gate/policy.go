@@ -104,6 +104,9 @@ func rolePolicy(env Env, spec Spec, kind string) PolicyDocument {
 			// The sweep's reminders and last call go to the topic too.
 			st = append(st, allow("RemindTopic", []string{"sns:Publish"}, a.topic()))
 		}
+		if hasEscalationTopic(spec) { // the sweep e-mails the escalation steps
+			st = append(st, allow("EscalateByEmail", []string{"sns:Publish"}, a.escalationTopic()))
+		}
 		if spec.API != nil { // the API lists pending requests through the index
 			st = append(st, allow("ListPendingRequests", []string{"dynamodb:Query"}, a.table()+"/index/"+dueIndexName))
 		}

@@ -175,6 +175,7 @@ func (r *run) converge(ctx context.Context) error {
 		func(ctx context.Context) error { return r.ensureRole(ctx, kindCallback) },
 		r.ensureTable,
 		r.ensureTopic,
+		r.ensureEscalationTopic,
 		r.ensureParams,
 		func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindNotifier) },
 		func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindCallback) },
@@ -265,6 +266,7 @@ func (m *Manager) Read(ctx context.Context, spec Spec) (Status, error) {
 		func(ctx context.Context) error { return r.readRole(ctx, kindCallback) },
 		r.readTable,
 		r.readTopic,
+		r.readEscalationTopic,
 		r.readParams,
 		r.readLogGroups,
 		r.readAPI,
@@ -302,6 +304,7 @@ func (m *Manager) Delete(ctx context.Context, name string) error {
 		func(ctx context.Context) error { return r.deleteRole(ctx, kindCallback) },
 		r.deleteTable,
 		r.deleteTopic,
+		r.deleteEscalationTopic,
 		r.deleteParams,
 		func(ctx context.Context) error { return r.deleteLogGroup(ctx, kindNotifier) },
 		func(ctx context.Context) error { return r.deleteLogGroup(ctx, kindCallback) },
@@ -355,6 +358,12 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 	}
 	if s.Teams != nil {
 		c.ParamTeamsWebhookURL = r.n.param(paramTeamsWebhookURL)
+	}
+	if hasEscalationTopic(s) {
+		c.EscalationTopicARN = r.a.escalationTopic()
+	}
+	if hasEscalationWebhooks(s) {
+		c.ParamEscalationWebhooks = r.n.param(paramEscalationWebhooks)
 	}
 	scopeSecrets(s, kind, &c)
 	c.API = s.API.handlerConfig()

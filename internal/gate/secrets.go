@@ -53,6 +53,9 @@ func kindParams(spec Spec, kind string) []string {
 			// escalations from the sweep, decisions when they are made.
 			p = append(p, paramTeamsWebhookURL)
 		}
+		if hasEscalationWebhooks(spec) { // the sweep escalates
+			p = append(p, paramEscalationWebhooks)
+		}
 	}
 	return p
 }
@@ -70,6 +73,8 @@ func scopeSecrets(spec Spec, kind string, c *approval.Config) {
 		paramSSOClientSecret: &c.ParamSSOClientSecret,
 		paramTeamsWebhookURL: &c.ParamTeamsWebhookURL,
 		paramConfig:          &c.ParamConfig,
+
+		paramEscalationWebhooks: &c.ParamEscalationWebhooks,
 	} {
 		if !slices.Contains(own, suffix) {
 			*field = ""

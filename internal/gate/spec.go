@@ -47,6 +47,8 @@ type Spec struct {
 	// events (Events nil: none; BusName "" or "default": the account's
 	// default bus).
 	Followup approval.Followup
+	// Escalation are the escalation steps (escalation.go), in order.
+	Escalation []EscalationSpec
 
 	LogRetentionDays       int32
 	Architecture           string // "arm64" | "x86_64"

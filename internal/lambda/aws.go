@@ -7,6 +7,7 @@ package lambda
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -131,6 +132,9 @@ type Secrets struct {
 	WebhookURL         string
 	SSOClientSecret    string
 	TeamsWebhookURL    string
+	// EscalationWebhooks are the escalation steps' Slack incoming-webhook
+	// URLs, one per step ("" for a step without one).
+	EscalationWebhooks []string
 }
 
 // loadSecrets reads the gate's parameters with one ssm:GetParameters call
@@ -144,7 +148,7 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 	}
 	c := b.Config
 	var names []string
-	for _, n := range []string{c.ParamConfig, c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret, c.ParamTeamsWebhookURL} {
+	for _, n := range []string{c.ParamConfig, c.ParamSigningKey, c.ParamSlackWebhook, c.ParamSlackBotToken, c.ParamSlackSigning, c.ParamWebhookSecret, c.ParamWebhookURL, c.ParamSSOClientSecret, c.ParamTeamsWebhookURL, c.ParamEscalationWebhooks} {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -174,6 +178,11 @@ func (b *Base) loadSecrets(ctx context.Context) (*Secrets, error) {
 		WebhookURL:         values[c.ParamWebhookURL],
 		SSOClientSecret:    values[c.ParamSSOClientSecret],
 		TeamsWebhookURL:    values[c.ParamTeamsWebhookURL],
+	}
+	if c.ParamEscalationWebhooks != "" {
+		if err := json.Unmarshal([]byte(values[c.ParamEscalationWebhooks]), &s.EscalationWebhooks); err != nil {
+			return nil, fmt.Errorf("SSM parameter %s is not a JSON array of strings", c.ParamEscalationWebhooks)
+		}
 	}
 	if len(s.SigningKey) < approval.MinSigningKeyBytes {
 		return nil, fmt.Errorf("SSM parameter %s: signing key shorter than %d bytes", c.ParamSigningKey, approval.MinSigningKeyBytes)

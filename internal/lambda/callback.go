@@ -37,8 +37,8 @@ type Callback struct {
 	// (asynchronously, with Lambda) to tell a final request's follow-ups
 	// (finalize.go).
 	NotifierFunction string
-	// SNS publishes the sweep's reminders to the gate's topic (nil: the
-	// topic gets none).
+	// SNS publishes the sweep's reminders to the gate's topic and the
+	// escalation steps' e-mails (nil: none are sent).
 	SNS SNSPublisher
 
 	once sync.Once

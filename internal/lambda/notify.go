@@ -175,8 +175,8 @@ func (n *Notifier) store(ctx context.Context, p approval.Payload) (approval.Requ
 		MinApprovals: max(n.Config.MinApprovals, 1),
 		Status:       approval.StatusPending,
 	}
-	// The first thing due: a reminder, the last call, or the expiry. due_at
-	// puts the request into the status-due index.
+	// The first thing due: a reminder, the last call, an escalation step,
+	// or the expiry. due_at puts the request into the status-due index.
 	r.DueAt = approval.NextFollowup(n.Config.Followup, r)
 	db := store{db: n.DB, table: n.Config.TableName}
 	for range 3 {

@@ -50,10 +50,12 @@ type SweepResult struct {
 	Expired int `json:"expired"` // requests marked expired (pending past expiry, or a re-send the workflow no longer waited for)
 	// Reminded counts the reminders and last calls sent (claimed: a
 	// channel that failed is logged, not retried).
-	Reminded int  `json:"reminded"`
-	Skipped  int  `json:"skipped"` // no longer due when re-read (a click, another sweep, a stale index)
-	Failed   int  `json:"failed"`  // still not delivered (retried next tick)
-	More     bool `json:"more"`    // stopped for time with due items left
+	Reminded int `json:"reminded"`
+	// Escalated counts the escalation steps notified (escalate.go).
+	Escalated int  `json:"escalated"`
+	Skipped   int  `json:"skipped"` // no longer due when re-read (a click, another sweep, a stale index)
+	Failed    int  `json:"failed"`  // still not delivered (retried next tick)
+	More      bool `json:"more"`    // stopped for time with due items left
 }
 
 // Sweep handles every due request it can within its time.
@@ -122,7 +124,7 @@ func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
 			startKey = out.LastEvaluatedKey
 		}
 	}
-	c.Log.Info("sweep", "due", res.Due, "resent", res.Resent, "expired", res.Expired, "reminded", res.Reminded, "skipped", res.Skipped,
+	c.Log.Info("sweep", "due", res.Due, "resent", res.Resent, "expired", res.Expired, "reminded", res.Reminded, "escalated", res.Escalated, "skipped", res.Skipped,
 		"failed", res.Failed, "more", res.More, "duration_ms", c.Now().Sub(start).Milliseconds())
 	return res, firstErr
 }
@@ -188,6 +190,11 @@ func (c *Callback) sweepDeciding(ctx context.Context, r approval.Request, stop t
 // the index).
 func (c *Callback) sweepPending(ctx context.Context, r approval.Request, stop time.Time, count func(func(*SweepResult))) {
 	if c.Now().Before(r.ExpiresAt) {
+		// Escalation steps first (escalate.go), then reminders and the
+		// last call (remind.go); what is left due is taken next tick.
+		if c.escalate(ctx, r, count) {
+			return
+		}
 		c.sweepFollowup(ctx, r, stop, count)
 		return
 	}

@@ -431,6 +431,7 @@ func (r *gateResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 	for k, a := range reasonAndInputsAttributes() {
 		resp.Schema.Attributes[k] = a
 	}
+	resp.Schema.Attributes["escalation"] = escalationSchemaAttribute()
 	addWriteOnlySecrets(&resp.Schema)
 }
 
@@ -471,6 +472,7 @@ func (r *gateResource) ValidateConfig(ctx context.Context, req resource.Validate
 		validateSSO(ctx, s, &resp.Diagnostics)
 	}
 	validateIdentity(ctx, cfg, &resp.Diagnostics)
+	validateEscalation(ctx, cfg, &resp.Diagnostics)
 
 	validateInputs(ctx, cfg.Inputs, &resp.Diagnostics)
 	validateAPI(ctx, cfg, &resp.Diagnostics)
@@ -857,6 +859,7 @@ func gateSpec(ctx context.Context, m gateResourceModel, defaultTags map[string]s
 	spec.API = apiSpec(ctx, m.API, &diags)
 	eventsSpec(ctx, m, &spec.Followup, &diags)
 	remindersSpec(ctx, m, &spec, &diags)
+	spec.Escalation = escalationSpecs(ctx, m.Escalation, &diags)
 	return spec, diags
 }
 
@@ -918,6 +921,7 @@ func modelFromSpec(spec gate.Spec, status gate.Status, defaultTags map[string]st
 		API:                     apiObject(spec.API),
 		Events:                  eventsObject(spec.Followup.Events),
 		NotifyOnDecision:        types.BoolValue(spec.Followup.NotifyOnDecision),
+		Escalation:              escalationValue(spec.Escalation),
 	}
 	if s := spec.Slack; s != nil {
 		m.Slack = types.ObjectValueMust(gateSlackAttrTypes, map[string]attr.Value{
@@ -1119,6 +1123,7 @@ type gateResourceModel struct {
 	NotifyOnDecision        types.Bool   `tfsdk:"notify_on_decision"`
 	Reminders               types.Object `tfsdk:"reminders"`
 	WarnBeforeExpirySeconds types.Int64  `tfsdk:"warn_before_expiry_seconds"`
+	Escalation              types.List   `tfsdk:"escalation"`
 
 	TopicARN               types.String `tfsdk:"topic_arn"`
 	TableName              types.String `tfsdk:"table_name"`

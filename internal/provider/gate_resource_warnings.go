@@ -30,23 +30,40 @@ func warnGateReach(ctx context.Context, cfg gateResourceModel, diags *diag.Diagn
 	if empty(len(cfg.Approvers.Elements()), cfg.Approvers.IsNull()) {
 		return
 	}
-	// Single sign-on and the machine API verify who decides.
-	if !cfg.SSO.IsNull() || !cfg.API.IsNull() {
-		return
-	}
-	app := false
-	if !cfg.Slack.IsNull() {
-		var s gateSlackModel
-		if d := cfg.Slack.As(ctx, &s, objectAsOptions); d.HasError() || s.Format.IsUnknown() {
-			return
-		}
-		app = effectiveSlackFormat(s.Format.ValueString(), set(orWriteOnly(s.BotToken, s.BotTokenWO))) == approval.SlackFormatApp
-	}
-	if !app {
+	if ok, known := approversVerifiable(ctx, cfg); known && !ok {
 		diags.AddAttributeWarning(path.Root("approvers"), "Approvers Cannot Be Checked",
 			"approvers is set, but no channel of the gate can tell who decides: only the Slack app wiring (slack.format \"app\") "+
 				"checks the clicking user, single sign-on (sso) the person opening a link, and the api block the token's identity; "+
 				"a bare link sent by Slack webhook, Teams, e-mail, SMS or webhook proves none. "+
 				"Use the Slack app wiring (bot_token, channel, signing_secret), add sso or api, or remove approvers.")
 	}
+}
+
+// approversVerifiable reports whether some channel of the gate can tell who
+// decides: the Slack app wiring (slack.format "app") checks the clicking
+// user, single sign-on (sso) the person opening a link, the api block the
+// token's identity; a bare link proves none. known is false while the Slack
+// wiring is unknown. The gate's approvers and the escalation steps'
+// approvers (gate_resource_escalation.go) are judged by it alike.
+func approversVerifiable(ctx context.Context, cfg gateResourceModel) (verifiable, known bool) {
+	if !cfg.SSO.IsNull() || !cfg.API.IsNull() {
+		return true, true
+	}
+	return gateSlackApp(ctx, cfg)
+}
+
+// gateSlackApp reports whether the gate's Slack wiring is the Slack app
+// (format "app"); known is false while that is unknown.
+func gateSlackApp(ctx context.Context, cfg gateResourceModel) (app, known bool) {
+	if cfg.Slack.IsUnknown() {
+		return false, false
+	}
+	if cfg.Slack.IsNull() {
+		return false, true
+	}
+	var s gateSlackModel
+	if d := cfg.Slack.As(ctx, &s, objectAsOptions); d.HasError() || s.Format.IsUnknown() {
+		return false, false
+	}
+	return effectiveSlackFormat(s.Format.ValueString(), set(orWriteOnly(s.BotToken, s.BotTokenWO))) == approval.SlackFormatApp, true
 }

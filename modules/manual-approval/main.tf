@@ -75,6 +75,7 @@ resource "manualapproval_gate" "this" {
 
   reminders                  = var.reminders
   warn_before_expiry_seconds = var.warn_before_expiry_seconds
+  escalation                 = var.escalation
   events                     = var.events
   notify_on_decision         = var.notify_on_decision
 

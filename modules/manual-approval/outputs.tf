@@ -44,9 +44,9 @@ output "table_name" {
 }
 
 output "gate" {
-  description = "The manualapproval_gate resource without its secrets (slack, webhook, sso and teams are left out; slack_format says the wiring). It can be passed to provider::manualapproval::task_state."
+  description = "The manualapproval_gate resource without its secrets (slack, webhook, sso, teams and escalation are left out; slack_format says the wiring). It can be passed to provider::manualapproval::task_state."
   value = one([for g in manualapproval_gate.this : merge(
-    { for k, v in g : k => v if !contains(["slack", "webhook", "sso", "teams"], k) },
+    { for k, v in g : k => v if !contains(["slack", "webhook", "sso", "teams", "escalation"], k) },
     {
       slack_format = try(g.slack.format, null)
       webhook_url  = var.webhook_url

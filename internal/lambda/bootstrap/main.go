@@ -59,11 +59,12 @@ func main() {
 	sfnClient := sfn.NewFromConfig(awsCfg, func(o *sfn.Options) {
 		o.BaseEndpoint = endpoint(os.Getenv, "SFN", o.BaseEndpoint)
 	})
+	snsClient := sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+		o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
+	})
 	switch cfg.Role {
 	case approval.RoleNotifier:
-		h := &lambda.Notifier{Base: base, DB: db, SFN: sfnClient, SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
-			o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
-		})}
+		h := &lambda.Notifier{Base: base, DB: db, SFN: sfnClient, SNS: snsClient}
 		awslambda.Start(h.Handle)
 	case approval.RoleCallback:
 		h := &lambda.Callback{Base: base, DB: db, SFN: sfnClient, Lambda: lambdasvc.NewFromConfig(awsCfg, func(o *lambdasvc.Options) {
@@ -71,9 +72,7 @@ func main() {
 		}), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
 			// The gate names its functions <gate>-<role> (internal/gate/names.go).
 			NotifierFunction: cfg.GateName + "-" + string(approval.RoleNotifier),
-			SNS: sns.NewFromConfig(awsCfg, func(o *sns.Options) {
-				o.BaseEndpoint = endpoint(os.Getenv, "SNS", o.BaseEndpoint)
-			})}
+			SNS:              snsClient}
 		// HTTP requests, the schedule's sweep and its own Slack hand-over.
 		awslambda.Start(h.Invoke)
 	}

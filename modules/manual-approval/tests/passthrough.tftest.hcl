@@ -283,6 +283,8 @@ run "followups" {
     warn_before_expiry_seconds = 300
     events                     = { bus_name = "approvals" }
     notify_on_decision         = true
+    approvers                  = ["oncall@example.com"]
+    escalation                 = [{ after_seconds = 1800, email_addresses = ["boss@example.com"] }]
   }
 
   assert {
@@ -293,6 +295,7 @@ run "followups" {
       manualapproval_gate.this[0].warn_before_expiry_seconds == 300,
       manualapproval_gate.this[0].events.bus_name == "approvals",
       manualapproval_gate.this[0].notify_on_decision,
+      nonsensitive(manualapproval_gate.this[0].escalation[0].after_seconds) == 1800,
     ])
     error_message = "the follow-up settings do not reach the gate unchanged"
   }
@@ -312,6 +315,7 @@ run "followups_unset" {
       manualapproval_gate.this[0].events == null,
       !manualapproval_gate.this[0].notify_on_decision,
       manualapproval_gate.this[0].teams == null,
+      manualapproval_gate.this[0].escalation == null,
     ])
     error_message = "unset follow-up variables do not leave the provider's defaults"
   }
