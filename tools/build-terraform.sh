@@ -21,4 +21,4 @@ sed -E -i "\#github.com/hashicorp/terraform/(${nested})( |\$)#d" go.mod
 # The backends' registrations in the backend registry.
 sed -E -i "\#remote-state/(azure|consul|cos|gcs|kubernetes|oci|oss|pg|s3)\"#d; /backend(Azure|Consul|Cos|GCS|Kubernetes|OCI|OSS|Pg|S3)\./d" internal/backend/init/init.go
 CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags='-s -w -X github.com/hashicorp/terraform/version.dev=no' -o "$out" .
-"$out" version | head -1
+v=$(TF_CLI_CONFIG_FILE=/dev/null "$out" version 2>/dev/null) && echo "${v%%$'\n'*}"

@@ -14,4 +14,4 @@ cp -r "$src/." "$work/"
 chmod -R u+w "$work"
 cd "$work"
 CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags="-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$out" ./cmd/tofu
-"$out" version | head -1
+v=$(TF_CLI_CONFIG_FILE=/dev/null "$out" version 2>/dev/null) && echo "${v%%$'\n'*}"
