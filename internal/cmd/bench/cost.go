@@ -14,7 +14,7 @@ import (
 // the bench saw the handlers make and the sizes of the items they wrote,
 // multiplied by the dated price table (prices.go).
 
-// Billing rules the model applies (AWS pricing pages and developer guides):
+// Billing rules the model applies (AWS pricing pages and developer guides).
 const (
 	// DynamoDB on-demand: a write request unit per 1 KB written, a read
 	// request unit per 4 KB read strongly consistent (half for eventually
@@ -285,7 +285,7 @@ func (in costInputs) setups(p prices) []setup {
 // coldStart prices a cold start: the parameters read once (SSM standard:
 // free) with one KMS Decrypt per SecureString, and the first SNS
 // subscription check, for each function.
-func (in costInputs) coldStart(p prices) usage {
+func (in costInputs) coldStart() usage {
 	var u usage
 	u.SSMCalls = float64(countOps(in.ColdNotifier, "ssm:") + countOps(in.ColdCallback, "ssm:"))
 	u.KMSRequests = float64(2 * in.SecureParams)

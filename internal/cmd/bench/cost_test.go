@@ -110,3 +110,30 @@ func TestPriceTable(t *testing.T) {
 		}
 	}
 }
+
+// The lean-handler and cost rows judge the counts: a decision with a
+// third write, or a warm notifier reading SSM, misses.
+func TestCallAndCostRows(t *testing.T) {
+	r := sampleResults()
+	rows := func() map[string]row {
+		m := map[string]row{}
+		for _, x := range r.rows() {
+			m[x.Figure] = x
+		}
+		return m
+	}
+	got := rows()
+	for _, f := range []string{"decision, warm: AWS calls", "notifier, warm: AWS calls", "per approval: links by e-mail", "idle gate per month, no sweep schedule", "idle gate per month, with the sweep schedule", "extra AWS calls of a cold start (both functions)"} {
+		if got[f].Verdict != "met" {
+			t.Errorf("%s: %+v", f, got[f])
+		}
+	}
+	r.Approval.Decision = map[string]int{"dynamodb:GetItem": 2, "dynamodb:UpdateItem": 3, "states:SendTaskSuccess": 1}
+	r.Approval.Notifier = map[string]int{"ssm:GetParameters": 1, "dynamodb:PutItem": 1}
+	got = rows()
+	for _, f := range []string{"decision, warm: AWS calls", "notifier, warm: AWS calls"} {
+		if got[f].Verdict != "MISSED" {
+			t.Errorf("%s: %+v, want MISSED", f, got[f])
+		}
+	}
+}
