@@ -53,8 +53,8 @@ type approvalResult struct {
 
 // breakdown splits one decision's time.
 type breakdown struct {
-	Total, DynamoDB, StepFunctions, SlackUpdate, Handler time.Duration
-	Calls                                                int
+	Total, DynamoDB, StepFunctions, HandOver, SlackUpdate, Handler time.Duration
+	Calls                                                          int
 }
 
 // loadResult is many pending approvals decided by concurrent clients.

@@ -127,6 +127,10 @@ func sampleResults() *results {
 			WarmRuns:     2, ItemBytes: 700, FinalItemBytes: 900, TokenBytes: 100,
 			Breakdown: breakdown{Total: 4 * time.Millisecond, DynamoDB: time.Millisecond, StepFunctions: time.Millisecond, Handler: 2 * time.Millisecond, Calls: 4},
 		},
+		SlackApp: &slackAppResult{Decisions: 3, Update: latency{N: 3, P50: 8 * time.Millisecond, P99: 20 * time.Millisecond},
+			Notifier:  map[string]int{"states:SendTaskHeartbeat": 1, "dynamodb:PutItem": 1, "dynamodb:UpdateItem": 1},
+			Callback:  map[string]int{"lambda:Invoke": 1, "dynamodb:GetItem": 1, "dynamodb:UpdateItem": 2, "states:SendTaskSuccess": 1},
+			Breakdown: breakdown{Total: 8 * time.Millisecond, DynamoDB: time.Millisecond, StepFunctions: time.Millisecond, HandOver: time.Millisecond, SlackUpdate: time.Millisecond, Handler: 4 * time.Millisecond, Calls: 5}},
 		Sweep:     &sweepResult{Runs: 3, Took: latency{N: 3, P50: 3 * time.Millisecond}, Calls: map[string]int{"dynamodb:Query": 2}, LogBytes: 200},
 		Terraform: []tfResult{tf(1, 1), tf(10, 3), tf(50, 12)},
 		Baseline:  &baselineResult{Naive: []time.Duration{3, 4, 5}, Manager: []time.Duration{1, 2, 3}, NaiveCalls: 25, ManagerCalls: 25},
@@ -229,7 +233,7 @@ func TestRows(t *testing.T) {
 func TestMarkdownAndPlot(t *testing.T) {
 	r := sampleResults()
 	md := r.markdown("docs/bench.png")
-	for _, want := range []string{"# Benchmarks", "2 CPU(s)", "kumo github.com/sivchari/kumo v0.33.1", "Terraform v1.11.4", "![", "| approval path |", "MISSED", "Noise", "`iam:GetRole` 19", "**refresh:**", "| single sign-on |", "**Single sign-on:**", "**While measured:** two other suites running", "| lean handlers |", "## Cost per approval", "| links by e-mail |", "| cost | idle gate per month, with the sweep schedule |", "where the time goes", "https://aws.amazon.com/lambda/pricing/"} {
+	for _, want := range []string{"# Benchmarks", "2 CPU(s)", "kumo github.com/sivchari/kumo v0.33.1", "Terraform v1.11.4", "![", "| approval path |", "MISSED", "Noise", "`iam:GetRole` 19", "**refresh:**", "| single sign-on |", "**Single sign-on:**", "**While measured:** two other suites running", "| lean handlers |", "## Cost per approval", "| links by e-mail |", "| cost | idle gate per month, with the sweep schedule |", "where the time goes", "https://aws.amazon.com/lambda/pricing/", "| slack app | click → message updated", "**Slack app:**"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report lacks %q", want)
 		}

@@ -181,9 +181,14 @@ type costInputs struct {
 	NotifierDur, PageDur, DecisionDur, SweepDur time.Duration
 	// LogBytes per invocation, measured from the handlers' output.
 	NotifierLog, CallbackLog, SweepLog float64
-	SecureParams                       int // SecureString parameters of the gate (KMS Decrypts per cold start)
-	MemoryMB                           int
-	ARM                                bool
+	// The Slack app, when measured: warm calls of the notifier and of the
+	// callback over a click (acknowledgement and hand-over), and the median
+	// click → update.
+	AppNotifier, AppCallback map[string]int
+	AppDur                   time.Duration
+	SecureParams             int // SecureString parameters of the gate (KMS Decrypts per cold start)
+	MemoryMB                 int
+	ARM                      bool
 }
 
 // setup is one way a gate is used, priced per approval.
@@ -256,6 +261,14 @@ func (in costInputs) setups(p prices) []setup {
 	sa.APIRequests = 1
 	sa.LogBytes = in.NotifierLog + 2*in.CallbackLog
 	sa.Notes = append(sa.Notes, "modelled from the code path: one more UpdateItem (the message's place), one more invocation (the hand-over) instead of the confirm page")
+	if in.AppNotifier != nil {
+		// Measured: the calls the proxy counted on the Slack app gate.
+		rn, wn := ddbUnits(in.AppNotifier, in.ItemBytes, in.FinalItemBytes, false)
+		rc, wc := ddbUnits(in.AppCallback, in.ItemBytes, in.FinalItemBytes, true)
+		sa.RRU, sa.WRU = rn+rc, wn+wc
+		sa.Lambda = []lambdaFn{in.fn("notifier", 1, in.NotifierDur), in.fn("callback ack and vote", 1+float64(in.AppCallback["lambda:Invoke"]), in.AppDur)}
+		sa.Notes = []string{"calls measured on the Slack app gate; each callback invocation billed the median click → update (an upper bound)"}
+	}
 	add("slack app", sa)
 
 	// Single sign-on in front of the e-mail links: two more callback

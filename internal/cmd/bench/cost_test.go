@@ -123,7 +123,7 @@ func TestCallAndCostRows(t *testing.T) {
 		return m
 	}
 	got := rows()
-	for _, f := range []string{"decision, warm: AWS calls", "notifier, warm: AWS calls", "per approval: links by e-mail", "idle gate per month, no sweep schedule", "idle gate per month, with the sweep schedule", "extra AWS calls of a cold start (both functions)"} {
+	for _, f := range []string{"decision, warm: AWS calls", "notifier, warm: AWS calls", "per approval: links by e-mail", "AWS calls per approval, warm", "idle gate per month, no sweep schedule", "idle gate per month, with the sweep schedule", "extra AWS calls of a cold start (both functions)"} {
 		if got[f].Verdict != "met" {
 			t.Errorf("%s: %+v", f, got[f])
 		}

@@ -50,7 +50,7 @@ type options struct {
 	scale                                                string
 	executions, loadN, clients, coldStarts, baselineRuns int
 	sweeps                                               int
-	ssoDecisions                                         int
+	ssoDecisions, slackDecisions                         int
 	gates                                                []int
 	tfRuns                                               map[int]int
 	parallelism                                          int
@@ -82,6 +82,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", clients, "concurrent clients deciding them (BENCH_SCALE=full: 100)")
 	flag.IntVar(&o.sweeps, "sweeps", 20, "runs of the sweep on the idle gate (cost of the schedule)")
 	flag.IntVar(&o.ssoDecisions, "sso-decisions", 100, "decisions through a gate with single sign-on, each signing in anew")
+	flag.IntVar(&o.slackDecisions, "slack-decisions", 50, "decisions through a gate with the Slack app (click → chat.update), at least 2")
 	flag.IntVar(&o.coldStarts, "cold-starts", 25, "handler cold starts measured")
 	flag.IntVar(&o.baselineRuns, "baseline-runs", 9, "creates of one gate, naive and Manager.Create each")
 	flag.StringVar(&gates, "gates", gatesDef, "numbers of gates terraform creates, refreshes, updates and destroys (BENCH_SCALE=full adds 200)")
@@ -91,10 +92,10 @@ func main() {
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "the report to write")
 	flag.StringVar(&o.plot, "plot", "BENCHMARKS.png", "the plot to write (PNG)")
 	flag.StringVar(&o.note, "note", "", "what else the machine was doing, for the report (e.g. \"two other test suites running\")")
-	flag.StringVar(&skip, "skip", "", "sections to skip: lambda,baseline,approval,load,sso,terraform")
+	flag.StringVar(&skip, "skip", "", "sections to skip: lambda,baseline,approval,load,slackapp,sso,terraform")
 	flag.Parse()
-	if o.executions < 2 {
-		fatal(errors.New("-executions: at least 2 (the first runs cold)"))
+	if o.executions < 2 || o.slackDecisions < 2 {
+		fatal(errors.New("-executions and -slack-decisions: at least 2 (the first runs cold)"))
 	}
 	var err error
 	if o.gates, err = parseInts(gates); err != nil {
@@ -186,6 +187,12 @@ func run(ctx context.Context, o options) error {
 	if !o.skip["approval"] || !o.skip["load"] {
 		if err := runApproval(ctx, o, res, cfg, mgr, local, slack, nonce); err != nil {
 			return err
+		}
+	}
+
+	if !o.skip["slackapp"] {
+		if res.SlackApp, err = runSlackApp(ctx, o, cfg, mgr, local, slack, nonce); err != nil {
+			return fmt.Errorf("slack app: %w", err)
 		}
 	}
 

@@ -20,6 +20,7 @@ type results struct {
 	Approval  *approvalResult
 	Load      *loadResult
 	Sweep     *sweepResult
+	SlackApp  *slackAppResult
 	SSO       *ssoResult
 	Terraform []tfResult
 }
@@ -289,6 +290,7 @@ func (r *results) markdown(plot string) string {
 	fmt.Fprintf(&b, "- **Baseline:** the naive create (in `internal/cmd/bench/baseline.go`) makes the calls `Manager.Create` makes on a new gate, strictly one after the other; each run's gate is deleted with `Manager.Delete`.\n")
 	fmt.Fprintf(&b, "- **Lambda:** zip sizes of the embedded bundles; cold start of `bin/bootstrap-host` against a fake Runtime API that timestamps the first `GET /runtime/invocation/next`; peak RSS is `VmHWM` of the callback handler's process during the load test.\n")
 	fmt.Fprintf(&b, "- **Lean handlers:** each handler process the harness starts sends its role as SDK app id (`AWS_SDK_UA_APP_ID`, in the User-Agent), so the proxy counts the notifier's and the callback's calls apart (`Proxy.CountsBy`). The approval path's first execution is the processes' first invocations (cold), the second is warm. Each execution: the notifier's calls until the message, the confirm page's (a GET of the link), the decision's (the POST). `TestE2E_callsPerApproval` asserts the same bounds on every `make test`.\n")
+	fmt.Fprintf(&b, "- **Slack app:** a third gate with the Slack app (bot token, signing secret, the local Slack's Web API, channel `#deploys`); %d executions one at a time, each approved by a signed button click (`acctest.Slack.Click`) timed until the local Slack receives the `chat.update` of the message; the callback acknowledges the click and hands it to itself (`lambda:Invoke`, Event), whose invocation votes, tells Step Functions and updates the message.\n", r.Opts.slackDecisions)
 	fmt.Fprintf(&b, "- **Where the time goes:** the proxy times every call while the approval path runs (`Proxy.Record`); for each decision (POST sent → answered) the callback's calls inside it are summed by service; the decision of median total is shown. The rest is the handler itself, kumo's API Gateway and Lambda invoke path and the HTTP round trip: on kumo AWS calls take well under a millisecond, on AWS several.\n")
 	fmt.Fprintf(&b, "- **Cost:** see the cost section above; every figure is recomputed from the measured counts, sizes and durations and the dated table in `internal/cmd/bench/prices.go`. The idle gate's sweep is fired %d times with `acctest.Tick` (kumo never fires schedules), its calls counted and its time taken as the billed duration (an upper bound: Tick also reads the rule).\n", r.Opts.sweeps)
 	fmt.Fprintf(&b, "- **Scale:** `BENCH_SCALE=full make bench` runs issue 13's scale: 10,000 pending approvals decided by 100 clients and 200 gates through terraform; the default run (%d approvals, %d clients, gates %v) keeps `make bench` within 10 minutes; `BENCH_SCALE=small` is a quick check. This run: scale %s.\n", 1000, 50, "1, 10, 50", r.Opts.scale)
