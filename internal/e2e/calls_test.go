@@ -21,6 +21,7 @@ import (
 //   - a decision reads its request at most once and writes it at most twice,
 //     conditionally (the vote, then the delivered status), and calls Step
 //     Functions once;
+//   - the notifier checks the topic's subscriptions once per warm process;
 //   - no handler calls KMS itself (SSM decrypts SecureString parameters).
 //
 // Call counts, not timings: `make bench` reports the same counts per
@@ -76,6 +77,11 @@ resource "manualapproval_gate" "test" {
 				if n := countPrefix(c, "ssm:"); n != 0 {
 					w.t.Errorf("%s: %d SSM calls: a warm invocation reads no secret again", name, n)
 				}
+			}
+			// What the notifier learnt of the topic's subscriptions is kept
+			// (internal/lambda/sns.go): one look per warm process.
+			if nCold["sns:ListSubscriptionsByTopic"] != 1 || nWarm["sns:ListSubscriptionsByTopic"] != 0 || nWarm["sns:Publish"] != 1 {
+				w.t.Errorf("notifier SNS calls: cold %v, warm %v; want one subscription check when cold, then only the publish", nCold, nWarm)
 			}
 			// The notifier writes its request once.
 			for name, c := range map[string]map[string]int{"cold": nCold, "warm": nWarm} {
