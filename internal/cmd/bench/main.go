@@ -384,6 +384,9 @@ func randomName(n int) string {
 
 func commandLine() string {
 	args := append([]string{"bench"}, os.Args[1:]...)
+	if s := os.Getenv("BENCH_SCALE"); s != "" {
+		args = append([]string{"BENCH_SCALE=" + s}, args...)
+	}
 	return strings.Join(args, " ")
 }
 
