@@ -128,6 +128,13 @@ func TestCallAndCostRows(t *testing.T) {
 			t.Errorf("%s: %+v", f, got[f])
 		}
 	}
+	if v := got["median decision (POST sent → answered)"].Verdict; v != "met" {
+		t.Errorf("the decision's own time (2 ms): %q", v)
+	}
+	r.Approval.Breakdown.Handler = targetHandlerTime + time.Millisecond
+	if v := rows()["median decision (POST sent → answered)"].Verdict; v != "MISSED" {
+		t.Errorf("the decision's own time over %s: %q", targetHandlerTime, v)
+	}
 	r.Approval.Decision = map[string]int{"dynamodb:GetItem": 2, "dynamodb:UpdateItem": 3, "states:SendTaskSuccess": 1}
 	r.Approval.Notifier = map[string]int{"ssm:GetParameters": 1, "dynamodb:PutItem": 1}
 	got = rows()

@@ -22,9 +22,13 @@ const (
 	targetThroughput = 100.0
 	// targetLoadP99: a decision's answer under load.
 	targetLoadP99 = 2 * time.Second
-	// targetHandlerShare: of the median decision, the time not spent in
-	// AWS calls (the handler, the local API Gateway and Lambda) at most.
-	targetHandlerShare = 0.5
+	// targetHandlerTime: of the median decision, the time not spent in AWS
+	// calls (the handler itself, the local API Gateway and Lambda invoke
+	// path, the HTTP round trip) per callback invocation. A share would not
+	// do: on kumo the AWS calls take well under a millisecond (on AWS,
+	// several), so the gate's own part is most of the time here whatever
+	// it is.
+	targetHandlerTime = 5 * time.Millisecond
 	// benchMemoryMB and benchARM: the bench gate's functions.
 	benchMemoryMB = 128
 	// benchSecureParams: the bench gate's SecureString parameters (the
@@ -137,7 +141,7 @@ func (r *results) breakdownRows(add func(section, figure, measured, target, verd
 			"decision ≤ 1 read, ≤ 2 writes, 1 Step Functions call, 1 hand-over", verdict(s.Callback["dynamodb:GetItem"] <= 1 && s.Callback["dynamodb:UpdateItem"] <= 2 && countOps(s.Callback, "states:") == 1 && countOps(s.Callback, "lambda:") <= 1 && countOps(s.Callback, "ssm:") == 0), how)
 		share := float64(b.Handler) / float64(max(b.Total, 1))
 		add("where the time goes", "median Slack app decision (click → message updated)", fmt.Sprintf("%s = DynamoDB %s + Step Functions %s + hand-over %s + Slack update %s + handler, gateway and async invoke %s", ms(b.Total), ms(b.DynamoDB), ms(b.StepFunctions), ms(b.HandOver), ms(b.SlackUpdate), ms(b.Handler)),
-			fmt.Sprintf("handler and gateway ≤ %.0f %%", 100*targetHandlerShare), verdict(share <= targetHandlerShare), how+fmt.Sprintf("; handler, kumo's API Gateway and its asynchronous invoke: %.0f %%", 100*share))
+			"handler, gateway and async invoke ≤ "+ms(2*targetHandlerTime), verdict(b.Handler <= 2*targetHandlerTime), how+fmt.Sprintf("; two invocations; handler, kumo's API Gateway and its asynchronous invoke: %.0f %% of the time", 100*share))
 	}
 	a := r.Approval
 	if a == nil || a.Breakdown.Total == 0 {
@@ -146,7 +150,7 @@ func (r *results) breakdownRows(add func(section, figure, measured, target, verd
 	b := a.Breakdown
 	share := float64(b.Handler) / float64(b.Total)
 	add("where the time goes", "median decision (POST sent → answered)", fmt.Sprintf("%s = DynamoDB %s + Step Functions %s + Slack update %s + handler and local gateway %s", ms(b.Total), ms(b.DynamoDB), ms(b.StepFunctions), ms(b.SlackUpdate), ms(b.Handler)),
-		fmt.Sprintf("handler and gateway ≤ %.0f %%", 100*targetHandlerShare), verdict(share <= targetHandlerShare),
+		"handler and gateway ≤ "+ms(targetHandlerTime), verdict(b.Handler <= targetHandlerTime),
 		fmt.Sprintf("the callback's %d AWS calls of that decision timed by the proxy (kumo's time, not AWS's); a link's decision updates no Slack message (the Slack app's rows do); the rest is the handler, the local API Gateway and Lambda (kumo) and the HTTP round trip: %.0f %%", b.Calls, 100*share))
 }
 
