@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12+1e-9*math.Abs(b) }
@@ -142,5 +144,20 @@ func TestCallAndCostRows(t *testing.T) {
 		if got[f].Verdict != "MISSED" {
 			t.Errorf("%s: %+v, want MISSED", f, got[f])
 		}
+	}
+}
+
+// busy is the union of the calls' intervals: overlapping calls count once.
+func TestBusy(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms, took int) acctest.Timed {
+		return acctest.Timed{Start: t0.Add(time.Duration(ms) * time.Millisecond), Took: time.Duration(took) * time.Millisecond}
+	}
+	// [0,10) ∪ [5,12) ∪ [20,25) ∪ [21,22) = 12 + 5 ms, given out of order.
+	if got := busy([]acctest.Timed{at(20, 5), at(0, 10), at(21, 1), at(5, 7)}); got != 17*time.Millisecond {
+		t.Errorf("busy = %v, want 17ms", got)
+	}
+	if busy(nil) != 0 {
+		t.Error("no calls: not busy")
 	}
 }

@@ -83,6 +83,21 @@ func (r *results) tfMedian(n int, op string) (time.Duration, float64, bool) {
 	return 0, 0, false
 }
 
+// tfBusy is the median time kumo was answering during op on n gates.
+func (r *results) tfBusy(n int, op string) time.Duration {
+	for _, t := range r.Terraform {
+		if t.Gates != n {
+			continue
+		}
+		var b []time.Duration
+		for _, run := range t.Runs[op] {
+			b = append(b, run.AWSBusy)
+		}
+		return median(b)
+	}
+	return 0
+}
+
 func (r *results) rows() []row {
 	var rows []row
 	add := func(section, figure, measured, target, verdict, how string) {
@@ -126,7 +141,7 @@ func (r *results) rows() []row {
 	}
 	if lin, ok := r.linearity(); lin != "" {
 		add("terraform", "growth to the most gates (per gate)", lin, "linear", verdict(ok),
-			"per gate at 10 gates (or the fewest measured) and at the most: calls must not grow, time per gate must not grow by more than 20 %")
+			"per gate at 10 gates (or the fewest measured) and at the most: calls must not grow, time per gate must not grow by more than 20 %; kumo busy: the time at least one AWS call was in flight (proxy timings), per gate: when it grows with the wall time, kumo bounds the growth, when it does not, terraform and the provider do")
 	}
 	if b := r.Baseline; b != nil {
 		nm, mm := median(b.Naive), median(b.Manager)
@@ -202,7 +217,11 @@ func (r *results) linearity() (string, bool) {
 		t1, t2 := w1/time.Duration(lo), w2/time.Duration(hi)
 		p1, p2 := c1/float64(lo), c2/float64(hi)
 		ok = ok && p2 <= p1*1.001 && float64(t2) <= float64(t1)*1.2
-		parts = append(parts, fmt.Sprintf("%s %s→%s, %.1f→%.1f calls", op, secs(t1), secs(t2), p1, p2))
+		part := fmt.Sprintf("%s %s→%s, %.1f→%.1f calls", op, secs(t1), secs(t2), p1, p2)
+		if b1, b2 := r.tfBusy(lo, op), r.tfBusy(hi, op); b1 > 0 && b2 > 0 {
+			part += fmt.Sprintf(" (kumo busy %s→%s)", secs(b1/time.Duration(lo)), secs(b2/time.Duration(hi)))
+		}
+		parts = append(parts, part)
 	}
 	return strings.Join(parts, "; "), ok
 }
