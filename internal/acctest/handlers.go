@@ -78,7 +78,9 @@ var readyProbes = map[string][]byte{
 // function's environment from GetFunctionConfiguration plus the Runtime API
 // address, the function name, the region and endpoint (the SDK endpoint the
 // handlers use, usually the test proxy). It returns when every handler
-// polls (an invocation reaches it).
+// polls (an invocation reaches it). Each handler's SDK app id
+// (AWS_SDK_UA_APP_ID) is its role, "notifier" or "callback", so the proxy
+// counts each one's calls apart (Proxy.CountsBy).
 func StartHandlers(ctx context.Context, cfg aws.Config, endpoint string, functions ...string) (*Handlers, error) {
 	bin, err := BootstrapBinary()
 	if err != nil {
@@ -122,6 +124,11 @@ func StartHandlers(ctx context.Context, cfg aws.Config, endpoint string, functio
 				env = append(env, k+"="+v)
 			}
 		}
+		role := "notifier"
+		if conf.Environment != nil && conf.Environment.Variables["MANUALAPPROVAL_ROLE"] != "" {
+			role = conf.Environment.Variables["MANUALAPPROVAL_ROLE"]
+		}
+		env = append(env, "AWS_SDK_UA_APP_ID="+role)
 		out := &syncBuffer{}
 		cmd := exec.Command(bin)
 		cmd.Env = env
@@ -134,10 +141,6 @@ func StartHandlers(ctx context.Context, cfg aws.Config, endpoint string, functio
 		p := &handlerProc{cmd: cmd, out: out, done: make(chan struct{})}
 		go func() { _ = cmd.Wait(); close(p.done) }()
 		h.procs[fn] = p
-		role := "notifier"
-		if conf.Environment != nil && conf.Environment.Variables["MANUALAPPROVAL_ROLE"] != "" {
-			role = conf.Environment.Variables["MANUALAPPROVAL_ROLE"]
-		}
 		if err := waitPolling(ctx, lc, fn, readyProbes[role], p); err != nil {
 			h.Stop()
 			return nil, err

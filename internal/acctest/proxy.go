@@ -32,8 +32,21 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	counts map[string]int
+	byApp  map[string]map[string]int // counts per caller (SDK app id)
 	fault  FaultFunc
 	seq    int
+	record bool
+	log    []Timed
+}
+
+// Timed is one forwarded call with its timing, kept while recording (see
+// Record): when it reached the proxy and how long the answer took
+// (injected latency included).
+type Timed struct {
+	Op    string // "service:Operation"
+	App   string // the caller's SDK app id (User-Agent "app/<id>"), or ""
+	Start time.Time
+	Took  time.Duration
 }
 
 // Call is one AWS call seen by the proxy.
@@ -41,6 +54,7 @@ type Call struct {
 	Seq  int    // 1-based, across all operations since the last Reset
 	N    int    // 1-based, for this operation since the last Reset
 	Op   string // "service:Operation", e.g. "lambda:CreateFunction"
+	App  string // the caller's SDK app id (AWS_SDK_UA_APP_ID), or ""
 	Path string // the request's URL path (names the resource of REST calls)
 	Body []byte // the request body
 }
@@ -79,7 +93,7 @@ func StartProxy(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{URL: "http://" + ln.Addr().String(), ln: ln, counts: map[string]int{}}
+	p := &Proxy{URL: "http://" + ln.Addr().String(), ln: ln, counts: map[string]int{}, byApp: map[string]map[string]int{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.ModifyResponse = repairResponse
 	p.srv = &http.Server{Handler: p.handler(rp)}
@@ -108,6 +122,36 @@ func (p *Proxy) Counts() map[string]int {
 	return out
 }
 
+// CountsBy returns the calls seen per operation since the last Reset from
+// callers whose SDK app id is app (the handlers the harness starts carry
+// their role as app id: see StartHandlers). "" is every caller without one.
+func (p *Proxy) CountsBy(app string) map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int, len(p.byApp[app]))
+	for k, v := range p.byApp[app] {
+		out[k] = v
+	}
+	return out
+}
+
+// Record starts (true) or stops (false) keeping every call with its timing;
+// starting clears what was kept. Off by default: the log grows with every
+// call.
+func (p *Proxy) Record(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.record, p.log = on, nil
+}
+
+// Timings returns the calls kept since Record(true), in the order their
+// answers came back.
+func (p *Proxy) Timings() []Timed {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Timed(nil), p.log...)
+}
+
 // Total is the number of calls seen since the last Reset.
 func (p *Proxy) Total() int {
 	n := 0
@@ -122,6 +166,7 @@ func (p *Proxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts = map[string]int{}
+	p.byApp = map[string]map[string]int{}
 	p.seq = 0
 }
 
@@ -143,13 +188,26 @@ func (p *Proxy) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		op := Operation(r, body)
+		op, app := Operation(r, body), appID(r)
+		start := time.Now()
 		p.mu.Lock()
 		p.counts[op]++
+		if p.byApp[app] == nil {
+			p.byApp[app] = map[string]int{}
+		}
+		p.byApp[app][op]++
 		p.seq++
-		c := Call{Seq: p.seq, N: p.counts[op], Op: op, Path: r.URL.Path, Body: body}
+		c := Call{Seq: p.seq, N: p.counts[op], Op: op, App: app, Path: r.URL.Path, Body: body}
 		fault := p.fault
 		p.mu.Unlock()
+		defer func() {
+			took := time.Since(start)
+			p.mu.Lock()
+			if p.record {
+				p.log = append(p.log, Timed{Op: op, App: app, Start: start, Took: took})
+			}
+			p.mu.Unlock()
+		}()
 		if fault != nil {
 			if f := fault(c); f != nil {
 				if f.Latency > 0 {
@@ -249,6 +307,17 @@ func service(r *http.Request) string {
 		return m[1]
 	}
 	return "unknown"
+}
+
+// appID is the caller's SDK app id: the "app/<id>" of its User-Agent
+// (the SDKs send AWS_SDK_UA_APP_ID there), or "".
+func appID(r *http.Request) string {
+	for _, f := range strings.Fields(r.Header.Get("User-Agent")) {
+		if id, ok := strings.CutPrefix(f, "app/"); ok {
+			return id
+		}
+	}
+	return ""
 }
 
 var (

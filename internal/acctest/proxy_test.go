@@ -21,8 +21,10 @@ func TestProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	p.Record(true)
 	call := func() (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, p.URL, strings.NewReader(`{}`))
+		req.Header.Set("User-Agent", "aws-sdk-go-v2/1.48.0 os/linux app/callback")
 		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x")
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
@@ -65,5 +67,24 @@ func TestProxy(t *testing.T) {
 	}
 	if got := p.Counts()["dynamodb:ListTables"]; got != 4 {
 		t.Errorf("count = %d, want 4", got)
+	}
+	if got := p.CountsBy("callback")["dynamodb:ListTables"]; got != 4 || len(p.CountsBy("")) != 0 || seen[0].App != "callback" {
+		t.Errorf("counts of app callback = %d (other callers %v), want 4", got, p.CountsBy(""))
+	}
+	// Every call is kept with its timing, the delayed one ≥ its latency.
+	tm := p.Timings()
+	if len(tm) != 4 || tm[0].App != "callback" || tm[0].Op != "dynamodb:ListTables" {
+		t.Fatalf("timings: %+v", tm)
+	}
+	slow := false
+	for _, c := range tm {
+		slow = slow || c.Took >= 50*time.Millisecond
+	}
+	if !slow {
+		t.Errorf("no call took the injected 50 ms: %+v", tm)
+	}
+	p.Reset()
+	if len(p.CountsBy("callback")) != 0 {
+		t.Error("Reset kept the counts by app")
 	}
 }

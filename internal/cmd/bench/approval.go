@@ -1,11 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +18,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
@@ -25,6 +32,29 @@ type approvalResult struct {
 	// PollRTT is the median round trip of one DescribeExecution: the
 	// granularity of "resumed" (polled every PollInterval after each answer).
 	PollRTT, PollInterval time.Duration
+	Page, Answer          latency // confirm page GET; decision POST sent → answered
+
+	// AWS calls of each invocation, through the proxy: the first
+	// execution's (cold: the handler processes' first invocations) and the
+	// next one's (warm); WarmTotal sums every warm execution's.
+	ColdNotifier, ColdPage, ColdDecision map[string]int
+	Notifier, PageCalls, Decision        map[string]int
+	WarmTotal                            map[string]int
+	WarmRuns                             int
+	// Bytes of a request's item (pending, final) as kumo stored it, and
+	// the length of kumo's task token in it.
+	ItemBytes, FinalItemBytes, TokenBytes int
+	// Handler log bytes per invocation (median).
+	NotifierLog, CallbackLog float64
+	// Breakdown of the median decision (POST sent → answered) from the
+	// proxy's timings of the callback's calls.
+	Breakdown breakdown
+}
+
+// breakdown splits one decision's time.
+type breakdown struct {
+	Total, DynamoDB, StepFunctions, HandOver, SlackUpdate, Handler time.Duration
+	Calls                                                          int
 }
 
 // loadResult is many pending approvals decided by concurrent clients.
@@ -38,7 +68,9 @@ type loadResult struct {
 	Succeeded           int
 	SendTaskSuccess     int
 	PeakRSSKiB          int // VmHWM of the callback handler over the decisions
+	NotifierRSSKiB      int // VmHWM of the notifier handler over the requests
 	RSSReset            bool
+	DecisionCalls       map[string]int // the callback's AWS calls over the decisions
 }
 
 // approvalBench drives executions through one applied gate.
@@ -52,6 +84,7 @@ type approvalBench struct {
 	proxy   *acctest.Proxy
 	handler *acctest.Handlers
 	cbFn    string
+	table   string // the gate's DynamoDB table
 }
 
 func (b *approvalBench) marker(i int) string { return fmt.Sprintf("%s-%06d", b.nonce, i) }
@@ -77,9 +110,18 @@ func (b *approvalBench) decide(ctx context.Context, link string) error {
 // local Slack records the message; POST approve → DescribeExecution no
 // longer RUNNING (polled every interval).
 func (b *approvalBench) sequential(ctx context.Context, n int, interval time.Duration, progress func(string)) (*approvalResult, error) {
-	var notify, resume, rtts []time.Duration
+	var notify, resume, rtts, pages, answers []time.Duration
+	var nLogs, cLogs []float64
+	res := &approvalResult{WarmTotal: map[string]int{}}
+	type window struct{ from, to time.Time }
+	decisions := make([]window, 0, n)
 	seen := len(b.slack.Messages())
+	nfn := strings.TrimSuffix(b.cbFn, "-callback") + "-notifier"
+	b.proxy.Record(true)
+	defer b.proxy.Record(false)
 	for i := 0; i < n; i++ {
+		b.proxy.Reset()
+		nOut := len(b.handler.Output(nfn))
 		t0 := time.Now()
 		arn, err := b.start(ctx, i)
 		if err != nil {
@@ -97,10 +139,51 @@ func (b *approvalBench) sequential(ctx context.Context, n int, interval time.Dur
 			return nil, fmt.Errorf("execution %d: the Slack message is not this execution's (no %q in it)", i, b.marker(i))
 		}
 		notify = append(notify, msg.Received.Sub(t0))
+		// The notifier's calls are all made once its message is out
+		// (the publish, or the post, is its last call).
+		notifierCalls := b.proxy.CountsBy("notifier")
+		nLogs = append(nLogs, float64(len(b.handler.Output(nfn))-nOut))
+
+		// The approver opens the link (the confirm page), then confirms.
+		p0 := time.Now()
+		if err := b.page(ctx, msg.ApproveURL); err != nil {
+			return nil, fmt.Errorf("execution %d: %w", i, err)
+		}
+		pages = append(pages, time.Since(p0))
+		pageCalls := b.proxy.CountsBy("callback")
+		if i == 1 {
+			if res.ItemBytes, res.TokenBytes, err = b.itemBytes(ctx, msg.ApproveURL); err != nil {
+				return nil, err
+			}
+		}
+		b.proxy.Reset()
+		cOut := len(b.handler.Output(b.cbFn))
 
 		t1 := time.Now()
 		if err := b.decide(ctx, msg.ApproveURL); err != nil {
 			return nil, fmt.Errorf("execution %d: %w", i, err)
+		}
+		answered := time.Now()
+		answers = append(answers, answered.Sub(t1))
+		decisions = append(decisions, window{t1, answered})
+		decisionCalls := b.proxy.CountsBy("callback")
+		cLogs = append(cLogs, float64(len(b.handler.Output(b.cbFn))-cOut))
+		switch i {
+		case 0:
+			res.ColdNotifier, res.ColdPage, res.ColdDecision = notifierCalls, pageCalls, decisionCalls
+		case 1:
+			res.Notifier, res.PageCalls, res.Decision = notifierCalls, pageCalls, decisionCalls
+			if res.FinalItemBytes, _, err = b.itemBytes(ctx, msg.ApproveURL); err != nil {
+				return nil, err
+			}
+		}
+		if i > 0 {
+			res.WarmRuns++
+			for _, c := range []map[string]int{notifierCalls, pageCalls, decisionCalls} {
+				for op, v := range c {
+					res.WarmTotal[op] += v
+				}
+			}
 		}
 		for {
 			p0 := time.Now()
@@ -125,7 +208,85 @@ func (b *approvalBench) sequential(ctx context.Context, n int, interval time.Dur
 			progress(fmt.Sprintf("%d/%d executions", i+1, n))
 		}
 	}
-	return &approvalResult{Notify: summarize(notify), Resume: summarize(resume), PollRTT: median(rtts), PollInterval: interval}, nil
+	res.Notify, res.Resume, res.PollRTT, res.PollInterval = summarize(notify), summarize(resume), median(rtts), interval
+	res.Page, res.Answer = summarize(pages), summarize(answers)
+	res.NotifierLog, res.CallbackLog = medianFloat(nLogs), medianFloat(cLogs)
+
+	// Where the time of the median decision goes: the callback's calls
+	// within its window, by service, timed by the proxy.
+	timed := b.proxy.Timings()
+	var parts []breakdown
+	for _, w := range decisions {
+		d := breakdown{Total: w.to.Sub(w.from)}
+		for _, c := range timed {
+			if c.App != "callback" || c.Start.Before(w.from) || c.Start.After(w.to) {
+				continue
+			}
+			d.Calls++
+			switch {
+			case strings.HasPrefix(c.Op, "dynamodb:"):
+				d.DynamoDB += c.Took
+			case strings.HasPrefix(c.Op, "states:"):
+				d.StepFunctions += c.Took
+			}
+		}
+		d.Handler = max(0, d.Total-d.DynamoDB-d.StepFunctions-d.SlackUpdate)
+		parts = append(parts, d)
+	}
+	res.Breakdown = medianBreakdown(parts)
+	return res, nil
+}
+
+// medianBreakdown is the decision of median total time.
+func medianBreakdown(parts []breakdown) breakdown {
+	if len(parts) == 0 {
+		return breakdown{}
+	}
+	s := slices.Clone(parts)
+	slices.SortFunc(s, func(a, b breakdown) int { return cmp.Compare(a.Total, b.Total) })
+	return s[(len(s)-1)/2]
+}
+
+// page GETs a link's confirm page, as the approver's browser does.
+func (b *approvalBench) page(ctx context.Context, link string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the confirm page answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// itemBytes reads the request of a link from kumo and returns its size as
+// DynamoDB bills it and the length of the task token in it.
+func (b *approvalBench) itemBytes(ctx context.Context, link string) (int, int, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return 0, 0, err
+	}
+	id := path.Base(u.Path)
+	out, err := dynamodb.NewFromConfig(b.cfg).GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(b.table), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: id}}, ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("reading request %s: %w", id, err)
+	}
+	if len(out.Item) == 0 {
+		return 0, 0, fmt.Errorf("request %s not found in %s", id, b.table)
+	}
+	tok := 0
+	if t, ok := out.Item["token"].(*ddbtypes.AttributeValueMemberS); ok {
+		tok = len(t.Value)
+	}
+	return itemBytes(out.Item), tok, nil
 }
 
 // load starts n executions at once (startWorkers at a time), waits for
@@ -135,6 +296,8 @@ func (b *approvalBench) sequential(ctx context.Context, n int, interval time.Dur
 func (b *approvalBench) load(ctx context.Context, n, clients, startWorkers int, progress func(string)) (*loadResult, error) {
 	res := &loadResult{Executions: n, Clients: clients}
 	b.slack.Reset()
+	npid := b.handler.Pid(strings.TrimSuffix(b.cbFn, "-callback") + "-notifier")
+	_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", npid), []byte("5"), 0)
 	arns := make([]string, n)
 	t0 := time.Now()
 	if err := forEach(ctx, n, startWorkers, func(ctx context.Context, i int) error {
@@ -152,6 +315,7 @@ func (b *approvalBench) load(ctx context.Context, n, clients, startWorkers int, 
 		return nil, err
 	}
 	res.NotifyWall = time.Since(t0)
+	res.NotifierRSSKiB = vmHWM(npid)
 	progress(fmt.Sprintf("%d executions waiting, %d Slack messages in %s", n, len(msgs), secs(res.NotifyWall)))
 
 	// Links by execution, from the marker in each message.
@@ -214,6 +378,12 @@ func (b *approvalBench) load(ctx context.Context, n, clients, startWorkers int, 
 	}
 	res.Succeeded = int(succeeded.Load())
 	res.SendTaskSuccess = b.proxy.Counts()["states:SendTaskSuccess"]
+	res.DecisionCalls = b.proxy.CountsBy("callback")
+	// The load's promise: every execution resumed, each by exactly one
+	// SendTaskSuccess. Anything else is a failure of the run, not a figure.
+	if res.Succeeded != n || res.SendTaskSuccess != n {
+		return res, fmt.Errorf("%d of %d executions SUCCEEDED with %d states:SendTaskSuccess calls: want all, exactly one each", res.Succeeded, n, res.SendTaskSuccess)
+	}
 	return res, nil
 }
 
@@ -271,4 +441,38 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// sweepResult is the sweep's schedule firing with nothing due: the idle
+// gate's only work.
+type sweepResult struct {
+	Runs     int
+	Took     latency        // Tick: the rule and target read, the synchronous invoke
+	Calls    map[string]int // the callback's AWS calls of one run
+	LogBytes float64        // per run (median)
+}
+
+// sweeps fires the gate's schedule n times (acctest.Tick) with no request
+// due and counts the sweep's calls.
+func (b *approvalBench) sweeps(ctx context.Context, gate string, n int) (*sweepResult, error) {
+	res := &sweepResult{Runs: n}
+	var took []time.Duration
+	var logs []float64
+	for range n {
+		b.proxy.Reset()
+		out := len(b.handler.Output(b.cbFn))
+		t0 := time.Now()
+		r, err := acctest.Tick(ctx, b.cfg, gate)
+		if err != nil {
+			return nil, err
+		}
+		took = append(took, time.Since(t0))
+		if r.Due != 0 {
+			return nil, fmt.Errorf("the sweep found %d request(s) due on an idle gate", r.Due)
+		}
+		res.Calls = b.proxy.CountsBy("callback")
+		logs = append(logs, float64(len(b.handler.Output(b.cbFn))-out))
+	}
+	res.Took, res.LogBytes = summarize(took), medianFloat(logs)
+	return res, nil
 }

@@ -116,7 +116,22 @@ func sampleResults() *results {
 			Notify:  latency{N: 200, P50: 2 * time.Millisecond, P95: 4 * time.Millisecond, P99: 60 * time.Millisecond},
 			Resume:  latency{N: 200, P50: 5 * time.Millisecond, P95: 8 * time.Millisecond, P99: 9 * time.Millisecond},
 			PollRTT: 300 * time.Microsecond, PollInterval: time.Millisecond,
+			Page: latency{N: 200, P50: 2 * time.Millisecond}, Answer: latency{N: 200, P50: 4 * time.Millisecond},
+			ColdNotifier: map[string]int{"ssm:GetParameters": 1, "states:SendTaskHeartbeat": 1, "dynamodb:PutItem": 1, "sns:ListSubscriptionsByTopic": 1},
+			ColdPage:     map[string]int{"ssm:GetParameters": 1, "dynamodb:GetItem": 1},
+			ColdDecision: map[string]int{"dynamodb:GetItem": 1, "dynamodb:UpdateItem": 2, "states:SendTaskSuccess": 1},
+			Notifier:     map[string]int{"states:SendTaskHeartbeat": 1, "dynamodb:PutItem": 1},
+			PageCalls:    map[string]int{"dynamodb:GetItem": 1},
+			Decision:     map[string]int{"dynamodb:GetItem": 1, "dynamodb:UpdateItem": 2, "states:SendTaskSuccess": 1},
+			WarmTotal:    map[string]int{"states:SendTaskHeartbeat": 2, "dynamodb:PutItem": 2, "dynamodb:GetItem": 4, "dynamodb:UpdateItem": 4, "states:SendTaskSuccess": 2},
+			WarmRuns:     2, ItemBytes: 700, FinalItemBytes: 900, TokenBytes: 100,
+			Breakdown: breakdown{Total: 4 * time.Millisecond, DynamoDB: time.Millisecond, StepFunctions: time.Millisecond, Handler: 2 * time.Millisecond, Calls: 4},
 		},
+		SlackApp: &slackAppResult{Decisions: 3, Update: latency{N: 3, P50: 8 * time.Millisecond, P99: 20 * time.Millisecond},
+			Notifier:  map[string]int{"states:SendTaskHeartbeat": 1, "dynamodb:PutItem": 1, "dynamodb:UpdateItem": 1},
+			Callback:  map[string]int{"lambda:Invoke": 1, "dynamodb:GetItem": 1, "dynamodb:UpdateItem": 2, "states:SendTaskSuccess": 1},
+			Breakdown: breakdown{Total: 8 * time.Millisecond, DynamoDB: time.Millisecond, StepFunctions: time.Millisecond, HandOver: time.Millisecond, SlackUpdate: time.Millisecond, Handler: 4 * time.Millisecond, Calls: 5}},
+		Sweep:     &sweepResult{Runs: 3, Took: latency{N: 3, P50: 3 * time.Millisecond}, Calls: map[string]int{"dynamodb:Query": 2}, LogBytes: 200},
 		Terraform: []tfResult{tf(1, 1), tf(10, 3), tf(50, 12)},
 		Baseline:  &baselineResult{Naive: []time.Duration{3, 4, 5}, Manager: []time.Duration{1, 2, 3}, NaiveCalls: 25, ManagerCalls: 25},
 		Lambda:    &lambdaResult{ZipBytes: map[string]int{"arm64": 5_600_000, "x86_64": 6_300_000}, ColdStarts: []time.Duration{6 * time.Millisecond, 7 * time.Millisecond}},
@@ -218,7 +233,7 @@ func TestRows(t *testing.T) {
 func TestMarkdownAndPlot(t *testing.T) {
 	r := sampleResults()
 	md := r.markdown("docs/bench.png")
-	for _, want := range []string{"# Benchmarks", "2 CPU(s)", "kumo github.com/sivchari/kumo v0.33.1", "Terraform v1.11.4", "![", "| approval path |", "MISSED", "Noise", "`iam:GetRole` 19", "**refresh:**", "| single sign-on |", "**Single sign-on:**", "**While measured:** two other suites running"} {
+	for _, want := range []string{"# Benchmarks", "2 CPU(s)", "kumo github.com/sivchari/kumo v0.33.1", "Terraform v1.11.4", "![", "| approval path |", "MISSED", "Noise", "`iam:GetRole` 19", "**refresh:**", "| single sign-on |", "**Single sign-on:**", "**While measured:** two other suites running", "| lean handlers |", "## Cost per approval", "| links by e-mail |", "| cost | idle gate per month, with the sweep schedule |", "where the time goes", "https://aws.amazon.com/lambda/pricing/", "| slack app | click → message updated", "**Slack app:**"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report lacks %q", want)
 		}
@@ -234,8 +249,19 @@ func TestMarkdownAndPlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 200 {
-		t.Errorf("plot is %v", b)
+	// Panels in rows of plotCols.
+	n := len(r.charts())
+	if b := img.Bounds(); b.Dx() != 300*plotCols || b.Dy() != 200*((n+plotCols-1)/plotCols) {
+		t.Errorf("plot of %d panels is %v", n, b)
+	}
+	for _, title := range []string{"where the money goes", "where the time goes", "terraform time per gate"} {
+		found := false
+		for _, c := range r.charts() {
+			found = found || c.Title == title
+		}
+		if !found {
+			t.Errorf("no panel %q", title)
+		}
 	}
 }
 

@@ -8,9 +8,13 @@
 //     harness's proxy);
 //  3. a naive sequential create of one gate against gate.Manager.Create;
 //  4. the Lambda bundle's size, the handler's cold start and its peak RSS;
-//  5. 1,000 pending approvals decided by 50 concurrent clients;
+//  5. 1,000 pending approvals decided by 50 concurrent clients (BENCH_SCALE=full:
+//     10,000 by 100, and 200 gates through terraform);
 //  6. single sign-on in front of links: the IdP round trips of a sign-in,
-//     its latency, and a decision with the session.
+//     its latency, and a decision with the session;
+//  7. the AWS calls of each handler invocation, cold and warm, where the time
+//     of a decision goes, and the cost model (cost.go, prices.go): what one
+//     approval and an idle month of a gate cost at AWS list prices.
 //
 // Every process it starts is stopped by its pid; every name is unique.
 package main
@@ -43,8 +47,10 @@ import (
 )
 
 type options struct {
+	scale                                                string
 	executions, loadN, clients, coldStarts, baselineRuns int
-	ssoDecisions                                         int
+	sweeps                                               int
+	ssoDecisions, slackDecisions                         int
 	gates                                                []int
 	tfRuns                                               map[int]int
 	parallelism                                          int
@@ -57,21 +63,40 @@ type options struct {
 func main() {
 	var o options
 	var gates, tfRuns, skip string
-	flag.IntVar(&o.executions, "executions", 200, "executions through one gate, one at a time (approval path)")
-	flag.IntVar(&o.loadN, "load", 1000, "pending approvals decided at once (load)")
-	flag.IntVar(&o.clients, "clients", 50, "concurrent clients deciding them")
+	// BENCH_SCALE=full is issue 13's scale: 10,000 pending approvals decided
+	// by 100 clients, and 200 gates; the default run stays within 10 minutes.
+	o.scale = os.Getenv("BENCH_SCALE")
+	loadN, clients, gatesDef, runsDef := 1000, 50, "1,10,50", "1:5,10:3,50:3"
+	switch o.scale {
+	case "", "default":
+		o.scale = "default"
+	case "full":
+		loadN, clients, gatesDef, runsDef = 10000, 100, "1,10,50,200", "1:5,10:3,50:3,200:1"
+	case "small":
+		loadN, clients, gatesDef, runsDef = 200, 20, "1,10", "1:2,10:1"
+	default:
+		fatal(fmt.Errorf("BENCH_SCALE=%q: want full, small or nothing", o.scale))
+	}
+	flag.IntVar(&o.executions, "executions", 200, "executions through one gate, one at a time (approval path; at least 2: the first is cold)")
+	flag.IntVar(&o.loadN, "load", loadN, "pending approvals decided at once (load; BENCH_SCALE=full: 10000)")
+	flag.IntVar(&o.clients, "clients", clients, "concurrent clients deciding them (BENCH_SCALE=full: 100)")
+	flag.IntVar(&o.sweeps, "sweeps", 20, "runs of the sweep on the idle gate (cost of the schedule)")
 	flag.IntVar(&o.ssoDecisions, "sso-decisions", 100, "decisions through a gate with single sign-on, each signing in anew")
+	flag.IntVar(&o.slackDecisions, "slack-decisions", 50, "decisions through a gate with the Slack app (click → chat.update), at least 2")
 	flag.IntVar(&o.coldStarts, "cold-starts", 25, "handler cold starts measured")
 	flag.IntVar(&o.baselineRuns, "baseline-runs", 9, "creates of one gate, naive and Manager.Create each")
-	flag.StringVar(&gates, "gates", "1,10,50", "numbers of gates terraform creates, refreshes, updates and destroys")
-	flag.StringVar(&tfRuns, "tf-runs", "1:5,10:3,50:3", "runs per number of gates (gates:runs,...); others run once")
+	flag.StringVar(&gates, "gates", gatesDef, "numbers of gates terraform creates, refreshes, updates and destroys (BENCH_SCALE=full adds 200)")
+	flag.StringVar(&tfRuns, "tf-runs", runsDef, "runs per number of gates (gates:runs,...); others run once")
 	flag.IntVar(&o.parallelism, "parallelism", 10, "terraform -parallelism")
 	flag.DurationVar(&o.poll, "poll", time.Millisecond, "DescribeExecution poll interval after a decision")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "the report to write")
 	flag.StringVar(&o.plot, "plot", "BENCHMARKS.png", "the plot to write (PNG)")
 	flag.StringVar(&o.note, "note", "", "what else the machine was doing, for the report (e.g. \"two other test suites running\")")
-	flag.StringVar(&skip, "skip", "", "sections to skip: lambda,baseline,approval,load,sso,terraform")
+	flag.StringVar(&skip, "skip", "", "sections to skip: lambda,baseline,approval,load,slackapp,sso,terraform")
 	flag.Parse()
+	if o.executions < 2 || o.slackDecisions < 2 {
+		fatal(errors.New("-executions and -slack-decisions: at least 2 (the first runs cold)"))
+	}
 	var err error
 	if o.gates, err = parseInts(gates); err != nil {
 		fatal(fmt.Errorf("-gates: %w", err))
@@ -162,6 +187,12 @@ func run(ctx context.Context, o options) error {
 	if !o.skip["approval"] || !o.skip["load"] {
 		if err := runApproval(ctx, o, res, cfg, mgr, local, slack, nonce); err != nil {
 			return err
+		}
+	}
+
+	if !o.skip["slackapp"] {
+		if res.SlackApp, err = runSlackApp(ctx, o, cfg, mgr, local, slack, nonce); err != nil {
+			return fmt.Errorf("slack app: %w", err)
 		}
 	}
 
@@ -309,7 +340,7 @@ func runApproval(ctx context.Context, o options, res *results, cfg aws.Config, m
 		return err
 	}
 	b := &approvalBench{cfg: direct, sfn: sfn.NewFromConfig(direct), slack: slack, sm: sm, nonce: nonce, http: acctest.HTTPClient(),
-		proxy: local.Proxy, handler: h, cbFn: name + "-callback"}
+		proxy: local.Proxy, handler: h, cbFn: name + "-callback", table: st.TableName}
 	b.http.Timeout = time.Minute
 	progress := func(s string) { step("  %s", s) }
 	if !o.skip["approval"] {
@@ -317,15 +348,27 @@ func runApproval(ctx context.Context, o options, res *results, cfg aws.Config, m
 		if res.Approval, err = b.sequential(ctx, o.executions, o.poll, progress); err != nil {
 			return fmt.Errorf("approval path: %w\ncallback output (tail):\n%s", err, tail(h.Output(name+"-callback"), 2000))
 		}
+		step("idle: %d runs of the sweep with nothing due", o.sweeps)
+		if res.Sweep, err = b.sweeps(ctx, name, o.sweeps); err != nil {
+			return fmt.Errorf("sweep: %w\ncallback output (tail):\n%s", err, tail(h.Output(name+"-callback"), 2000))
+		}
 	}
 	if !o.skip["load"] {
 		step("load: %d executions started at once, decided by %d concurrent clients", o.loadN, o.clients)
-		if res.Load, err = b.load(ctx, o.loadN, o.clients, 50, progress); err != nil {
+		// Bounded in time as in count: a load that cannot finish in this
+		// time is a failure, not a figure.
+		lctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		defer cancel()
+		if res.Load, err = b.load(lctx, o.loadN, o.clients, 50, progress); err != nil {
 			return fmt.Errorf("load: %w\ncallback output (tail):\n%s", err, tail(h.Output(name+"-callback"), 2000))
 		}
 	}
 	return nil
 }
+
+// loadTimeout bounds the load section (10,000 approvals take minutes on a
+// loaded 2-core machine).
+const loadTimeout = 20 * time.Minute
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
@@ -341,6 +384,9 @@ func randomName(n int) string {
 
 func commandLine() string {
 	args := append([]string{"bench"}, os.Args[1:]...)
+	if s := os.Getenv("BENCH_SCALE"); s != "" {
+		args = append([]string{"BENCH_SCALE=" + s}, args...)
+	}
 	return strings.Join(args, " ")
 }
 

@@ -18,15 +18,31 @@ type series struct {
 	XS, YS []float64
 }
 
-// chart is one panel: lines over a linear x and y axis starting at 0.
+// chart is one panel: lines over a linear x and y axis starting at 0, or,
+// with Bars, stacked bars (one per label) over a y axis starting at 0.
 type chart struct {
 	Title, XLabel, YLabel string
 	Series                []series
+	Bars                  []bar
+	Legend                []series // names and colours of the bars' segments
+}
+
+// bar is one stacked bar: segments bottom up.
+type bar struct {
+	Label string
+	Segs  []segment
+}
+
+type segment struct {
+	Value float64
+	Color color.RGBA
 }
 
 var palette = []color.RGBA{
 	{0x1f, 0x77, 0xb4, 0xff}, {0xd6, 0x27, 0x28, 0xff}, {0x2c, 0xa0, 0x2c, 0xff},
 	{0xff, 0x7f, 0x0e, 0xff}, {0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff},
+	{0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff}, {0xbc, 0xbd, 0x22, 0xff},
+	{0x17, 0xbe, 0xcf, 0xff},
 }
 
 var (
@@ -35,12 +51,18 @@ var (
 	grid  = color.RGBA{0xe4, 0xe4, 0xe4, 0xff}
 )
 
-// plotPNG draws the charts side by side, each panelW×panelH pixels.
+// plotCols is the number of panels per row.
+const plotCols = 3
+
+// plotPNG draws the charts in rows of plotCols, each panelW×panelH pixels.
 func plotPNG(w io.Writer, charts []chart, panelW, panelH int) error {
-	img := image.NewRGBA(image.Rect(0, 0, panelW*len(charts), panelH))
+	cols := max(1, min(plotCols, len(charts)))
+	rows := (len(charts) + cols - 1) / cols
+	img := image.NewRGBA(image.Rect(0, 0, panelW*cols, panelH*max(rows, 1)))
 	fill(img, img.Bounds(), white)
 	for i, c := range charts {
-		drawChart(img, image.Rect(i*panelW, 0, (i+1)*panelW, panelH), c)
+		x, y := (i%cols)*panelW, (i/cols)*panelH
+		drawChart(img, image.Rect(x, y, x+panelW, y+panelH), c)
 	}
 	return png.Encode(w, img)
 }
@@ -54,7 +76,11 @@ func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
 }
 
 func drawChart(img *image.RGBA, r image.Rectangle, c chart) {
-	left, right, top, bottom := r.Min.X+70, r.Max.X-20, r.Min.Y+50, r.Max.Y-60
+	if len(c.Bars) > 0 {
+		drawBars(img, r, c)
+		return
+	}
+	left, right, top, bottom := r.Min.X+70, r.Max.X-20, r.Min.Y+64, r.Max.Y-60
 	drawText(img, r.Min.X+(r.Dx()-textWidth(c.Title))/2, r.Min.Y+12, c.Title, black)
 
 	var xmax, ymax float64
@@ -96,6 +122,56 @@ func drawChart(img *image.RGBA, r image.Rectangle, c chart) {
 		ly := top + 8 + i*20
 		fill(img, image.Rect(left+10, ly+5, left+30, ly+9), s.Color)
 		drawText(img, left+36, ly, s.Name, black)
+	}
+}
+
+// drawBars draws stacked bars with the legend on the right of the bars.
+func drawBars(img *image.RGBA, r image.Rectangle, c chart) {
+	legendW := 0
+	for _, l := range c.Legend {
+		legendW = max(legendW, textWidth(l.Name)+36)
+	}
+	left, right, top, bottom := r.Min.X+70, r.Max.X-20-legendW, r.Min.Y+64, r.Max.Y-60
+	drawText(img, r.Min.X+(r.Dx()-textWidth(c.Title))/2, r.Min.Y+12, c.Title, black)
+	var ymax float64
+	for _, b := range c.Bars {
+		t := 0.0
+		for _, s := range b.Segs {
+			t += s.Value
+		}
+		ymax = math.Max(ymax, t)
+	}
+	yTicks := niceTicks(ymax)
+	ymax = yTicks[len(yTicks)-1]
+	py := func(y float64) int { return bottom - int(math.Round(y/ymax*float64(bottom-top))) }
+	for _, t := range yTicks {
+		y := py(t)
+		hline(img, left, right, y, grid)
+		l := formatTick(t)
+		drawText(img, left-8-textWidth(l), y-7, l, black)
+	}
+	hline(img, left, right, bottom, black)
+	vline(img, left, top, bottom, black)
+	drawText(img, left+(right-left-textWidth(c.XLabel))/2, bottom+30, c.XLabel, black)
+	drawText(img, r.Min.X+6, top-24, c.YLabel, black)
+	slot := (right - left) / max(len(c.Bars), 1)
+	w := slot * 3 / 5
+	for i, b := range c.Bars {
+		x0 := left + i*slot + (slot-w)/2
+		acc := 0.0
+		for _, s := range b.Segs {
+			if s.Value <= 0 {
+				continue
+			}
+			fill(img, image.Rect(x0, py(acc+s.Value), x0+w, py(acc)), s.Color)
+			acc += s.Value
+		}
+		drawText(img, x0+(w-textWidth(b.Label))/2, bottom+8, b.Label, black)
+	}
+	for i, l := range c.Legend {
+		ly := top + 8 + i*20
+		fill(img, image.Rect(right+16, ly+2, right+30, ly+12), l.Color)
+		drawText(img, right+36, ly, l.Name, black)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,34 @@ var tfOps = []string{"create", "refresh", "update", "destroy"}
 type tfRun struct {
 	Wall   time.Duration
 	Counts map[string]int
+	// AWSBusy is the time at least one AWS call was in flight (the union
+	// of the calls' intervals, timed by the proxy): what kumo's answers
+	// take of the wall time.
+	AWSBusy time.Duration
+}
+
+// busy is the length of the union of the calls' intervals.
+func busy(calls []acctest.Timed) time.Duration {
+	s := slices.Clone(calls)
+	slices.SortFunc(s, func(a, b acctest.Timed) int { return a.Start.Compare(b.Start) })
+	var total time.Duration
+	var from, to time.Time
+	for _, c := range s {
+		end := c.Start.Add(c.Took)
+		switch {
+		case to.IsZero():
+			from, to = c.Start, end
+		case c.Start.After(to):
+			total += to.Sub(from)
+			from, to = c.Start, end
+		case end.After(to):
+			to = end
+		}
+	}
+	if !to.IsZero() {
+		total += to.Sub(from)
+	}
+	return total
 }
 
 // calls is the AWS calls of the run without sts:GetCallerIdentity (once
@@ -129,8 +158,10 @@ func (t *terraformBench) cycle(ctx context.Context, n int, prefix string) (map[s
 		{"destroy", append([]string{"destroy", "-auto-approve"}, updated...), nil},
 	}
 	out := map[string]tfRun{}
+	defer t.proxy.Record(false)
 	for _, s := range steps {
 		t.proxy.Reset()
+		t.proxy.Record(true)
 		start := time.Now()
 		log, err := t.run(ctx, s.args...)
 		wall := time.Since(start)
@@ -140,7 +171,7 @@ func (t *terraformBench) cycle(ctx context.Context, n int, prefix string) (map[s
 			}
 			return nil, fmt.Errorf("terraform %s of %d gate(s): %w\n%s", s.op, n, err, tail(log, 4000))
 		}
-		out[s.op] = tfRun{Wall: wall, Counts: t.proxy.Counts()}
+		out[s.op] = tfRun{Wall: wall, Counts: t.proxy.Counts(), AWSBusy: busy(t.proxy.Timings())}
 	}
 	return out, nil
 }

@@ -9,7 +9,9 @@
 // always come from there, and the default chain would link SSO, SSO-OIDC,
 // STS, sign-in and IMDS clients that never run, which makes the bundle
 // larger and the cold start slower. AWS_ENDPOINT_URL and
-// AWS_ENDPOINT_URL_<SERVICE> are honoured (a local AWS).
+// AWS_ENDPOINT_URL_<SERVICE> are honoured (a local AWS), and so is
+// AWS_SDK_UA_APP_ID (the app id the SDK sends in its User-Agent: the test
+// harness names each handler with it to count its calls).
 package main
 
 import (
@@ -102,6 +104,7 @@ func awsConfig(getenv func(string) string) (aws.Config, error) {
 	if u := getenv("AWS_ENDPOINT_URL"); u != "" {
 		cfg.BaseEndpoint = aws.String(u)
 	}
+	cfg.AppID = getenv("AWS_SDK_UA_APP_ID")
 	return cfg, nil
 }
 

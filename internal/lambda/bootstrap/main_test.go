@@ -12,13 +12,16 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestAWSConfigFromLambdaEnvironment(t *testing.T) {
 	cfg, err := awsConfig(env(map[string]string{
 		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret",
-		"AWS_SESSION_TOKEN": "token", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
+		"AWS_SESSION_TOKEN": "token", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_SDK_UA_APP_ID": "callback",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Region != "eu-west-1" || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:4566" || cfg.Retryer == nil || cfg.HTTPClient == nil {
 		t.Errorf("config: region %q endpoint %q retryer %v http %v", cfg.Region, aws.ToString(cfg.BaseEndpoint), cfg.Retryer != nil, cfg.HTTPClient != nil)
+	}
+	if cfg.AppID != "callback" {
+		t.Errorf("app id %q, want AWS_SDK_UA_APP_ID", cfg.AppID)
 	}
 	creds, err := cfg.Credentials.Retrieve(context.Background())
 	if err != nil {
