@@ -67,9 +67,10 @@ func TestAccGate_escalation(t *testing.T) {
 		}
 	}
 	// 2 roles, 2 functions, the API, the table, the topic, 2 log groups, the
-	// sweep's rule, 2 parameters (configuration, signing key), and the
-	// escalation topic and its webhook URLs' parameter.
-	const parts = 14
+	// sweep's and the stopped executions' rules, 2 parameters
+	// (configuration, signing key), and the escalation topic and its
+	// webhook URLs' parameter.
+	const parts = 15
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckGateDestroy(t),

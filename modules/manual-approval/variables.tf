@@ -265,27 +265,6 @@ variable "notify_on_decision" {
   default     = null
 }
 
-variable "escalation" {
-  description = "Escalation steps, in order (at most 5): when nobody has decided after_seconds after a request was made (strictly increasing, below timeout_seconds), the step notifies slack_channel (with the Slack app wiring), email_addresses (through the gate's <name>-escalation topic) and webhook_url (a Slack incoming webhook, https, kept in SSM as a secret); its approvers may decide from then on, under the same verified-identity rules as approvers. Defaults to null: no escalation."
-  type = list(object({
-    after_seconds   = number
-    slack_channel   = optional(string)
-    email_addresses = optional(list(string))
-    webhook_url     = optional(string)
-    approvers       = optional(list(string))
-  }))
-  default = null
-
-  validation {
-    condition     = try(length(var.escalation) <= 5, true)
-    error_message = "The escalation list holds at most 5 steps."
-  }
-  validation {
-    condition     = try(alltrue([for i in range(1, length(var.escalation)) : var.escalation[i].after_seconds > var.escalation[i - 1].after_seconds]), true)
-    error_message = "The escalation steps must come in strictly increasing after_seconds."
-  }
-}
-
 variable "allowed_state_machine_arns" {
   description = "State machines whose executions the gate may resume. Defaults to null: the provider's default, every state machine of the account and region."
   type        = set(string)
