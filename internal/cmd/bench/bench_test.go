@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
 )
 
 func TestPercentile(t *testing.T) {
@@ -131,7 +133,11 @@ func sampleResults() *results {
 			Notifier:  map[string]int{"states:SendTaskHeartbeat": 1, "dynamodb:PutItem": 1, "dynamodb:UpdateItem": 1},
 			Callback:  map[string]int{"lambda:Invoke": 1, "dynamodb:GetItem": 1, "dynamodb:UpdateItem": 2, "states:SendTaskSuccess": 1},
 			Breakdown: breakdown{Total: 8 * time.Millisecond, DynamoDB: time.Millisecond, StepFunctions: time.Millisecond, HandOver: time.Millisecond, SlackUpdate: time.Millisecond, Handler: 4 * time.Millisecond, Calls: 5}},
-		Sweep:     &sweepResult{Runs: 3, Took: latency{N: 3, P50: 3 * time.Millisecond}, Calls: map[string]int{"dynamodb:Query": 2}, LogBytes: 200},
+		Sweep: &sweepResult{Runs: 3, Took: latency{N: 3, P50: 3 * time.Millisecond}, Calls: map[string]int{"dynamodb:Query": 2}, LogBytes: 200},
+		SweepScale: &sweepScaleResult{Rounds: 3, ColdCalls: map[string]int{"ssm:GetParameters": 1, "dynamodb:Query": 2, "dynamodb:GetItem": 1, "dynamodb:UpdateItem": 1}, Runs: []sweepScaleRun{
+			sweepRun(10, 1, 4*time.Millisecond),
+			sweepRun(1000, 50, 60*time.Millisecond),
+		}},
 		Terraform: []tfResult{tf(1, 1), tf(10, 3), tf(50, 12)},
 		Baseline:  &baselineResult{Naive: []time.Duration{3, 4, 5}, Manager: []time.Duration{1, 2, 3}, NaiveCalls: 25, ManagerCalls: 25},
 		Lambda:    &lambdaResult{ZipBytes: map[string]int{"arm64": 5_600_000, "x86_64": 6_300_000}, ColdStarts: []time.Duration{6 * time.Millisecond, 7 * time.Millisecond}},
@@ -144,6 +150,88 @@ func sampleResults() *results {
 			First:     map[string]int{idpDiscovery: 1, idpJWKS: 1, idpToken: 1, idpAuthorize: 1},
 			Warm:      map[string]int{idpToken: 10, idpAuthorize: 10},
 		},
+	}
+}
+
+// sweepRun is a sweep over pending requests whose reads are the due ones'.
+func sweepRun(pending, due int, wall time.Duration) sweepScaleRun {
+	late := make([]time.Duration, 3*due)
+	for i := range late {
+		late[i] = wall * time.Duration(i+1) / time.Duration(len(late))
+	}
+	return sweepScaleRun{
+		Pending: pending, Due: due, Took: latency{N: 3, P50: wall, Max: wall + time.Millisecond},
+		Calls:    map[string]int{"dynamodb:Query": 2, "dynamodb:GetItem": due, "dynamodb:UpdateItem": due},
+		Last:     acctest.TickResult{Due: due, Reminded: due},
+		Received: due, Late: late,
+	}
+}
+
+// The sweep's reads must follow the due requests, not the pending ones: a
+// GetItem per pending request, or a Query page more than the due ones
+// fill, misses; so does a sweep that stopped for time.
+func TestSweepScaleRows(t *testing.T) {
+	rowsOf := func(r *results) map[string]row {
+		got := map[string]row{}
+		for _, x := range r.rows() {
+			if x.Section == "sweep" {
+				got[x.Figure] = x
+			}
+		}
+		return got
+	}
+	got := rowsOf(sampleResults())
+	for figure, want := range map[string]string{
+		"sweep over 10 pending (1 due): AWS calls":                                                           "met",
+		"sweep over 1000 pending (50 due): AWS calls":                                                        "met",
+		"sweep over 1000 pending (50 due): wall time, median / max":                                          "met",
+		"reads bounded by the due requests, not the pending":                                                 "met",
+		"reminder lateness, the handler's part (tick → reminder received), p50 / p99, 1000 pending (50 due)": "met",
+	} {
+		if got[figure].Verdict != want {
+			t.Errorf("%s: verdict %q, want %q (%+v)", figure, got[figure].Verdict, want, got[figure])
+		}
+	}
+	if m := got["sweep over 1000 pending (50 due): AWS calls"].Measured; m != "102 (dynamodb:GetItem 50, dynamodb:Query 2, dynamodb:UpdateItem 50)" {
+		t.Errorf("calls: %q", m)
+	}
+
+	for name, spoil := range map[string]func(*sweepScaleRun){
+		"a read per pending request": func(x *sweepScaleRun) { x.Calls["dynamodb:GetItem"] = x.Pending },
+		"every page of the index":    func(x *sweepScaleRun) { x.Calls["dynamodb:Query"] = x.Pending / sweepPageSize },
+	} {
+		r := sampleResults()
+		spoil(&r.SweepScale.Runs[1])
+		got := rowsOf(r)
+		if v := got["reads bounded by the due requests, not the pending"].Verdict; v != "MISSED" {
+			t.Errorf("%s: bounded %q", name, v)
+		}
+		if v := got["sweep over 1000 pending (50 due): AWS calls"].Verdict; v != "MISSED" {
+			t.Errorf("%s: calls %q", name, v)
+		}
+	}
+	r := sampleResults()
+	r.SweepScale.Runs[1].Last.More = true
+	if v := rowsOf(r)["sweep over 1000 pending (50 due): wall time, median / max"].Verdict; v != "MISSED" {
+		t.Errorf("more=true: %q", v)
+	}
+	r = sampleResults()
+	r.SweepScale.Runs[1].Late[0] = 2 * time.Second
+	r.SweepScale.Runs[1].Late[1] = 2 * time.Second
+	if v := rowsOf(r)["reminder lateness, the handler's part (tick → reminder received), p50 / p99, 1000 pending (50 due)"].Verdict; v != "MISSED" {
+		t.Errorf("late: %q", v)
+	}
+	// Past 1,000 pending the bound is the sweep's own time: 500 due are
+	// handled 8 at once.
+	r.SweepScale.Runs = append(r.SweepScale.Runs, sweepRun(10000, 500, 2*time.Second))
+	if x := rowsOf(r)["reminder lateness, the handler's part (tick → reminder received), p50 / p99, 10000 pending (500 due)"]; x.Verdict != "met" || !strings.Contains(x.How, "8 requests at once") {
+		t.Errorf("late at 10,000: %+v", x)
+	}
+	if !strings.Contains(r.markdown("x.png"), "**Sweep at scale:**") {
+		t.Error("no method of the sweep at scale")
+	}
+	if _, ok := r.sweepChart(); !ok {
+		t.Error("no sweep panel")
 	}
 }
 

@@ -186,9 +186,13 @@ type costInputs struct {
 	// click → update.
 	AppNotifier, AppCallback map[string]int
 	AppDur                   time.Duration
-	SecureParams             int // SecureString parameters of the gate (KMS Decrypts per cold start)
-	MemoryMB                 int
-	ARM                      bool
+	// ReminderCalls are the warm calls of a sweep that sent Reminders
+	// reminders (the sweep at scale, sweepscale.go); nil: not measured.
+	ReminderCalls map[string]int
+	Reminders     int
+	SecureParams  int // SecureString parameters of the gate (KMS Decrypts per cold start)
+	MemoryMB      int
+	ARM           bool
 }
 
 // setup is one way a gate is used, priced per approval.
@@ -285,12 +289,19 @@ func (in costInputs) setups(p prices) []setup {
 	// and a publish with its e-mail. The sweep runs anyway (idle cost).
 	rem := email
 	w := writeUnits(in.ItemBytes)
-	rem.RRU += remindersModelled * (float64(in.ItemBytes)/ddbReadUnitBytes/2 + readUnits(in.ItemBytes))
-	rem.WRU += remindersModelled * 3 * w
-	rem.SNSRequests += remindersModelled
-	rem.Emails += remindersModelled * emailRecipients
-	rem.LogBytes += remindersModelled * in.SweepLog
+	gets, updates, publishes := 1.0, 1.0, 1.0
 	rem.Notes = []string{fmt.Sprintf("modelled: %d reminders from the sweep's call counts per reminder (Query page share, GetItem, conditional UpdateItem, one publish)", remindersModelled)}
+	if n := float64(in.Reminders); n > 0 {
+		gets = float64(in.ReminderCalls["dynamodb:GetItem"]) / n
+		updates = float64(in.ReminderCalls["dynamodb:UpdateItem"]) / n
+		publishes = float64(in.ReminderCalls["sns:Publish"]) / n
+		rem.Notes = []string{fmt.Sprintf("%d reminders at the calls per reminder measured by the sweep at scale (%d reminders in one sweep: %s)", remindersModelled, in.Reminders, callList(in.ReminderCalls))}
+	}
+	rem.RRU += remindersModelled * (float64(in.ItemBytes)/ddbReadUnitBytes/2 + gets*readUnits(in.ItemBytes))
+	rem.WRU += remindersModelled * updates * 3 * w
+	rem.SNSRequests += remindersModelled * publishes
+	rem.Emails += remindersModelled * publishes * emailRecipients
+	rem.LogBytes += remindersModelled * in.SweepLog
 	add(fmt.Sprintf("e-mail + %d reminders", remindersModelled), rem)
 	return out
 }

@@ -14,7 +14,10 @@
 //     its latency, and a decision with the session;
 //  7. the AWS calls of each handler invocation, cold and warm, where the time
 //     of a decision goes, and the cost model (cost.go, prices.go): what one
-//     approval and an idle month of a gate cost at AWS list prices.
+//     approval and an idle month of a gate cost at AWS list prices;
+//  8. the sweep over 10 and 1,000 pending requests on one gate, 5 % of them
+//     due a reminder (BENCH_SCALE=full: and 10,000): its calls, time and
+//     the reminders' lateness (sweepscale.go).
 //
 // Every process it starts is stopped by its pid; every name is unique.
 package main
@@ -50,6 +53,8 @@ type options struct {
 	scale                                                string
 	executions, loadN, clients, coldStarts, baselineRuns int
 	sweeps                                               int
+	sweepPending                                         []int
+	sweepRounds                                          int
 	ssoDecisions, slackDecisions                         int
 	gates                                                []int
 	tfRuns                                               map[int]int
@@ -62,18 +67,21 @@ type options struct {
 
 func main() {
 	var o options
-	var gates, tfRuns, skip string
+	var gates, tfRuns, skip, sweepPending string
 	// BENCH_SCALE=full is issue 13's scale: 10,000 pending approvals decided
 	// by 100 clients, and 200 gates; the default run stays within 10 minutes.
 	o.scale = os.Getenv("BENCH_SCALE")
 	loadN, clients, gatesDef, runsDef := 1000, 50, "1,10,50", "1:5,10:3,50:3"
+	pendingDef, roundsDef := "10,1000", 3
 	switch o.scale {
 	case "", "default":
 		o.scale = "default"
 	case "full":
 		loadN, clients, gatesDef, runsDef = 10000, 100, "1,10,50,200", "1:5,10:3,50:3,200:1"
+		pendingDef = "10,1000,10000"
 	case "small":
 		loadN, clients, gatesDef, runsDef = 200, 20, "1,10", "1:2,10:1"
+		roundsDef = 2
 	default:
 		fatal(fmt.Errorf("BENCH_SCALE=%q: want full, small or nothing", o.scale))
 	}
@@ -81,6 +89,8 @@ func main() {
 	flag.IntVar(&o.loadN, "load", loadN, "pending approvals decided at once (load; BENCH_SCALE=full: 10000)")
 	flag.IntVar(&o.clients, "clients", clients, "concurrent clients deciding them (BENCH_SCALE=full: 100)")
 	flag.IntVar(&o.sweeps, "sweeps", 20, "runs of the sweep on the idle gate (cost of the schedule)")
+	flag.StringVar(&sweepPending, "sweep-pending", pendingDef, "numbers of pending requests on one gate the sweep runs over, 5 % of them due (BENCH_SCALE=full adds 10000)")
+	flag.IntVar(&o.sweepRounds, "sweep-rounds", roundsDef, "sweeps at each number of pending requests")
 	flag.IntVar(&o.ssoDecisions, "sso-decisions", 100, "decisions through a gate with single sign-on, each signing in anew")
 	flag.IntVar(&o.slackDecisions, "slack-decisions", 50, "decisions through a gate with the Slack app (click → chat.update), at least 2")
 	flag.IntVar(&o.coldStarts, "cold-starts", 25, "handler cold starts measured")
@@ -92,7 +102,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "the report to write")
 	flag.StringVar(&o.plot, "plot", "BENCHMARKS.png", "the plot to write (PNG)")
 	flag.StringVar(&o.note, "note", "", "what else the machine was doing, for the report (e.g. \"two other test suites running\")")
-	flag.StringVar(&skip, "skip", "", "sections to skip: lambda,baseline,approval,load,slackapp,sso,terraform")
+	flag.StringVar(&skip, "skip", "", "sections to skip: lambda,baseline,approval,load,sweepscale,slackapp,sso,terraform")
 	flag.Parse()
 	if o.executions < 2 || o.slackDecisions < 2 {
 		fatal(errors.New("-executions and -slack-decisions: at least 2 (the first runs cold)"))
@@ -100,6 +110,12 @@ func main() {
 	var err error
 	if o.gates, err = parseInts(gates); err != nil {
 		fatal(fmt.Errorf("-gates: %w", err))
+	}
+	if o.sweepPending, err = parseInts(sweepPending); err != nil {
+		fatal(fmt.Errorf("-sweep-pending: %w", err))
+	}
+	if o.sweepRounds < 1 {
+		fatal(errors.New("-sweep-rounds: at least 1"))
 	}
 	if o.tfRuns, err = parseRuns(tfRuns); err != nil {
 		fatal(fmt.Errorf("-tf-runs: %w", err))
@@ -187,6 +203,12 @@ func run(ctx context.Context, o options) error {
 	if !o.skip["approval"] || !o.skip["load"] {
 		if err := runApproval(ctx, o, res, cfg, mgr, local, slack, nonce); err != nil {
 			return err
+		}
+	}
+
+	if !o.skip["sweepscale"] {
+		if res.SweepScale, err = runSweepScale(ctx, o, cfg, mgr, local, nonce); err != nil {
+			return fmt.Errorf("sweep at scale: %w", err)
 		}
 	}
 

@@ -15,14 +15,15 @@ type results struct {
 	Machine machine
 	Opts    options
 
-	Lambda    *lambdaResult
-	Baseline  *baselineResult
-	Approval  *approvalResult
-	Load      *loadResult
-	Sweep     *sweepResult
-	SlackApp  *slackAppResult
-	SSO       *ssoResult
-	Terraform []tfResult
+	Lambda     *lambdaResult
+	Baseline   *baselineResult
+	Approval   *approvalResult
+	Load       *loadResult
+	Sweep      *sweepResult
+	SweepScale *sweepScaleResult
+	SlackApp   *slackAppResult
+	SSO        *ssoResult
+	Terraform  []tfResult
 }
 
 // Targets of issue #7.
@@ -178,6 +179,7 @@ func (r *results) rows() []row {
 		add("load", "decision latency (POST sent → answered), p50 / p99", ms(ld.Decision.P50)+" / "+ms(ld.Decision.P99), "p99 ≤ "+secs(targetLoadP99), verdict(ld.Decision.P99 <= targetLoadP99), fmt.Sprintf("the answer comes after SendTaskSuccess returned; with %d clients in flight a decision waits for the others (clients ÷ throughput = %s)", ld.Clients, ms(time.Duration(float64(ld.Clients)/ld.Throughput*float64(time.Second)))))
 	}
 	r.loadRows2(add)
+	r.sweepScaleRows(add)
 	return rows
 }
 
@@ -271,8 +273,8 @@ func (r *results) markdown(plot string) string {
 	fmt.Fprintf(&b, "**Noise.** This is a small shared machine: kumo, the proxy, the handlers, terraform and the provider all compete for %d cores, "+
 		"so single runs vary by tens of percent. Latencies are percentiles over many samples and times are medians of several runs; compare ratios more than absolute values. "+
 		"Everything runs on the local AWS (kumo), whose per-call cost is not AWS's: the figures measure the gate's own overhead and its number of calls, not AWS latency.\n\n", m.NProc)
-	fmt.Fprintf(&b, "![terraform time, AWS calls and time per gate vs gates; where the money of an approval goes (mail = links by e-mail, app = Slack app, sso = single sign-on, rem = e-mail with %d reminders); where the time of the median decision goes; approval and single sign-on latency](%s)\n\n", remindersModelled, plot)
-	fmt.Fprintf(&b, "Plot, left to right and top to bottom: terraform wall time, AWS calls and time per gate against the number of gates; where the money of one approval goes (mail = links by e-mail, app = Slack app, sso = single sign-on, rem = e-mail with %d reminders), in dollars per million approvals; where the time of the median decision goes; the approval path's and single sign-on's latency percentiles.\n\n", remindersModelled)
+	fmt.Fprintf(&b, "![terraform time, AWS calls and time per gate vs gates; where the money of an approval goes (mail = links by e-mail, app = Slack app, sso = single sign-on, rem = e-mail with %d reminders); where the time of the median decision goes; the sweep per due request against pending requests; approval and single sign-on latency](%s)\n\n", remindersModelled, plot)
+	fmt.Fprintf(&b, "Plot, left to right and top to bottom: terraform wall time, AWS calls and time per gate against the number of gates; where the money of one approval goes (mail = links by e-mail, app = Slack app, sso = single sign-on, rem = e-mail with %d reminders), in dollars per million approvals; where the time of the median decision goes; the sweep's AWS calls, GetItem calls and median wall time per due request against the pending requests on one gate (5 %% due: flat lines are reads that follow the due requests, not the pending); the approval path's and single sign-on's latency percentiles.\n\n", remindersModelled)
 	fmt.Fprintf(&b, "| section | figure | measured | target | verdict | how |\n|---|---|---|---|---|---|\n")
 	for _, x := range r.rows() {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.Section, mdEscape(x.Figure), mdEscape(x.Measured), mdEscape(x.Target), x.Verdict, mdEscape(x.How))
@@ -314,6 +316,13 @@ func (r *results) markdown(plot string) string {
 	fmt.Fprintf(&b, "- **Cost:** see the cost section above; every figure is recomputed from the measured counts, sizes and durations and the dated table in `internal/cmd/bench/prices.go`. The idle gate's sweep is fired %d times with `acctest.Tick` (kumo never fires schedules), its calls counted and its time taken as the billed duration (an upper bound: Tick also reads the rule).\n", r.Opts.sweeps)
 	fmt.Fprintf(&b, "- **Scale:** `BENCH_SCALE=full make bench` runs issue 13's scale: 10,000 pending approvals decided by 100 clients and 200 gates through terraform; the default run (%d approvals, %d clients, gates %v) keeps `make bench` within 10 minutes; `BENCH_SCALE=small` is a quick check. This run: scale %s.\n", 1000, 50, "1, 10, 50", r.Opts.scale)
 	fmt.Fprintf(&b, "- **Load:** %d executions started at once against one gate (50 concurrent StartExecution calls), each decided once by one of %d concurrent clients POSTing its approve link; every execution must end SUCCEEDED and the proxy must count exactly %d `states:SendTaskSuccess`.\n", r.Opts.loadN, r.Opts.clients, r.Opts.loadN)
+	if s := r.SweepScale; s != nil {
+		var ns []string
+		for _, x := range s.Runs {
+			ns = append(ns, fmt.Sprint(x.Pending))
+		}
+		fmt.Fprintf(&b, "- **Sweep at scale:** a fourth gate with `reminders = { after_seconds = %[1]d, every_seconds = %[1]d, max = 3 }` to a local Slack of its own; its table is filled straight with `BatchWriteItem` (items from `lambda.RequestItem`, the notifier's own item shape, a 1024-character token) with %[2]s pending requests in turn, %.0[3]f %% of them created %[1]d s and a second ago (their first reminder due) and the rest created now (due in %[1]d s). The schedule is fired with `acctest.Tick` %[4]d times at each number (the due ones rewritten before each round); each sweep's calls are counted by the proxy (the callback's app id), its wall time is Tick's, and each reminder's lateness is the time from the Tick to the local Slack receiving it. A sweep over 1,000 pending requests that stops for time (`more=true`) fails the run. On AWS the schedule fires every minute, so a reminder waits up to 60 s for the next run after its due_at (whole seconds) and then this handler's part: lateness = schedule phase (0 to 60 s) + handler part.\n", sweepReminderAfter, strings.Join(ns, ", "), sweepDueShare*100, s.Rounds)
+	}
 	return b.String()
 }
 
@@ -361,6 +370,9 @@ func (r *results) charts() []chart {
 	}
 	out := []chart{timeC, callC, perGate}
 	out = append(out, r.costCharts()...)
+	if c, ok := r.sweepChart(); ok {
+		out = append(out, c)
+	}
 	if a := r.Approval; a != nil {
 		lat := chart{Title: "approval path latency", XLabel: "percentile", YLabel: "ms"}
 		for i, l := range []struct {
