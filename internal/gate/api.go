@@ -272,6 +272,13 @@ func (r *run) functionPolicy(ctx context.Context) (string, error) {
 	return aws.ToString(out.Policy), nil
 }
 
+// readFunctionPolicy is functionPolicy read once per run, for the reads
+// that check permissions (the writes read it again: it changes under them).
+func (r *run) readFunctionPolicy(ctx context.Context) (string, error) {
+	r.policyOnce.Do(func() { r.policy, r.policyErr = r.functionPolicy(ctx) })
+	return r.policy, r.policyErr
+}
+
 // putPermission lets the API (and only this API) invoke the callback.
 func (r *run) putPermission(ctx context.Context, replace bool, sourceARN string) error {
 	c := r.m.c.Lambda
@@ -426,7 +433,7 @@ func (r *run) getAPIParts(ctx context.Context, id string) (apiParts, error) {
 		},
 		func(ctx context.Context) error {
 			var err error
-			w.policy, err = r.functionPolicy(ctx)
+			w.policy, err = r.readFunctionPolicy(ctx)
 			return err
 		},
 	)

@@ -35,6 +35,11 @@ type run struct {
 	logGroupsOnce sync.Once
 	logGroups     map[string]*logtypes.LogGroup
 	logGroupsErr  error
+	// The callback's resource policy as the reads found it: the API's and
+	// each rule's permission are checked against one GetPolicy.
+	policyOnce sync.Once
+	policy     string
+	policyErr  error
 
 	// checks compare what one read learned with what others learned; they
 	// run after all reads are done.

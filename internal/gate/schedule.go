@@ -380,7 +380,7 @@ func (r *run) readRule(ctx context.Context, er eventRule) error {
 			return nil
 		},
 		func(ctx context.Context) error {
-			policy, err := r.functionPolicy(ctx)
+			policy, err := r.readFunctionPolicy(ctx)
 			if err != nil {
 				return err
 			}
