@@ -283,7 +283,6 @@ run "followups" {
     warn_before_expiry_seconds = 300
     events                     = { bus_name = "approvals" }
     notify_on_decision         = true
-    approvers                  = ["oncall@example.com"]
     escalation                 = [{ after_seconds = 1800, email_addresses = ["boss@example.com"] }]
   }
 
