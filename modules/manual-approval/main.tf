@@ -110,5 +110,10 @@ locals {
   # From the gate's task_state_json, which is never sensitive (the whole
   # gate object would be, with any secret argument). No gate (create =
   # false): no task state.
-  task_state = one([for g in manualapproval_gate.this : provider::manualapproval::task_state(g.task_state_json, var.task_state_options)])
+  # Options {} rather than null when unset: OpenTofu cannot pass a null
+  # to the function's dynamic parameter. Through JSON so that both branches
+  # have one type.
+  task_state = one([for g in manualapproval_gate.this : jsondecode(var.task_state_options == null ?
+    jsonencode(provider::manualapproval::task_state(g.task_state_json, {})) :
+  jsonencode(provider::manualapproval::task_state(g.task_state_json, var.task_state_options)))])
 }

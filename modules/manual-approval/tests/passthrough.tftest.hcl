@@ -77,7 +77,9 @@ run "defaults" {
   }
 }
 
-# Every variable set: each reaches its argument unchanged.
+# Every variable set: each reaches its argument unchanged. (Lists are
+# compared as sets: OpenTofu's test runner does not convert a run's
+# variables to their declared types.)
 run "pass_through" {
   command = plan
 
@@ -118,16 +120,16 @@ run "pass_through" {
     condition = alltrue([
       manualapproval_gate.this[0].description == var.description,
       manualapproval_gate.this[0].timeout_seconds == var.timeout_seconds,
-      manualapproval_gate.this[0].approvers == var.approvers,
-      manualapproval_gate.this[0].approver_groups == var.approver_groups,
+      manualapproval_gate.this[0].approvers == toset(var.approvers),
+      manualapproval_gate.this[0].approver_groups == toset(var.approver_groups),
       manualapproval_gate.this[0].link_decisions == var.link_decisions,
       manualapproval_gate.this[0].min_approvals == var.min_approvals,
       manualapproval_gate.this[0].allow_self_approval == var.allow_self_approval,
       manualapproval_gate.this[0].requester_path == var.requester_path,
       manualapproval_gate.this[0].require_reason == var.require_reason,
-      manualapproval_gate.this[0].email_addresses == var.email_addresses,
-      manualapproval_gate.this[0].sms_numbers == var.sms_numbers,
-      manualapproval_gate.this[0].allowed_state_machine_arns == var.allowed_state_machine_arns,
+      manualapproval_gate.this[0].email_addresses == toset(var.email_addresses),
+      manualapproval_gate.this[0].sms_numbers == toset(var.sms_numbers),
+      manualapproval_gate.this[0].allowed_state_machine_arns == toset(var.allowed_state_machine_arns),
       manualapproval_gate.this[0].include_execution_context == var.include_execution_context,
       manualapproval_gate.this[0].callback_base_url == var.callback_base_url,
       manualapproval_gate.this[0].log_retention_days == var.log_retention_days,
@@ -164,7 +166,7 @@ run "pass_through" {
     error_message = "var.sso does not reach the gate with the provider's defaults, or the client secret is not write-only"
   }
   assert {
-    condition     = manualapproval_gate.this[0].api.issuer_url == var.api.issuer_url && manualapproval_gate.this[0].api.audiences == var.api.audiences && manualapproval_gate.this[0].api.identity_claim == "sub"
+    condition     = manualapproval_gate.this[0].api.issuer_url == var.api.issuer_url && manualapproval_gate.this[0].api.audiences == toset(var.api.audiences) && manualapproval_gate.this[0].api.identity_claim == "sub"
     error_message = "var.api does not reach the gate with the provider's defaults"
   }
   assert {
