@@ -173,53 +173,9 @@ func (r *run) ensureEscalationTopic(ctx context.Context) error {
 		}
 		return r.deleteEscalationTopic(ctx)
 	}
-	exists := false
-	var attrs map[string]string
-	out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
-	switch {
-	case err == nil:
-		exists, attrs = true, out.Attributes
-	case !hasCode(err, "NotFound"):
-		return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
-	}
-	if exists && r.fresh {
-		return fmt.Errorf("creating SNS Topic (%s): a topic with this name already exists; another gate may use the name %q", name, r.spec.Name)
-	}
-	if !exists {
-		in := &sns.CreateTopicInput{Name: aws.String(name), Tags: snsTags(r.tagsWithGate()), Attributes: map[string]string{"DisplayName": "Approvals"}}
-		if r.spec.KMSKeyARN != "" {
-			in.Attributes["KmsMasterKeyId"] = r.spec.KMSKeyARN
-		}
-		out, err := c.CreateTopic(ctx, in)
-		if err != nil {
-			return fmt.Errorf("creating SNS Topic (%s): %w", name, err)
-		}
-		arn = aws.ToString(out.TopicArn)
-		r.undo.add("SNS Topic "+name, r.deleteEscalationTopic)
-	} else {
-		for k, v := range r.topicAttributes() {
-			if attrs[k] != v {
-				if _, err := c.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(arn), AttributeName: aws.String(k), AttributeValue: aws.String(v)}); err != nil {
-					return fmt.Errorf("setting SNS Topic (%s) attribute %s: %w", name, k, err)
-				}
-			}
-		}
-		tags, err := c.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
-		if err != nil {
-			return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
-		}
-		if err := r.retag(fmt.Sprintf("SNS Topic (%s)", name), fromSNSTags(tags.Tags), r.tagsWithGate(),
-			func(set map[string]string) error {
-				_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)})
-				return err
-			},
-			func(remove []string) error {
-				_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove})
-				return err
-			},
-		); err != nil {
-			return err
-		}
+	arn, exists, err := r.convergeTopic(ctx, name, arn, r.deleteEscalationTopic)
+	if err != nil {
+		return err
 	}
 	have := map[string]string{}
 	if exists {

@@ -76,56 +76,9 @@ func (r *run) ensureTopic(ctx context.Context) error {
 	c := r.m.c.SNS
 	name := r.n.topic()
 	arn := r.a.topic()
-	exists := false
-	var attrs map[string]string
-	// Look first, on create too: CreateTopic of an existing name answers
-	// with that topic, so a create could not tell another gate's topic from
-	// its own, and its rollback would delete it.
-	out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
-	switch {
-	case err == nil:
-		exists, attrs = true, out.Attributes
-	case !hasCode(err, "NotFound"):
-		return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
-	}
-	if exists && r.fresh {
-		return fmt.Errorf("creating SNS Topic (%s): a topic with this name already exists; another gate may use the name %q", name, r.spec.Name)
-	}
-	if !exists {
-		in := &sns.CreateTopicInput{Name: aws.String(name), Tags: snsTags(r.tagsWithGate()), Attributes: map[string]string{"DisplayName": "Approvals"}}
-		if r.spec.KMSKeyARN != "" {
-			in.Attributes["KmsMasterKeyId"] = r.spec.KMSKeyARN
-		}
-		out, err := c.CreateTopic(ctx, in)
-		if err != nil {
-			return fmt.Errorf("creating SNS Topic (%s): %w", name, err)
-		}
-		arn = aws.ToString(out.TopicArn)
-		r.undo.add("SNS Topic "+name, r.deleteTopic)
-	} else {
-		for k, v := range r.topicAttributes() {
-			if attrs[k] != v {
-				if _, err := c.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(arn), AttributeName: aws.String(k), AttributeValue: aws.String(v)}); err != nil {
-					return fmt.Errorf("setting SNS Topic (%s) attribute %s: %w", name, k, err)
-				}
-			}
-		}
-		tags, err := c.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
-		if err != nil {
-			return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
-		}
-		if err := r.retag(fmt.Sprintf("SNS Topic (%s)", name), fromSNSTags(tags.Tags), r.tagsWithGate(),
-			func(set map[string]string) error {
-				_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)})
-				return err
-			},
-			func(remove []string) error {
-				_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove})
-				return err
-			},
-		); err != nil {
-			return err
-		}
+	arn, exists, err := r.convergeTopic(ctx, name, arn, r.deleteTopic)
+	if err != nil {
+		return err
 	}
 	r.set(func(st *Status) { st.TopicARN = arn })
 
@@ -219,4 +172,64 @@ func (r *run) deleteTopic(ctx context.Context) error {
 		return fmt.Errorf("deleting SNS Topic (%s): %w", name, err)
 	}
 	return nil
+}
+
+// convergeTopic creates the SNS topic name (arn) or converges its
+// attributes and tags, and reports whether it existed. Both of the gate's
+// topics (its own and the escalation topic) go through it; del undoes a
+// creation.
+func (r *run) convergeTopic(ctx context.Context, name, arn string, del func(context.Context) error) (string, bool, error) {
+	c := r.m.c.SNS
+	exists := false
+	var attrs map[string]string
+	// Look first, on create too: CreateTopic of an existing name answers
+	// with that topic, so a create could not tell another gate's topic from
+	// its own, and its rollback would delete it.
+	out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
+	switch {
+	case err == nil:
+		exists, attrs = true, out.Attributes
+	case !hasCode(err, "NotFound"):
+		return arn, exists, fmt.Errorf("reading SNS Topic (%s): %w", name, err)
+	}
+	if exists && r.fresh {
+		return arn, exists, fmt.Errorf("creating SNS Topic (%s): a topic with this name already exists; another gate may use the name %q", name, r.spec.Name)
+	}
+	if !exists {
+		in := &sns.CreateTopicInput{Name: aws.String(name), Tags: snsTags(r.tagsWithGate()), Attributes: map[string]string{"DisplayName": "Approvals"}}
+		if r.spec.KMSKeyARN != "" {
+			in.Attributes["KmsMasterKeyId"] = r.spec.KMSKeyARN
+		}
+		out, err := c.CreateTopic(ctx, in)
+		if err != nil {
+			return arn, exists, fmt.Errorf("creating SNS Topic (%s): %w", name, err)
+		}
+		arn = aws.ToString(out.TopicArn)
+		r.undo.add("SNS Topic "+name, del)
+	} else {
+		for k, v := range r.topicAttributes() {
+			if attrs[k] != v {
+				if _, err := c.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(arn), AttributeName: aws.String(k), AttributeValue: aws.String(v)}); err != nil {
+					return arn, exists, fmt.Errorf("setting SNS Topic (%s) attribute %s: %w", name, k, err)
+				}
+			}
+		}
+		tags, err := c.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+		if err != nil {
+			return arn, exists, fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
+		}
+		if err := r.retag(fmt.Sprintf("SNS Topic (%s)", name), fromSNSTags(tags.Tags), r.tagsWithGate(),
+			func(set map[string]string) error {
+				_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)})
+				return err
+			},
+			func(remove []string) error {
+				_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove})
+				return err
+			},
+		); err != nil {
+			return arn, exists, err
+		}
+	}
+	return arn, exists, nil
 }

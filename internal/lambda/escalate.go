@@ -2,11 +2,9 @@ package lambda
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -261,21 +259,9 @@ func (c *Callback) publishEscalation(ctx context.Context, m approval.Message, n 
 // postWebhookEvent sends the approval.escalated event to the gate's
 // webhook, signed as the request's own notification.
 func (c *Callback) postWebhookEvent(ctx context.Context, sec *Secrets, m approval.Message, n int, s approval.EscalationStep) error {
-	if sec.WebhookURL == "" {
-		return errors.New("no URL configured")
-	}
 	body, err := approval.WebhookEscalatedBody(m, n, s)
 	if err != nil {
 		return err
 	}
-	delivery, err := approval.NewRequestID(rand.Reader)
-	if err != nil {
-		return err
-	}
-	ts := c.Now().Unix()
-	return c.postJSON(ctx, sec.WebhookURL, body, http.Header{
-		approval.WebhookSignatureHeader: {approval.WebhookSignature(sec.WebhookSecret, ts, delivery, body)},
-		approval.WebhookTimestampHeader: {strconv.FormatInt(ts, 10)},
-		approval.WebhookDeliveryHeader:  {delivery},
-	}, nil)
+	return c.postSignedWebhook(ctx, sec, body)
 }

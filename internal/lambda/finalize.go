@@ -2,13 +2,10 @@ package lambda
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -205,7 +202,7 @@ func (n *Notifier) finalChannels(sec *Secrets, r approval.Request) []channel {
 			if err != nil {
 				return err
 			}
-			return n.postSigned(ctx, sec, body)
+			return n.postSignedWebhook(ctx, sec, body)
 		}})
 	}
 	// A Teams card cannot be edited: its follow-up card always says how the
@@ -261,20 +258,6 @@ func (n *Notifier) finalChannels(sec *Secrets, r approval.Request) []channel {
 	return out
 }
 
-// postSigned posts body to the generic webhook, signed as every webhook
-// delivery is (one delivery id and timestamp for every attempt).
-func (n *Notifier) postSigned(ctx context.Context, sec *Secrets, body []byte) error {
-	delivery, err := approval.NewRequestID(rand.Reader)
-	if err != nil {
-		return err
-	}
-	ts := n.Now().Unix()
-	return n.postJSON(ctx, sec.WebhookURL, body, http.Header{
-		approval.WebhookSignatureHeader: {approval.WebhookSignature(sec.WebhookSecret, ts, delivery, body)},
-		approval.WebhookTimestampHeader: {strconv.FormatInt(ts, 10)},
-		approval.WebhookDeliveryHeader:  {delivery},
-	}, nil)
-}
 
 // markTold records that r's follow-ups are being told, if nobody has: the
 // item must still be in r's final status and not told yet (errConflict
