@@ -50,6 +50,21 @@ resource "manualapproval_gate" "release" {
   # set by a trusted starter, e.g. a CI role, not by the people approving.
   requester_path = "$.requested_by"
   link_decisions = "reject_only"
+
+  # Nobody answered? Remind in the thread after 30 minutes, then every hour,
+  # with a last call 15 minutes before the request expires. After 2 hours,
+  # post it to the leads' channel: a lead may then decide too.
+  reminders                  = { after_seconds = 1800, every_seconds = 3600 }
+  warn_before_expiry_seconds = 900
+  escalation = [{
+    after_seconds = 7200
+    slack_channel = "C0123LEADS"
+    approvers     = ["U0LEAD0001"]
+  }]
+
+  # Tell the rest of the platform: Approval Requested, Reminded, Escalated,
+  # Decided and Expired on the account's default event bus.
+  events = { bus_name = "default" }
 }
 
 output "slack_interactivity_url" {
