@@ -258,7 +258,6 @@ func (n *Notifier) finalChannels(sec *Secrets, r approval.Request) []channel {
 	return out
 }
 
-
 // markTold records that r's follow-ups are being told, if nobody has: the
 // item must still be in r's final status and not told yet (errConflict
 // otherwise).
