@@ -1,5 +1,5 @@
-// The manualapproval_gate resource: its model and the conversions between the model, gate.Spec and gate.Status (gate_resource.go has its
-// operations).
+// The manualapproval_gate resource: its model and the conversions between
+// the model, gate.Spec and gate.Status (gate_resource.go has its operations).
 
 package provider
 

@@ -1,5 +1,5 @@
-// The manualapproval_gate resource: its validation and plan modification (gate_resource.go has its
-// operations).
+// The manualapproval_gate resource: its validation and plan modification
+// (gate_resource.go has its operations).
 
 package provider
 

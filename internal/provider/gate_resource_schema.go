@@ -1,5 +1,5 @@
-// The manualapproval_gate resource: its schema and the slack.format default (gate_resource.go has its
-// operations).
+// The manualapproval_gate resource: its schema and the slack.format default
+// (gate_resource.go has its operations).
 
 package provider
 
