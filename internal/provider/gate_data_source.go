@@ -112,16 +112,9 @@ func (d *gateDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 }
 
 func (d *gateDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	if data := configuredData(req.ProviderData, "Data Source", &resp.Diagnostics); data != nil {
+		d.data = data
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Data Source Configure Type",
-			fmt.Sprintf("Expected *providerData, got: %T. This is always a bug in the provider and should be reported to the provider developers.", req.ProviderData))
-		return
-	}
-	d.data = data
 }
 
 func (d *gateDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

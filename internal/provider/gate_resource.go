@@ -35,16 +35,23 @@ func (r *gateResource) Metadata(_ context.Context, req resource.MetadataRequest,
 }
 
 func (r *gateResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	if data := configuredData(req.ProviderData, "Resource", &resp.Diagnostics); data != nil {
+		r.data = data
 	}
-	data, ok := req.ProviderData.(*providerData)
+}
+
+// configuredData is the provider's data handed to a resource or data source
+// (kind), nil before the provider is configured.
+func configuredData(v any, kind string, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	data, ok := v.(*providerData)
 	if !ok {
-		resp.Diagnostics.AddError("Unexpected Resource Configure Type",
-			fmt.Sprintf("Expected *providerData, got: %T. This is always a bug in the provider and should be reported to the provider developers.", req.ProviderData))
-		return
+		diags.AddError("Unexpected "+kind+" Configure Type",
+			fmt.Sprintf("Expected *providerData, got: %T. This is always a bug in the provider and should be reported to the provider developers.", v))
 	}
-	r.data = data
+	return data
 }
 
 func (r *gateResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
