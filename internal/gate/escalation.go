@@ -232,7 +232,6 @@ func (r *run) ensureEscalationTopic(ctx context.Context) error {
 // one: missing, its key, its subscriptions (missing, extra, filter) and
 // tags.
 func (r *run) readEscalationTopic(ctx context.Context) error {
-	c := r.m.c.SNS
 	name, arn := r.n.escalationTopic(), r.a.escalationTopic()
 	want := escalationFilters(r.spec)
 	if len(want) == 0 {
@@ -240,68 +239,41 @@ func (r *run) readEscalationTopic(ctx context.Context) error {
 		// (an update deletes a topic left from an earlier configuration).
 		return nil
 	}
-	out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
-	switch {
-	case hasCode(err, "NotFound"):
-		r.drifted("SNS topic %s: missing", name)
-		return nil
-	case err != nil:
-		return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
-	}
-	if k := out.Attributes["KmsMasterKeyId"]; k != r.spec.KMSKeyARN {
-		r.drifted("SNS topic %s: encryption key is %q", name, k)
-	}
-	return parallel(ctx,
-		func(ctx context.Context) error {
-			have, err := r.escalationSubscriptions(ctx, arn)
-			if err != nil {
-				return fmt.Errorf("listing SNS Topic (%s) subscriptions: %w", name, err)
+	return r.readTopicPart(ctx, name, arn, nil, func(ctx context.Context) error {
+		have, err := r.escalationSubscriptions(ctx, arn)
+		if err != nil {
+			return fmt.Errorf("listing SNS Topic (%s) subscriptions: %w", name, err)
+		}
+		var checks []func(context.Context) error
+		for email, filter := range want {
+			subARN, ok := have[email]
+			switch {
+			case !ok:
+				r.drifted("SNS subscription email %s on %s: missing", email, name)
+			case strings.HasPrefix(subARN, "arn:"):
+				checks = append(checks, func(ctx context.Context) error {
+					got, err := r.subscriptionFilter(ctx, subARN)
+					if err != nil {
+						return wrapf(err, "reading the filter policy of email %s on SNS Topic (%s)", email, name)
+					}
+					if !sameFilter(got, filter) {
+						r.drifted("SNS subscription email %s on %s: filter policy is %q", email, name, got)
+					}
+					return nil
+				})
 			}
-			var checks []func(context.Context) error
-			for email, filter := range want {
-				subARN, ok := have[email]
-				switch {
-				case !ok:
-					r.drifted("SNS subscription email %s on %s: missing", email, name)
-				case strings.HasPrefix(subARN, "arn:"):
-					checks = append(checks, func(ctx context.Context) error {
-						got, err := r.subscriptionFilter(ctx, subARN)
-						if err != nil {
-							return wrapf(err, "reading the filter policy of email %s on SNS Topic (%s)", email, name)
-						}
-						if !sameFilter(got, filter) {
-							r.drifted("SNS subscription email %s on %s: filter policy is %q", email, name, got)
-						}
-						return nil
-					})
-				}
+		}
+		for email := range have {
+			if _, ok := want[email]; !ok {
+				r.drifted("SNS subscription email %s on %s: not configured", email, name)
 			}
-			for email := range have {
-				if _, ok := want[email]; !ok {
-					r.drifted("SNS subscription email %s on %s: not configured", email, name)
-				}
-			}
-			return parallel(ctx, checks...)
-		},
-		func(ctx context.Context) error {
-			tags, err := c.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
-			if err != nil {
-				return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
-			}
-			if !r.sameTags(fromSNSTags(tags.Tags), r.tagsWithGate()) {
-				r.drifted("SNS topic %s: tags differ", name)
-			}
-			return nil
-		},
-	)
+		}
+		return parallel(ctx, checks...)
+	})
 }
 
 // deleteEscalationTopic deletes the escalation topic (and with it its
 // subscriptions); a topic already gone is fine.
 func (r *run) deleteEscalationTopic(ctx context.Context) error {
-	_, err := r.m.c.SNS.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(r.a.escalationTopic())})
-	if err != nil && !hasCode(err, "NotFound") {
-		return fmt.Errorf("deleting SNS Topic (%s): %w", r.n.escalationTopic(), err)
-	}
-	return nil
+	return r.deleteTopicPart(ctx, r.n.escalationTopic(), r.a.escalationTopic())
 }

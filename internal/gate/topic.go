@@ -117,41 +117,52 @@ func (r *run) ensureTopic(ctx context.Context) error {
 
 // readTopic refreshes the topic, its subscriptions and tags (3 calls).
 func (r *run) readTopic(ctx context.Context) error {
+	name, arn := r.n.topic(), r.a.topic()
+	return r.readTopicPart(ctx, name, arn, func() {
+		r.exists()
+		r.set(func(st *Status) { st.TopicARN = arn })
+	}, func(ctx context.Context) error {
+		have, err := r.listSubscriptions(ctx, arn)
+		if err != nil {
+			return fmt.Errorf("listing SNS Topic (%s) subscriptions: %w", name, err)
+		}
+		want := r.wantSubscriptions()
+		for _, s := range want {
+			if _, ok := have[s]; !ok {
+				r.drifted("SNS subscription %s %s: missing", s.protocol, s.endpoint)
+			}
+		}
+		for s := range have {
+			if !slices.Contains(want, s) {
+				r.drifted("SNS subscription %s %s: not configured", s.protocol, s.endpoint)
+			}
+		}
+		return nil
+	})
+}
+
+// readTopicPart reads one of the gate's SNS topics (name, arn): a missing
+// topic is drift; found, it calls found, then checks the topic's
+// subscriptions (subscriptions) and its tags side by side. Both of the
+// gate's topics go through it.
+func (r *run) readTopicPart(ctx context.Context, name, arn string, found func(), subscriptions func(context.Context) error) error {
 	c := r.m.c.SNS
-	name := r.n.topic()
-	arn := r.a.topic()
 	out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
-	if hasCode(err, "NotFound") {
+	switch {
+	case hasCode(err, "NotFound"):
 		r.drifted("SNS topic %s: missing", name)
 		return nil
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
 	}
-	r.exists()
-	r.set(func(st *Status) { st.TopicARN = arn })
+	if found != nil {
+		found()
+	}
 	if k := out.Attributes["KmsMasterKeyId"]; k != r.spec.KMSKeyARN {
 		r.drifted("SNS topic %s: encryption key is %q", name, k)
 	}
 	return parallel(ctx,
-		func(ctx context.Context) error {
-			have, err := r.listSubscriptions(ctx, arn)
-			if err != nil {
-				return fmt.Errorf("listing SNS Topic (%s) subscriptions: %w", name, err)
-			}
-			want := r.wantSubscriptions()
-			for _, s := range want {
-				if _, ok := have[s]; !ok {
-					r.drifted("SNS subscription %s %s: missing", s.protocol, s.endpoint)
-				}
-			}
-			for s := range have {
-				if !slices.Contains(want, s) {
-					r.drifted("SNS subscription %s %s: not configured", s.protocol, s.endpoint)
-				}
-			}
-			return nil
-		},
+		subscriptions,
 		func(ctx context.Context) error {
 			tags, err := c.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
 			if err != nil {
@@ -166,8 +177,13 @@ func (r *run) readTopic(ctx context.Context) error {
 }
 
 func (r *run) deleteTopic(ctx context.Context) error {
-	name := r.n.topic()
-	_, err := r.m.c.SNS.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(r.a.topic())})
+	return r.deleteTopicPart(ctx, r.n.topic(), r.a.topic())
+}
+
+// deleteTopicPart deletes one of the gate's SNS topics (and with it its
+// subscriptions); a topic already gone is fine.
+func (r *run) deleteTopicPart(ctx context.Context, name, arn string) error {
+	_, err := r.m.c.SNS.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(arn)})
 	if err != nil && !hasCode(err, "NotFound") {
 		return fmt.Errorf("deleting SNS Topic (%s): %w", name, err)
 	}
