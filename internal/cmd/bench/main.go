@@ -332,36 +332,61 @@ func benchSpec(name, hook string) gate.Spec {
 	}
 }
 
-func runApproval(ctx context.Context, o options, res *results, cfg aws.Config, mgr *gate.Manager, local *acctest.Local, slack *acctest.Slack, nonce string) error {
-	name := "ba" + nonce
-	step("approval path: creating gate %s (Slack webhook to the local Slack, include_execution_context = false)", name)
-	st, err := mgr.Create(ctx, benchSpec(name, slack.WebhookURL()))
+// benchGate is one gate under measure: created, its handlers running, and
+// a state machine waiting at it.
+type benchGate struct {
+	st gate.Status
+	h  *acctest.Handlers
+	// direct is for the harness's own calls (start, poll), straight to
+	// kumo; the handlers' go through the counting proxy.
+	direct aws.Config
+	sm     string // the state machine's ARN
+	sfn    *sfn.Client
+}
+
+// startBenchGate creates the gate of spec, starts its handlers and a state
+// machine that waits at it; stop stops the handlers and deletes the gate
+// (what names it in a failed deletion's message).
+func startBenchGate(ctx context.Context, cfg aws.Config, mgr *gate.Manager, local *acctest.Local, spec gate.Spec, what string) (*benchGate, func(), error) {
+	name := spec.Name
+	st, err := mgr.Create(ctx, spec)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer func() {
+	del := func() {
 		if err := mgr.Delete(context.WithoutCancel(ctx), name); err != nil {
-			fmt.Fprintln(os.Stderr, "bench: deleting the gate:", err)
+			fmt.Fprintf(os.Stderr, "bench: deleting %s: %v\n", what, err)
 		}
-	}()
+	}
 	h, err := acctest.StartHandlers(ctx, cfg, local.Endpoint(), name+"-notifier", name+"-callback")
 	if err != nil {
-		return err
+		del()
+		return nil, nil, err
 	}
-	defer h.Stop()
-	// The harness's own calls (start, poll) go straight to kumo; the
-	// handlers' go through the counting proxy.
+	stop := func() { h.Stop(); del() }
 	direct := cfg.Copy()
 	direct.BaseEndpoint = aws.String(acctest.Endpoint)
 	def, err := acctest.StateMachine(st.TaskStateJSON, nil)
+	if err == nil {
+		var sm string
+		if sm, err = acctest.CreateStateMachine(ctx, direct, name+"-sm", def); err == nil {
+			return &benchGate{st: st, h: h, direct: direct, sm: sm, sfn: sfn.NewFromConfig(direct)}, stop, nil
+		}
+	}
+	stop()
+	return nil, nil, err
+}
+
+func runApproval(ctx context.Context, o options, res *results, cfg aws.Config, mgr *gate.Manager, local *acctest.Local, slack *acctest.Slack, nonce string) error {
+	name := "ba" + nonce
+	step("approval path: creating gate %s (Slack webhook to the local Slack, include_execution_context = false)", name)
+	g, stop, err := startBenchGate(ctx, cfg, mgr, local, benchSpec(name, slack.WebhookURL()), "the gate")
 	if err != nil {
 		return err
 	}
-	sm, err := acctest.CreateStateMachine(ctx, direct, name+"-sm", def)
-	if err != nil {
-		return err
-	}
-	b := &approvalBench{cfg: direct, sfn: sfn.NewFromConfig(direct), slack: slack, sm: sm, nonce: nonce, http: acctest.HTTPClient(),
+	defer stop()
+	st, h, direct, sm := g.st, g.h, g.direct, g.sm
+	b := &approvalBench{cfg: direct, sfn: g.sfn, slack: slack, sm: sm, nonce: nonce, http: acctest.HTTPClient(),
 		proxy: local.Proxy, handler: h, cbFn: name + "-callback", table: st.TableName}
 	b.http.Timeout = time.Minute
 	progress := func(s string) { step("  %s", s) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -40,31 +39,12 @@ func runSlackApp(ctx context.Context, o options, cfgSDK aws.Config, mgr *gate.Ma
 	spec := benchSpec(name, "")
 	spec.Slack = &gate.SlackSpec{Format: approval.SlackFormatApp, BotToken: benchBotToken, Channel: "#deploys",
 		SigningSecret: slack.SigningSecret, APIBaseURL: slack.APIBaseURL()}
-	st, err := mgr.Create(ctx, spec)
+	g, stop, err := startBenchGate(ctx, cfgSDK, mgr, local, spec, "the slack app gate")
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err := mgr.Delete(context.WithoutCancel(ctx), name); err != nil {
-			fmt.Fprintln(os.Stderr, "bench: deleting the slack app gate:", err)
-		}
-	}()
-	h, err := acctest.StartHandlers(ctx, cfgSDK, local.Endpoint(), name+"-notifier", name+"-callback")
-	if err != nil {
-		return nil, err
-	}
-	defer h.Stop()
-	direct := cfgSDK.Copy()
-	direct.BaseEndpoint = aws.String(acctest.Endpoint)
-	def, err := acctest.StateMachine(st.TaskStateJSON, nil)
-	if err != nil {
-		return nil, err
-	}
-	sm, err := acctest.CreateStateMachine(ctx, direct, name+"-sm", def)
-	if err != nil {
-		return nil, err
-	}
-	client := sfn.NewFromConfig(direct)
+	defer stop()
+	st, h, direct, sm, client := g.st, g.h, g.direct, g.sm, g.sfn
 	fail := func(i int, err error) (*slackAppResult, error) {
 		return nil, fmt.Errorf("slack app decision %d: %w\nnotifier output (tail):\n%s\ncallback output (tail):\n%s", i, err,
 			tail(h.Output(name+"-notifier"), 1500), tail(h.Output(name+"-callback"), 1500))

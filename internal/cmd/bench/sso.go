@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -134,31 +133,12 @@ func runSSO(ctx context.Context, o options, cfgSDK aws.Config, mgr *gate.Manager
 	spec.AllowSelfApproval = false
 	spec.SSO = &gate.SSOSpec{IssuerURL: idp.Issuer(), ClientID: idp.ClientID(), ClientSecret: idp.ClientSecret(),
 		Scopes: []string{"openid", "email", "profile"}, IdentityClaim: "email"}
-	st, err := mgr.Create(ctx, spec)
+	g, stop, err := startBenchGate(ctx, cfgSDK, mgr, local, spec, "the sso gate")
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err := mgr.Delete(context.WithoutCancel(ctx), name); err != nil {
-			fmt.Fprintln(os.Stderr, "bench: deleting the sso gate:", err)
-		}
-	}()
-	h, err := acctest.StartHandlers(ctx, cfgSDK, local.Endpoint(), name+"-notifier", name+"-callback")
-	if err != nil {
-		return nil, err
-	}
-	defer h.Stop()
-	direct := cfgSDK.Copy()
-	direct.BaseEndpoint = aws.String(acctest.Endpoint)
-	def, err := acctest.StateMachine(st.TaskStateJSON, nil)
-	if err != nil {
-		return nil, err
-	}
-	sm, err := acctest.CreateStateMachine(ctx, direct, name+"-sm", def)
-	if err != nil {
-		return nil, err
-	}
-	client := sfn.NewFromConfig(direct)
+	defer stop()
+	h, sm, client := g.h, g.sm, g.sfn
 	hc := acctest.HTTPClient()
 	hc.Timeout = time.Minute
 
