@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -39,13 +38,6 @@ import (
 // maxPostAttempts bounds the compare-and-swap loop recording a post.
 const maxPostAttempts = 8
 
-// pendingDue is when a pending request is next due: the earliest of its
-// next escalation step, reminder, last call and its expiry
-// (approval.NextFollowup).
-func pendingDue(f approval.Followup, r approval.Request) time.Time {
-	return approval.NextFollowup(f, r)
-}
-
 // escalate notifies every escalation step of the pending request r that is
 // due, in order, each once. It reports whether it took r in hand (false: no
 // step is due, the caller goes on).
@@ -73,7 +65,7 @@ func (c *Callback) escalate(ctx context.Context, r approval.Request, count func(
 		step := r.Followup.Escalated
 		next := r
 		next.Followup.Escalated++
-		next.DueAt = pendingDue(f, next)
+		next.DueAt = approval.NextFollowup(f, next)
 		next.WriteID = ""
 		switch err := c.store().update(ctx, next); {
 		case errors.Is(err, errConflict):
@@ -168,19 +160,10 @@ func (c *Callback) postEscalationSlack(ctx context.Context, sec *Secrets, r appr
 		c.Log.Warn("escalation message not remembered", "request_id", r.ID, "error", err.Error())
 		return r, nil
 	}
-	if got.Status != approval.StatusPending {
-		// Decided or expired between the claim and the post: show it.
-		final := got
-		if final.Status == approval.StatusExpired {
-			final.Outcome = nil
-		}
-		if final.Status == approval.StatusDecided || final.Status == approval.StatusExpired {
-			if b, err := approval.SlackUpdateMessage(approval.NewMessage(final, c.Config.GateName, "", ""), post.Channel, post.TS, final.Outcome); err == nil {
-				if _, err := c.slackAPI(ctx, sec.SlackBotToken, "chat.update", b); err != nil {
-					c.Log.Warn("slack message not updated", "request_id", r.ID, "error", err.Error())
-				}
-			}
-		}
+	if approval.IsFinal(got) {
+		// Decided, expired or stopped between the claim and the post (its
+		// finalize did not know this message): show it, as finalize would.
+		c.updateSlackPosts(ctx, sec, got, []approval.Post{post})
 	}
 	return got, nil
 }

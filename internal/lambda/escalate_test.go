@@ -329,3 +329,44 @@ func TestNotifier_firstEscalationIsDue(t *testing.T) {
 		})
 	}
 }
+
+// TestSweep_escalationPostOfFinalRequest: a request that ends (here, its
+// execution stopped) between the step's claim and its Slack post gets that
+// post updated at once, with the same final text as finalize gives every
+// other message ("Execution stopped"), and no buttons.
+func TestSweep_escalationPostOfFinalRequest(t *testing.T) {
+	t.Parallel()
+	h, _ := escHarness(t)
+	r := escalatable(reqID(7), 11*time.Minute)
+	h.db.put(r)
+	stopped := false
+	srv := newFakeServer(t, func(_ int, q recorded) (int, map[string]string, string) {
+		if q.Path == "/chat.postMessage" && strings.Contains(q.Body, escChannel) {
+			if !stopped { // the execution stops while the message is posted
+				stopped = true
+				cur := h.db.request(r.ID)
+				cur.Status, cur.Outcome, cur.Followup.Ended = approval.StatusExpired, nil, approval.EndedStopped
+				cur.Followup.ExecutionStatus = "ABORTED"
+				cur.Version++
+				h.db.put(cur)
+			}
+			return http.StatusOK, nil, `{"ok":true,"channel":"` + escChannel + `","ts":"` + escTS + `"}`
+		}
+		return http.StatusOK, nil, `{"ok":true,"channel":"C0DEPLOY","ts":"1700000000.000100"}`
+	})
+	h.slack = srv
+	h.cb.HTTP = srv.Client()
+	h.cb.Config.SlackAPIBaseURL = srv.URL
+	if res, err := h.cb.Sweep(context.Background()); err != nil || res.Escalated != 1 {
+		t.Fatalf("sweep %+v, %v", res, err)
+	}
+	var upd []string
+	for _, q := range h.slack.requests() {
+		if q.Path == "/chat.update" && strings.Contains(q.Body, escTS) {
+			upd = append(upd, q.Body)
+		}
+	}
+	if len(upd) != 1 || !strings.Contains(upd[0], "Execution stopped (ABORTED)") || strings.Contains(upd[0], `"actions"`) {
+		t.Errorf("the step's message after the stop: %v", upd)
+	}
+}

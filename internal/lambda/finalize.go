@@ -89,6 +89,12 @@ func (c *Callback) updateSlackMessages(ctx context.Context, r approval.Request) 
 		c.Log.Warn("slack messages not updated", "request_id", r.ID, "error", err.Error())
 		return
 	}
+	c.updateSlackPosts(ctx, sec, r, posts)
+}
+
+// updateSlackPosts shows final request r's state in each of posts (Slack
+// app messages), without buttons.
+func (c *Callback) updateSlackPosts(ctx context.Context, sec *Secrets, r approval.Request, posts []approval.Post) {
 	m := approval.NewMessage(r, c.Config.GateName, "", "")
 	var wg sync.WaitGroup
 	for _, p := range posts {
