@@ -501,13 +501,8 @@ func (c *Callback) slackReply(ctx context.Context, sec *Secrets, act approval.Ac
 	if final && res == approval.Decided && err == nil && finalizedPost(r, channel, ts) {
 		final = false // the decision's finalize updated it (finalize.go)
 	}
-	if final {
-		body, merr := approval.SlackFinalUpdate(approval.NewMessage(r, c.Config.GateName, "", ""), channel, ts, r)
-		if merr == nil && channel != "" && ts != "" {
-			if _, uerr := c.slackAPI(ctx, sec.SlackBotToken, "chat.update", body); uerr != nil {
-				c.Log.Warn("slack message not updated", "request_id", r.ID, "error", uerr.Error())
-			}
-		}
+	if final && channel != "" && ts != "" {
+		c.updateSlackPosts(ctx, sec, r, []approval.Post{{Channel: channel, TS: ts}})
 	}
 	if note == "" {
 		return
