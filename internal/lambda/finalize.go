@@ -169,12 +169,7 @@ func (n *Notifier) finalizeRequest(ctx context.Context, id string) (NotifyResult
 	case err != nil:
 		return res, notifyFailed(err)
 	}
-	errs := make([]error, len(chans))
-	var wg sync.WaitGroup
-	for i, ch := range chans {
-		wg.Go(func() { errs[i] = ch.send(ctx) })
-	}
-	wg.Wait()
+	errs := sendAll(ctx, chans)
 	for i, ch := range chans {
 		if errs[i] != nil {
 			res.Failed = append(res.Failed, ch.name+": "+errs[i].Error())

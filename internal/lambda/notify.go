@@ -192,10 +192,23 @@ func (n *Notifier) store(ctx context.Context, p approval.Payload) (approval.Requ
 	return r, errors.New("could not draw an unused request id")
 }
 
-// channel is one notification route.
+// channel is one notification route: of a request, a reminder or an
+// escalation, or a final request's follow-ups.
 type channel struct {
 	name string
 	send func(context.Context) error
+}
+
+// sendAll sends on every channel at once and returns each one's error, in
+// the order of chans.
+func sendAll(ctx context.Context, chans []channel) []error {
+	errs := make([]error, len(chans))
+	var wg sync.WaitGroup
+	for i, c := range chans {
+		wg.Go(func() { errs[i] = c.send(ctx) })
+	}
+	wg.Wait()
+	return errs
 }
 
 // notify sends every configured channel concurrently, within ctx's deadline.
@@ -208,12 +221,7 @@ func (n *Notifier) notify(ctx context.Context, sec *Secrets, r approval.Request)
 	approve, reject := n.links(sec.SigningKey, r)
 	m := approval.NewMessage(r, n.Config.GateName, approve, reject)
 	chans := n.channels(sec, r, m)
-	errs := make([]error, len(chans))
-	var wg sync.WaitGroup
-	for i, c := range chans {
-		wg.Go(func() { errs[i] = c.send(ctx) })
-	}
-	wg.Wait()
+	errs := sendAll(ctx, chans)
 	res := NotifyResult{RequestID: r.ID, Sent: []string{}}
 	for i, c := range chans {
 		var nd *errNotDelivered

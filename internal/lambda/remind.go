@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,12 +78,6 @@ func (c *Callback) sweepFollowup(ctx context.Context, r approval.Request, stop t
 		"late_ms", now.Sub(r.DueAt).Milliseconds(), "next_due", claimed.DueAt.Format(time.RFC3339))
 }
 
-// followupChannel is one channel a follow-up goes to.
-type followupChannel struct {
-	name string
-	send func(context.Context) error
-}
-
 // remind sends rm about r to every configured channel at once, and returns
 // the channels that took it and those that failed (logged).
 func (c *Callback) remind(ctx context.Context, r approval.Request, rm approval.Reminder) (sent, failed []string) {
@@ -96,12 +89,7 @@ func (c *Callback) remind(ctx context.Context, r approval.Request, rm approval.R
 	approve, reject := c.links(sec.SigningKey, r)
 	rm.Message = approval.NewMessage(r, c.Config.GateName, approve, reject)
 	chans := c.reminderChannels(sec, r, rm)
-	errs := make([]error, len(chans))
-	var wg sync.WaitGroup
-	for i, ch := range chans {
-		wg.Go(func() { errs[i] = ch.send(ctx) })
-	}
-	wg.Wait()
+	errs := sendAll(ctx, chans)
 	for i, ch := range chans {
 		if errs[i] != nil {
 			failed = append(failed, ch.name)
@@ -115,9 +103,9 @@ func (c *Callback) remind(ctx context.Context, r approval.Request, rm approval.R
 
 // reminderChannels lists the channels a reminder goes to, one line each:
 // the channels of the first notification that can be notified again.
-func (c *Callback) reminderChannels(sec *Secrets, r approval.Request, rm approval.Reminder) []followupChannel {
-	var out []followupChannel
-	add := func(name string, send func(context.Context) error) { out = append(out, followupChannel{name, send}) }
+func (c *Callback) reminderChannels(sec *Secrets, r approval.Request, rm approval.Reminder) []channel {
+	var out []channel
+	add := func(name string, send func(context.Context) error) { out = append(out, channel{name, send}) }
 	post := func(url string, render func(approval.Reminder) ([]byte, error)) func(context.Context) error {
 		return func(ctx context.Context) error {
 			if url == "" {
