@@ -52,7 +52,6 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 		RequesterPath:           hc.RequesterPath,
 		Inputs:                  hc.Inputs,
 		AllowedStateMachineARNs: hc.AllowedStateMachineARNs,
-		Followup:                hc.Followup,
 		IncludeExecutionContext: true,
 		MemoryMB:                aws.ToInt32(cfg.MemorySize),
 		Architecture:            "arm64",
