@@ -71,8 +71,13 @@ func TestProxy(t *testing.T) {
 	if got := p.CountsBy("callback")["dynamodb:ListTables"]; got != 4 || len(p.CountsBy("")) != 0 || seen[0].App != "callback" {
 		t.Errorf("counts of app callback = %d (other callers %v), want 4", got, p.CountsBy(""))
 	}
-	// Every call is kept with its timing, the delayed one ≥ its latency.
+	// Every call is kept with its timing, the delayed one ≥ its latency. The
+	// proxy records a call's timing when its handler returns, which can be
+	// just after the client has its answer: wait for the fourth record.
 	tm := p.Timings()
+	for deadline := time.Now().Add(10 * time.Second); len(tm) < 4 && time.Now().Before(deadline); tm = p.Timings() {
+		time.Sleep(time.Millisecond)
+	}
 	if len(tm) != 4 || tm[0].App != "callback" || tm[0].Op != "dynamodb:ListTables" {
 		t.Fatalf("timings: %+v", tm)
 	}
