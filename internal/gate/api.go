@@ -309,15 +309,13 @@ func (r *run) readAPI(ctx context.Context) error {
 		return err
 	}
 	if api == nil {
-		r.drifted(apiDriftPrefix+"%s"+driftMissing, r.n.api())
+		r.drifted(partAPI, apiDriftPrefix+"%s"+driftMissing, r.n.api())
 		return nil
 	}
 	r.exists()
 	id := aws.ToString(api.ApiId)
 	r.setAPI(id, aws.ToString(api.ApiEndpoint))
-	if !r.sameTags(api.Tags, r.tagsWithGate()) {
-		r.drifted("API Gateway v2 API %s: tags differ", id)
-	}
+	r.checkTags(partAPI, api.Tags)
 	w, err := r.getAPIParts(ctx, id)
 	if err != nil {
 		return err
@@ -336,17 +334,17 @@ func (r *run) readAPI(ctx context.Context) error {
 					want = fn
 				}
 				if aws.ToString(in.IntegrationUri) != want {
-					r.drifted("API Gateway v2 integration %s/%s: targets %s", id, integrationID, aws.ToString(in.IntegrationUri))
+					r.drifted(partAPIWiring, "API Gateway v2 integration %s/%s: targets %s", id, integrationID, aws.ToString(in.IntegrationUri))
 				}
 			})
 			break
 		}
 	}
 	if integrationID == "" {
-		r.drifted("API Gateway v2 integration of %s: missing", id)
+		r.drifted(partAPIWiring, "API Gateway v2 integration of %s: missing", id)
 	}
 	for _, rt := range r.unwantedRoutes(routes) {
-		r.drifted("API Gateway v2 route %s %q: not configured", id, aws.ToString(rt.RouteKey))
+		r.drifted(partAPIWiring, "API Gateway v2 route %s %q: not configured", id, aws.ToString(rt.RouteKey))
 	}
 	for _, key := range r.wantedRouteKeys() {
 		found := false
@@ -354,22 +352,22 @@ func (r *run) readAPI(ctx context.Context) error {
 			if aws.ToString(rt.RouteKey) == key {
 				found = true
 				if aws.ToString(rt.Target) != "integrations/"+integrationID {
-					r.drifted("API Gateway v2 route %s %q: target differs", id, key)
+					r.drifted(partAPIWiring, "API Gateway v2 route %s %q: target differs", id, key)
 				}
 			}
 		}
 		if !found {
-			r.drifted("API Gateway v2 route %s %q: missing", id, key)
+			r.drifted(partAPIWiring, "API Gateway v2 route %s %q: missing", id, key)
 		}
 	}
 	switch st := defaultStage(stages); {
 	case st == nil:
-		r.drifted("API Gateway v2 stage %s/%s: missing", id, apiStageName)
+		r.drifted(partAPIWiring, "API Gateway v2 stage %s/%s: missing", id, apiStageName)
 	case stageDiffers(st):
-		r.drifted("API Gateway v2 stage %s/%s: auto-deploy or throttling differs", id, apiStageName)
+		r.drifted(partAPIWiring, "API Gateway v2 stage %s/%s: auto-deploy or throttling differs", id, apiStageName)
 	}
 	if !hasPermission(policy, r.a.executeAPI(id)) {
-		r.drifted("Lambda permission %s/%s: missing", r.n.function(kindCallback), permissionID)
+		r.drifted(partAPIWiring, "Lambda permission %s/%s: missing", r.n.function(kindCallback), permissionID)
 	}
 	return nil
 }

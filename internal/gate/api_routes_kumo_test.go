@@ -90,7 +90,7 @@ func TestGate_apiRoutes(t *testing.T) {
 	if !slices.ContainsFunc(rd.Drift, func(d string) bool { return strings.Contains(d, `"POST /api/v1/requests/{id}/decision": missing`) }) {
 		t.Errorf("drift %v does not name the missing API route", rd.Drift)
 	}
-	if _, err := m.Update(ctx, spec); err != nil {
+	if _, err := m.Update(ctx, spec, nil); err != nil {
 		t.Fatalf("update: %v", err)
 	}
 	if rd, err := m.Read(ctx, spec); err != nil || len(rd.Drift) != 0 {
@@ -103,7 +103,7 @@ func TestGate_apiRoutes(t *testing.T) {
 	if rd, err := m.Read(ctx, off); err != nil || !slices.ContainsFunc(rd.Drift, func(d string) bool { return strings.Contains(d, "not configured") }) {
 		t.Errorf("API routes of a gate without api: %v %v", err, rd.Drift)
 	}
-	if _, err := m.Update(ctx, off); err != nil {
+	if _, err := m.Update(ctx, off, nil); err != nil {
 		t.Fatalf("update without api: %v", err)
 	}
 	for _, k := range apiRoutes {

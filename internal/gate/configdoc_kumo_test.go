@@ -92,7 +92,7 @@ func TestGate_configDocument(t *testing.T) {
 	if err != nil || !slices.ContainsFunc(st.Drift, func(d string) bool { return strings.Contains(d, param) }) {
 		t.Fatalf("read after the parameter changed: drift %v, err %v", st.Drift, err)
 	}
-	if _, err := m.Update(ctx, spec); err != nil {
+	if _, err := m.Update(ctx, spec, nil); err != nil {
 		t.Fatalf("update: %v", err)
 	}
 	if st, err := m.Read(ctx, spec); err != nil || len(st.Drift) != 0 {
@@ -116,7 +116,7 @@ func TestGate_configDocument(t *testing.T) {
 	if st, err := m.Read(ctx, spec); err != nil || !slices.ContainsFunc(st.Drift, func(d string) bool { return strings.Contains(d, param+": missing") }) {
 		t.Fatalf("read after the parameter was deleted: drift %v, err %v", st.Drift, err)
 	}
-	if _, err := m.Update(ctx, spec); err != nil {
+	if _, err := m.Update(ctx, spec, nil); err != nil {
 		t.Fatalf("update: %v", err)
 	}
 	if st, err := m.Read(ctx, spec); err != nil || len(st.Drift) != 0 {

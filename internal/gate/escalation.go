@@ -239,7 +239,7 @@ func (r *run) readEscalationTopic(ctx context.Context) error {
 		// (an update deletes a topic left from an earlier configuration).
 		return nil
 	}
-	return r.readTopicPart(ctx, name, arn, nil, func(ctx context.Context) error {
+	return r.readTopicPart(ctx, partEscalationTopic, name, arn, nil, func(ctx context.Context) error {
 		have, err := r.escalationSubscriptions(ctx, arn)
 		if err != nil {
 			return fmt.Errorf("listing SNS Topic (%s) subscriptions: %w", name, err)
@@ -249,7 +249,7 @@ func (r *run) readEscalationTopic(ctx context.Context) error {
 			subARN, ok := have[email]
 			switch {
 			case !ok:
-				r.drifted("SNS subscription email %s on %s: missing", email, name)
+				r.drifted(partEscalationTopic, "SNS subscription email %s on %s: missing", email, name)
 			case strings.HasPrefix(subARN, "arn:"):
 				checks = append(checks, func(ctx context.Context) error {
 					got, err := r.subscriptionFilter(ctx, subARN)
@@ -257,7 +257,7 @@ func (r *run) readEscalationTopic(ctx context.Context) error {
 						return wrapf(err, "reading the filter policy of email %s on SNS Topic (%s)", email, name)
 					}
 					if !sameFilter(got, filter) {
-						r.drifted("SNS subscription email %s on %s: filter policy is %q", email, name, got)
+						r.drifted(partEscalationTopic, "SNS subscription email %s on %s: filter policy is %q", email, name, got)
 					}
 					return nil
 				})
@@ -265,7 +265,7 @@ func (r *run) readEscalationTopic(ctx context.Context) error {
 		}
 		for email := range have {
 			if _, ok := want[email]; !ok {
-				r.drifted("SNS subscription email %s on %s: not configured", email, name)
+				r.drifted(partEscalationTopic, "SNS subscription email %s on %s: not configured", email, name)
 			}
 		}
 		return parallel(ctx, checks...)

@@ -147,7 +147,7 @@ func TestGate_escalation(t *testing.T) {
 	if !strings.Contains(joined, "ceo@example.com on "+name+"-escalation: missing") || !strings.Contains(joined, "boss@example.com on "+name+"-escalation: filter policy") {
 		t.Errorf("drift after out-of-band changes:\n%s", joined)
 	}
-	if _, err := m.Update(ctx, spec); err != nil {
+	if _, err := m.Update(ctx, spec, nil); err != nil {
 		t.Fatalf("repair: %v", err)
 	}
 	checkSubs("after repair")
@@ -162,7 +162,7 @@ func TestGate_escalation(t *testing.T) {
 	if st, err := m.Read(ctx, spec); err != nil || !slices.Contains(st.Drift, "SNS topic "+name+"-escalation: missing") {
 		t.Fatalf("read after the topic was deleted: drift %v, err %v", st.Drift, err)
 	}
-	if _, err := m.Update(ctx, spec); err != nil {
+	if _, err := m.Update(ctx, spec, nil); err != nil {
 		t.Fatalf("repair: %v", err)
 	}
 	checkSubs("after the topic was re-created")
@@ -170,7 +170,7 @@ func TestGate_escalation(t *testing.T) {
 	// Without e-mail steps (and webhooks) the topic and the parameter go.
 	plain := escalationSpec(name)
 	plain.Escalation = []gate.EscalationSpec{{AfterSeconds: 600, SlackChannel: "C0BOSS"}}
-	if _, err := m.Update(ctx, plain); err != nil {
+	if _, err := m.Update(ctx, plain, nil); err != nil {
 		t.Fatalf("update without e-mail steps: %v", err)
 	}
 	for _, p := range mustParts(t, cfg, name) {
@@ -183,7 +183,7 @@ func TestGate_escalation(t *testing.T) {
 	}
 
 	// Back, then destroy: nothing left.
-	if _, err := m.Update(ctx, spec); err != nil {
+	if _, err := m.Update(ctx, spec, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Delete(ctx, name); err != nil {
@@ -236,7 +236,7 @@ func TestGate_escalationImport(t *testing.T) {
 		t.Errorf("read of the imported spec: drift %v, err %v", st.Drift, err)
 	}
 	// An update of the imported spec keeps the stored URL.
-	if _, err := m.Update(ctx, got); err != nil {
+	if _, err := m.Update(ctx, got, nil); err != nil {
 		t.Fatalf("update of the imported spec: %v", err)
 	}
 	hooks, err := ssm.NewFromConfig(mustConfig(t)).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/manualapproval/" + name + "/escalation-webhooks"), WithDecryption: aws.Bool(true)})

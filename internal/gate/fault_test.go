@@ -229,8 +229,8 @@ func checkNoDrift(t *testing.T, m *gate.Manager, spec gate.Spec, when string) {
 		t.Errorf("%s: read: %v", when, err)
 		return
 	}
-	if !st.Found || len(st.Drift) != 0 {
-		t.Errorf("%s: found=%v drift=%v", when, st.Found, st.Drift)
+	if !st.Found || len(st.Drift) != 0 || len(st.DriftParts) != 0 || !st.Observed.Empty() {
+		t.Errorf("%s: found=%v drift=%v in %v, observed %+v", when, st.Found, st.Drift, st.DriftParts, st.Observed)
 	}
 }
 
@@ -369,7 +369,7 @@ func TestGate_faultSweepUpdate(t *testing.T) {
 	if _, err := m.Create(ctx, testSpec(name)); err != nil {
 		t.Fatal(err)
 	}
-	counts := countCalls(t, func() error { _, err := m.Update(ctx, updatedSpec(testSpec(name))); return err })
+	counts := countCalls(t, func() error { _, err := m.Update(ctx, updatedSpec(testSpec(name)), nil); return err })
 	checkNoDrift(t, m, updatedSpec(testSpec(name)), "after a clean update")
 	if err := m.Delete(ctx, name); err != nil {
 		t.Fatal(err)
@@ -385,12 +385,12 @@ func TestGate_faultSweepUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 		fault, fired := failOnce(p)
-		err := withFault(fault, func() error { _, err := m.Update(ctx, after); return err })
+		err := withFault(fault, func() error { _, err := m.Update(ctx, after, nil); return err })
 		if !fired.Load() {
 			t.Errorf("%s: the call was not made", p)
 		}
 		checkNamesFailure(t, p, err)
-		if _, err := m.Update(ctx, after); err != nil {
+		if _, err := m.Update(ctx, after, nil); err != nil {
 			t.Errorf("%s: the second update: %v", p, err)
 		} else if st, err := m.Read(ctx, after); err != nil || len(st.Drift) != 0 {
 			t.Errorf("%s: after the second update: err=%v drift=%v", p, err, st.Drift)
@@ -514,7 +514,7 @@ func TestGate_transientFaults(t *testing.T) {
 			} else if len(st.Drift) != 0 {
 				return fmt.Errorf("read after create: drift %v", st.Drift)
 			}
-			if _, err := m.Update(ctx, updatedSpec(spec)); err != nil {
+			if _, err := m.Update(ctx, updatedSpec(spec), nil); err != nil {
 				return fmt.Errorf("update: %w", err)
 			}
 			if st, err := m.Read(ctx, updatedSpec(spec)); err != nil {
@@ -654,7 +654,7 @@ func TestGate_eventualConsistency(t *testing.T) {
 	}
 	up := updatedSpec(spec)
 	start = time.Now()
-	if err := withFault(updateFault, func() error { _, err := m.Update(ctx, up); return err }); err != nil {
+	if err := withFault(updateFault, func() error { _, err := m.Update(ctx, up, nil); return err }); err != nil {
 		t.Fatalf("update: %v", err)
 	}
 	counts = local.Proxy.Counts()

@@ -60,7 +60,7 @@ func TestGate_sso(t *testing.T) {
 	withSSO := spec
 	withSSO.SSO = &gate.SSOSpec{IssuerURL: "https://idp.example.com", ClientID: "gate", ClientSecret: "client-secret-value",
 		Scopes: []string{"openid", "email", "profile"}, IdentityClaim: "email"}
-	if st, err = m.Update(ctx, withSSO); err != nil {
+	if st, err = m.Update(ctx, withSSO, nil); err != nil {
 		t.Fatalf("update with sso: %v", err)
 	}
 	if !slices.Contains(routes(), "GET /auth/callback") {
@@ -84,7 +84,7 @@ func TestGate_sso(t *testing.T) {
 		}
 	}
 
-	if st, err = m.Update(ctx, spec); err != nil {
+	if st, err = m.Update(ctx, spec, nil); err != nil {
 		t.Fatalf("update without sso: %v", err)
 	}
 	if slices.Contains(routes(), "GET /auth/callback") {

@@ -152,7 +152,7 @@ func (r *run) readRole(ctx context.Context, kind string) error {
 	name := r.n.role(kind)
 	out, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if hasCode(err, "NoSuchEntity") {
-		r.drifted("IAM role %s: missing", name)
+		r.drifted(rolePart(kind), "IAM role %s: missing", name)
 		return nil
 	}
 	if err != nil {
@@ -165,22 +165,20 @@ func (r *run) readRole(ctx context.Context, kind string) error {
 		boundary = aws.ToString(out.Role.PermissionsBoundary.PermissionsBoundaryArn)
 	}
 	if boundary != r.spec.PermissionsBoundaryARN {
-		r.drifted("IAM role %s: permissions boundary is %q", name, boundary)
+		r.differs(rolePart(kind), Observed{PermissionsBoundaryARN: &boundary})
 	}
 	if !samePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument), trustPolicy(r.m.env).String()) {
-		r.drifted("IAM role %s: trust policy differs", name)
+		r.drifted(rolePart(kind), "IAM role %s: trust policy differs", name)
 	}
-	if !r.sameTags(fromIAMTags(out.Role.Tags), r.tagsWithGate()) {
-		r.drifted("IAM role %s: tags differ", name)
-	}
+	r.checkTags(rolePart(kind), fromIAMTags(out.Role.Tags))
 	pol, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(r.n.policy())})
 	switch {
 	case hasCode(err, "NoSuchEntity"):
-		r.drifted("IAM role policy %s/%s: missing", name, r.n.policy())
+		r.drifted(rolePart(kind), "IAM role policy %s/%s: missing", name, r.n.policy())
 	case err != nil:
 		return fmt.Errorf("reading IAM Role Policy (%s/%s): %w", name, r.n.policy(), err)
 	case !samePolicy(aws.ToString(pol.PolicyDocument), rolePolicy(r.m.env, r.spec, kind).String()):
-		r.drifted("IAM role policy %s/%s: document differs", name, r.n.policy())
+		r.drifted(rolePart(kind), "IAM role policy %s/%s: document differs", name, r.n.policy())
 	}
 	return nil
 }

@@ -137,7 +137,7 @@ func TestGate_dueIndex(t *testing.T) {
 	if want := "DynamoDB table " + table + ": index execution is missing|DynamoDB table " + table + ": index status-due is missing"; strings.Join(st.Drift, "|") != want {
 		t.Errorf("drift = %q, want %q", st.Drift, want)
 	}
-	if _, err := m.Update(ctx, spec); err != nil {
+	if _, err := m.Update(ctx, spec, nil); err != nil {
 		t.Fatalf("update: %v", err)
 	}
 	mu.Lock()

@@ -216,7 +216,7 @@ func (r *run) readFunction(ctx context.Context, kind string) error {
 	name := r.n.function(kind)
 	out, err := r.m.c.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
 	if hasCode(err, "ResourceNotFoundException") {
-		r.drifted("Lambda function %s: missing", name)
+		r.drifted(functionPart(kind), "Lambda function %s: missing", name)
 		return nil
 	}
 	if err != nil {
@@ -238,27 +238,35 @@ func (r *run) readFunction(ctx context.Context, kind string) error {
 	r.deferCheck(func() {
 		want := r.functionEnv(kind)
 		if !maps.Equal(env, want) {
-			r.drifted("Lambda function %s: environment differs (%s)", name, strings.Join(diffKeys(env, want), ", "))
+			r.drifted(functionPart(kind), "Lambda function %s: environment differs (%s)", name, strings.Join(diffKeys(env, want), ", "))
 		}
 		if role := r.roleARN(kind); role != "" && aws.ToString(cfg.Role) != role {
-			r.drifted("Lambda function %s: role is %s", name, aws.ToString(cfg.Role))
+			r.drifted(functionPart(kind), "Lambda function %s: role is %s", name, aws.ToString(cfg.Role))
 		}
 	})
 	if aws.ToInt32(cfg.MemorySize) != r.spec.MemoryMB {
-		r.drifted("Lambda function %s: memory is %d MB", name, aws.ToInt32(cfg.MemorySize))
+		r.differs(functionPart(kind), Observed{MemoryMB: aws.Int32(aws.ToInt32(cfg.MemorySize))})
 	}
 	if aws.ToInt32(cfg.Timeout) != functionTimeout[kind] {
-		r.drifted("Lambda function %s: timeout is %d s", name, aws.ToInt32(cfg.Timeout))
+		r.drifted(functionPart(kind), "Lambda function %s: timeout is %d s", name, aws.ToInt32(cfg.Timeout))
 	}
 	if !slices.Equal(cfg.Architectures, []lambdatypes.Architecture{lambdatypes.Architecture(r.spec.Architecture)}) {
-		r.drifted("Lambda function %s: architecture is %v", name, cfg.Architectures)
+		arch := ""
+		if len(cfg.Architectures) > 0 {
+			arch = string(cfg.Architectures[0])
+		}
+		r.differs(functionPart(kind), Observed{Architecture: &arch})
 	}
 	if aws.ToString(cfg.Description) != r.functionDescription(kind) {
-		r.drifted("Lambda function %s: description differs", name)
+		d := aws.ToString(cfg.Description)
+		if prefix := fmt.Sprintf("Approval gate %s: %s. ", r.spec.Name, kind); strings.HasPrefix(d, prefix) {
+			d = strings.TrimPrefix(d, prefix)
+		} else if d == fmt.Sprintf("Approval gate %s: %s", r.spec.Name, kind) {
+			d = ""
+		}
+		r.differs(functionPart(kind), Observed{Description: &d})
 	}
-	if !r.sameTags(out.Tags, r.tagsWithGate()) {
-		r.drifted("Lambda function %s: tags differ", name)
-	}
+	r.checkTags(functionPart(kind), out.Tags)
 	return nil
 }
 

@@ -109,15 +109,15 @@ func (r *run) readLogGroups(ctx context.Context) error {
 		name := r.n.logGroup(kind)
 		g := groups[name]
 		if g == nil {
-			r.drifted("CloudWatch Logs log group %s: missing", name)
+			r.drifted(logGroupPart(kind), "CloudWatch Logs log group %s: missing", name)
 			continue
 		}
 		r.exists()
 		if d := aws.ToInt32(g.RetentionInDays); d != r.spec.LogRetentionDays {
-			r.drifted("CloudWatch Logs log group %s: retention is %d days", name, d)
+			r.differs(logGroupPart(kind), Observed{LogRetentionDays: &d})
 		}
 		if k := aws.ToString(g.KmsKeyId); k != r.spec.KMSKeyARN {
-			r.drifted("CloudWatch Logs log group %s: encryption key is %q", name, k)
+			r.differs(logGroupPart(kind), Observed{KMSKeyARN: &k})
 		}
 	}
 	return nil

@@ -203,15 +203,15 @@ func (r *run) readParams(ctx context.Context) error {
 	want[paramSigningKey] = ""
 	want[paramConfig] = ""
 	if v, ok := stored[r.n.param(paramConfig)]; ok && v != r.configDoc() {
-		r.drifted("SSM parameter %s: the configuration document differs from the configuration", r.n.param(paramConfig))
+		r.drifted(partParams, "SSM parameter %s: the configuration document differs from the configuration", r.n.param(paramConfig))
 	}
 	for _, suffix := range allParams {
 		_, w := want[suffix]
 		switch _, h := stored[r.n.param(suffix)]; {
 		case w && !h:
-			r.drifted("SSM parameter %s: missing", r.n.param(suffix))
+			r.drifted(partParams, "SSM parameter %s: missing", r.n.param(suffix))
 		case !w && h:
-			r.drifted("SSM parameter %s: not configured", r.n.param(suffix))
+			r.drifted(partParams, "SSM parameter %s: not configured", r.n.param(suffix))
 		}
 	}
 	return nil

@@ -28,9 +28,14 @@ type run struct {
 	fresh bool
 	undo  undoLog
 
+	// sel is the update's selection of parts (nil: converge every part).
+	sel *selective
+
 	mu            sync.Mutex
 	st            Status
 	drift         []string
+	dirty         map[Part]bool // the parts a read found differing
+	observed      []observation
 	found         bool
 	logGroupsOnce sync.Once
 	logGroups     map[string]*logtypes.LogGroup
@@ -48,7 +53,7 @@ type run struct {
 
 func (m *Manager) newRun(spec Spec, fresh bool) *run {
 	n := names{spec.Name}
-	return &run{m: m, spec: spec, n: n, a: arns{env: m.env, n: n}, fresh: fresh}
+	return &run{m: m, spec: spec, n: n, a: arns{env: m.env, n: n}, fresh: fresh, dirty: map[Part]bool{}}
 }
 
 func (r *run) set(f func(st *Status)) {
@@ -57,11 +62,14 @@ func (r *run) set(f func(st *Status)) {
 	f(&r.st)
 }
 
-// drifted records a difference between AWS and the Spec.
-func (r *run) drifted(format string, args ...any) {
+// drifted records a difference between AWS and the Spec in part p that no
+// argument shows (a missing part, a policy, a route, a permission): the
+// refresh reports it in drift.
+func (r *run) drifted(p Part, format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.drift = append(r.drift, fmt.Sprintf(format, args...))
+	r.dirty[p] = true
 }
 
 // DriftRecreatesAPI reports whether repairing drift creates the callback
@@ -176,33 +184,34 @@ func (r *run) converge(ctx context.Context) error {
 
 	// Phase 1: everything that depends on nothing else of the gate.
 	if err := parallel(ctx,
-		func(ctx context.Context) error { return r.ensureRole(ctx, kindNotifier) },
-		func(ctx context.Context) error { return r.ensureRole(ctx, kindCallback) },
-		r.ensureTable,
-		r.ensureTopic,
-		r.ensureEscalationTopic,
-		r.ensureParams,
-		func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindNotifier) },
-		func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindCallback) },
-		r.ensureAPI,
+		r.step(partNotifierRole, func(ctx context.Context) error { return r.ensureRole(ctx, kindNotifier) }),
+		r.step(partCallbackRole, func(ctx context.Context) error { return r.ensureRole(ctx, kindCallback) }),
+		r.step(partTable, r.ensureTable),
+		r.step(partTopic, r.ensureTopic),
+		r.step(partEscalationTopic, r.ensureEscalationTopic),
+		r.step(partParams, r.ensureParams),
+		r.step(partNotifierLogGroup, func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindNotifier) }),
+		r.step(partCallbackLogGroup, func(ctx context.Context) error { return r.ensureLogGroup(ctx, kindCallback) }),
+		r.step(partAPI, r.ensureAPI),
 	); err != nil {
 		return err
 	}
 	// Phase 2: the functions need their roles, the topic and the API's URL.
 	if err := parallel(ctx,
-		func(ctx context.Context) error { return r.ensureFunction(ctx, kindNotifier, zip) },
-		func(ctx context.Context) error { return r.ensureFunction(ctx, kindCallback, zip) },
+		r.step(partNotifierFunction, func(ctx context.Context) error { return r.ensureFunction(ctx, kindNotifier, zip) }),
+		r.step(partCallbackFunction, func(ctx context.Context) error { return r.ensureFunction(ctx, kindCallback, zip) }),
 	); err != nil {
 		return err
 	}
 	// Phase 3: wire the API, the sweep's schedule and the stopped-executions
 	// rule to the callback function. The two rules one after the other: each
 	// edits the callback's resource policy.
-	if err := parallel(ctx, r.ensureAPIWiring, func(ctx context.Context) error {
-		if err := r.ensureSchedule(ctx); err != nil {
+	schedule, stopped := r.step(partSchedule, r.ensureSchedule), r.step(partStoppedRule, r.ensureStoppedRule)
+	if err := parallel(ctx, r.step(partAPIWiring, r.ensureAPIWiring), func(ctx context.Context) error {
+		if err := schedule(ctx); err != nil {
 			return err
 		}
-		return r.ensureStoppedRule(ctx)
+		return stopped(ctx)
 	}); err != nil {
 		return err
 	}
@@ -221,11 +230,18 @@ func (r *run) finish() {
 }
 
 func (r *run) status() Status {
+	obs := r.observations()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.st
 	st.Drift = append([]string(nil), r.drift...)
 	sort.Strings(st.Drift)
+	for _, p := range allParts {
+		if r.dirty[p] {
+			st.DriftParts = append(st.DriftParts, p)
+		}
+	}
+	st.Observed = obs
 	st.Found = r.found
 	return st
 }
@@ -246,18 +262,35 @@ func (m *Manager) Create(ctx context.Context, spec Spec) (Status, error) {
 	return st, nil
 }
 
-// Update converges every part to the Spec: missing parts are re-created,
-// drifted ones repaired, changed arguments applied in place.
-func (m *Manager) Update(ctx context.Context, spec Spec) (Status, error) {
+// Update converges the gate to the Spec: missing parts are re-created,
+// drifted ones repaired, changed arguments applied in place. With prior
+// (what Terraform's state knows, parts.go), it converges only the parts
+// whose inputs changed or that the refresh found differing, and changes
+// the tags of the others in place without reading them; without it, every
+// part.
+func (m *Manager) Update(ctx context.Context, spec Spec, prior *Prior) (Status, error) {
 	if err := ConfigDoc(spec).CheckSize(); err != nil {
 		return Status{}, fmt.Errorf("updating approval gate %q: %w", spec.Name, err)
 	}
 	r := m.newRun(spec, false)
+	if prior != nil {
+		pr := m.newRun(prior.Spec, false)
+		pr.st = prior.Status
+		r.st = prior.Status
+		r.st.Drift, r.st.DriftParts, r.st.Observed = nil, nil, Observed{}
+		r.sel = &selective{prior: pr, drift: map[Part]bool{}, tags: pr.tagsWithGate()}
+		if prior.Tags != nil {
+			r.sel.tags = (&run{spec: Spec{Name: spec.Name, Tags: prior.Tags}}).tagsWithGate()
+		}
+		for _, p := range prior.DriftParts {
+			r.sel.drift[p] = true
+		}
+	}
 	if err := r.converge(ctx); err != nil {
 		return Status{}, err
 	}
 	st := r.status()
-	st.Drift = nil
+	st.Drift, st.DriftParts, st.Observed = nil, nil, Observed{}
 	st.Found = true
 	return st, nil
 }

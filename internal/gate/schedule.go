@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 
@@ -254,6 +255,7 @@ func (r *run) ensureRule(ctx context.Context, er eventRule) error {
 	} else {
 		ruleARN = aws.ToString(rule.Arn)
 	}
+	r.setRuleARN(er, ruleARN)
 	steps := []func(context.Context) error{
 		func(ctx context.Context) error { return r.ensureRuleTarget(ctx, er, rule == nil, fnARN) },
 		func(ctx context.Context) error { return r.ensureRulePermission(ctx, er, ruleARN) },
@@ -341,6 +343,16 @@ func (r *run) retagRule(ctx context.Context, er eventRule, ruleARN string) error
 	)
 }
 
+func (r *run) setRuleARN(er eventRule, arn string) {
+	r.set(func(st *Status) {
+		st.RuleARNs = maps.Clone(st.RuleARNs)
+		if st.RuleARNs == nil {
+			st.RuleARNs = map[Part]string{}
+		}
+		st.RuleARNs[rulePart(er)] = arn
+	})
+}
+
 // readRule refreshes the rule, its targets, its tags and the callback's
 // permission for it (4 calls).
 func (r *run) readRule(ctx context.Context, er eventRule) error {
@@ -350,14 +362,15 @@ func (r *run) readRule(ctx context.Context, er eventRule) error {
 		return err
 	}
 	if rule == nil {
-		r.drifted("EventBridge rule %s"+driftMissing, name)
+		r.drifted(rulePart(er), "EventBridge rule %s"+driftMissing, name)
 		return nil
 	}
 	r.exists()
 	if d := r.ruleDiffers(er, rule); d != "" {
-		r.drifted("EventBridge rule %s: %s", name, d)
+		r.drifted(rulePart(er), "EventBridge rule %s: %s", name, d)
 	}
 	ruleARN := aws.ToString(rule.Arn)
+	r.setRuleARN(er, ruleARN)
 	return parallel(ctx,
 		func(ctx context.Context) error {
 			out, err := r.m.c.Events.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(name)})
@@ -365,7 +378,7 @@ func (r *run) readRule(ctx context.Context, er eventRule) error {
 				return fmt.Errorf("reading EventBridge Rule (%s) targets: %w", name, err)
 			}
 			if d, _ := targetsDiffer(er, out.Targets, r.a.function(kindCallback)); d != "" {
-				r.drifted("EventBridge rule %s: %s", name, d)
+				r.drifted(rulePart(er), "EventBridge rule %s: %s", name, d)
 			}
 			return nil
 		},
@@ -374,9 +387,7 @@ func (r *run) readRule(ctx context.Context, er eventRule) error {
 			if err != nil {
 				return fmt.Errorf("reading EventBridge Rule (%s) tags: %w", name, err)
 			}
-			if !r.sameTags(fromEBTags(out.Tags), r.tagsWithGate()) {
-				r.drifted("EventBridge rule %s: tags differ", name)
-			}
+			r.checkTags(rulePart(er), fromEBTags(out.Tags))
 			return nil
 		},
 		func(ctx context.Context) error {
@@ -385,7 +396,7 @@ func (r *run) readRule(ctx context.Context, er eventRule) error {
 				return err
 			}
 			if !hasSourceStatement(policy, er.permissionID, eventsPrincipal, ruleARN) {
-				r.drifted("Lambda permission %s/%s: missing", r.n.function(kindCallback), er.permissionID)
+				r.drifted(rulePart(er), "Lambda permission %s/%s: missing", r.n.function(kindCallback), er.permissionID)
 			}
 			return nil
 		},

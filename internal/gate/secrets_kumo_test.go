@@ -39,7 +39,7 @@ func TestGate_secretNotGivenIsKept(t *testing.T) {
 	kept := testSpec(name)
 	kept.TimeoutSeconds = 7200
 	kept.Slack.WebhookURL, kept.Webhook.Secret = "", ""
-	if _, err := m.Update(ctx, kept); err != nil {
+	if _, err := m.Update(ctx, kept, nil); err != nil {
 		t.Fatalf("update without secrets: %v", err)
 	}
 	if got := param("slack-webhook-url"); got != spec.Slack.WebhookURL {
@@ -57,7 +57,7 @@ func TestGate_secretNotGivenIsKept(t *testing.T) {
 	rotated := testSpec(name)
 	rotated.Webhook.Secret = "fedcba9876543210fedcba"
 	rotated.Slack.WebhookURL = ""
-	if _, err := m.Update(ctx, rotated); err != nil {
+	if _, err := m.Update(ctx, rotated, nil); err != nil {
 		t.Fatalf("update with a new webhook secret: %v", err)
 	}
 	if got := param("webhook-secret"); got != rotated.Webhook.Secret {

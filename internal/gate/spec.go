@@ -108,6 +108,9 @@ type Status struct {
 	APIID               string
 	CallbackURL         string
 	BundleSHA256        string // hex SHA-256 of the deployed bundle zip
+	// RuleARNs are the ARNs of the sweep's and the stopped-executions rules
+	// by part (AWS and local AWSs spell a default-bus rule's ARN apart).
+	RuleARNs map[Part]string
 
 	TaskStateJSON          string
 	StateMachinePolicyJSON string
@@ -116,6 +119,12 @@ type Status struct {
 	// "Lambda function deploy-prod-notifier: environment differs". Empty when
 	// AWS matches the Spec.
 	Drift []string
+	// Observed are the read-back values of the arguments that map one to
+	// one to an AWS setting, where AWS differs from the Spec (parts.go).
+	Observed Observed
+	// DriftParts are the parts a refresh found differing, in Drift or in
+	// Observed: the next update converges them.
+	DriftParts []Part
 	// Found is false when no part of the gate exists at all (the gate was
 	// deleted out of band).
 	Found bool

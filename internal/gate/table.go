@@ -160,7 +160,7 @@ func (r *run) readTable(ctx context.Context) error {
 	name := r.n.table()
 	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	if hasCode(err, "ResourceNotFoundException") {
-		r.drifted("DynamoDB table %s: missing", name)
+		r.drifted(partTable, "DynamoDB table %s: missing", name)
 		return nil
 	}
 	if err != nil {
@@ -168,10 +168,10 @@ func (r *run) readTable(ctx context.Context) error {
 	}
 	r.exists()
 	if k := tableKMSKey(out.Table); k != r.spec.KMSKeyARN {
-		r.drifted("DynamoDB table %s: encryption key is %q", name, k)
+		r.differs(partTable, Observed{KMSKeyARN: &k})
 	}
 	for _, d := range indexDrifts(out.Table) {
-		r.drifted("DynamoDB table %s: %s", name, d)
+		r.drifted(partTable, "DynamoDB table %s: %s", name, d)
 	}
 	return parallel(ctx,
 		func(ctx context.Context) error {
@@ -180,7 +180,7 @@ func (r *run) readTable(ctx context.Context) error {
 				return fmt.Errorf("reading DynamoDB Table (%s) TTL: %w", name, err)
 			}
 			if !ttlEnabled(ttl) {
-				r.drifted("DynamoDB table %s: TTL on %s is not enabled", name, ttlAttribute)
+				r.drifted(partTable, "DynamoDB table %s: TTL on %s is not enabled", name, ttlAttribute)
 			}
 			return nil
 		},
@@ -189,9 +189,7 @@ func (r *run) readTable(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if !r.sameTags(tags, r.tagsWithGate()) {
-				r.drifted("DynamoDB table %s: tags differ", name)
-			}
+			r.checkTags(partTable, tags)
 			return nil
 		},
 	)

@@ -36,7 +36,7 @@ func TestGate_teams(t *testing.T) {
 
 	with := testSpec(name)
 	with.Teams = &gate.TeamsSpec{WebhookURL: url}
-	if _, err := m.Update(ctx, with); err != nil {
+	if _, err := m.Update(ctx, with, nil); err != nil {
 		t.Fatalf("update adding teams: %v", err)
 	}
 	if p, err := param(); err != nil || p.Type != ssmtypes.ParameterTypeSecureString || aws.ToString(p.Value) != url {
@@ -46,7 +46,7 @@ func TestGate_teams(t *testing.T) {
 	kept := testSpec(name)
 	kept.Teams = &gate.TeamsSpec{}
 	kept.Slack.WebhookURL, kept.Webhook.Secret = "", ""
-	if _, err := m.Update(ctx, kept); err != nil {
+	if _, err := m.Update(ctx, kept, nil); err != nil {
 		t.Fatalf("update without the URL: %v", err)
 	}
 	if p, err := param(); err != nil || aws.ToString(p.Value) != url {
@@ -60,7 +60,7 @@ func TestGate_teams(t *testing.T) {
 		t.Errorf("import: teams %+v, err %v", imported.Teams, err)
 	}
 
-	if _, err := m.Update(ctx, testSpec(name)); err != nil {
+	if _, err := m.Update(ctx, testSpec(name), nil); err != nil {
 		t.Fatalf("update removing teams: %v", err)
 	}
 	if p, err := param(); err == nil {

@@ -118,7 +118,7 @@ func (r *run) ensureTopic(ctx context.Context) error {
 // readTopic refreshes the topic, its subscriptions and tags (3 calls).
 func (r *run) readTopic(ctx context.Context) error {
 	name, arn := r.n.topic(), r.a.topic()
-	return r.readTopicPart(ctx, name, arn, func() {
+	return r.readTopicPart(ctx, partTopic, name, arn, func() {
 		r.exists()
 		r.set(func(st *Status) { st.TopicARN = arn })
 	}, func(ctx context.Context) error {
@@ -126,16 +126,30 @@ func (r *run) readTopic(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("listing SNS Topic (%s) subscriptions: %w", name, err)
 		}
+		// Read back as email_addresses and sms_numbers: the wanted ones
+		// present (confirmed or pending) and the confirmed others (AWS
+		// cannot unsubscribe a pending one, and deletes it unconfirmed).
 		want := r.wantSubscriptions()
-		for _, s := range want {
-			if _, ok := have[s]; !ok {
-				r.drifted("SNS subscription %s %s: missing", s.protocol, s.endpoint)
+		var emails, numbers []string
+		for s, subARN := range have {
+			if !slices.Contains(want, s) && !strings.HasPrefix(subARN, "arn:") {
+				continue
+			}
+			if s.protocol == "email" {
+				emails = append(emails, s.endpoint)
+			} else {
+				numbers = append(numbers, s.endpoint)
 			}
 		}
-		for s := range have {
-			if !slices.Contains(want, s) {
-				r.drifted("SNS subscription %s %s: not configured", s.protocol, s.endpoint)
-			}
+		var o Observed
+		if emails = sortedSet(emails); !slices.Equal(emails, sortedSet(r.spec.EmailAddresses)) {
+			o.EmailAddresses = &emails
+		}
+		if numbers = sortedSet(numbers); !slices.Equal(numbers, sortedSet(r.spec.SMSNumbers)) {
+			o.SMSNumbers = &numbers
+		}
+		if o.EmailAddresses != nil || o.SMSNumbers != nil {
+			r.differs(partTopic, o)
 		}
 		return nil
 	})
@@ -145,12 +159,12 @@ func (r *run) readTopic(ctx context.Context) error {
 // topic is drift; found, it calls found, then checks the topic's
 // subscriptions (subscriptions) and its tags side by side. Both of the
 // gate's topics go through it.
-func (r *run) readTopicPart(ctx context.Context, name, arn string, found func(), subscriptions func(context.Context) error) error {
+func (r *run) readTopicPart(ctx context.Context, p Part, name, arn string, found func(), subscriptions func(context.Context) error) error {
 	c := r.m.c.SNS
 	out, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
 	switch {
 	case hasCode(err, "NotFound"):
-		r.drifted("SNS topic %s: missing", name)
+		r.drifted(p, "SNS topic %s: missing", name)
 		return nil
 	case err != nil:
 		return fmt.Errorf("reading SNS Topic (%s): %w", name, err)
@@ -159,7 +173,7 @@ func (r *run) readTopicPart(ctx context.Context, name, arn string, found func(),
 		found()
 	}
 	if k := out.Attributes["KmsMasterKeyId"]; k != r.spec.KMSKeyARN {
-		r.drifted("SNS topic %s: encryption key is %q", name, k)
+		r.differs(p, Observed{KMSKeyARN: &k})
 	}
 	return parallel(ctx,
 		subscriptions,
@@ -168,9 +182,7 @@ func (r *run) readTopicPart(ctx context.Context, name, arn string, found func(),
 			if err != nil {
 				return fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
 			}
-			if !r.sameTags(fromSNSTags(tags.Tags), r.tagsWithGate()) {
-				r.drifted("SNS topic %s: tags differ", name)
-			}
+			r.checkTags(p, fromSNSTags(tags.Tags))
 			return nil
 		},
 	)

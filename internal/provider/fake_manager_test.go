@@ -17,6 +17,12 @@ type fakeManager struct {
 	drift map[string][]string
 	// calls records the operations, e.g. "create deploy".
 	calls []string
+	// observed and driftParts are what the next Reads read back, per gate.
+	observed   map[string]gate.Observed
+	driftParts map[string][]gate.Part
+	// priors are the Prior of each Update; failUpdate fails the next one.
+	priors     []*gate.Prior
+	failUpdate bool
 }
 
 var _ GateManager = (*fakeManager)(nil)
@@ -25,7 +31,8 @@ var _ GateManager = (*fakeManager)(nil)
 var _ GateManager = (*gate.Manager)(nil)
 
 func newFakeManager() *fakeManager {
-	return &fakeManager{gates: map[string]gate.Spec{}, drift: map[string][]string{}}
+	return &fakeManager{gates: map[string]gate.Spec{}, drift: map[string][]string{},
+		observed: map[string]gate.Observed{}, driftParts: map[string][]gate.Part{}}
 }
 
 func (f *fakeManager) status(spec gate.Spec) gate.Status {
@@ -50,6 +57,8 @@ func (f *fakeManager) status(spec gate.Spec) gate.Status {
 		TaskStateJSON:          gate.TaskState(notifier, spec.TimeoutSeconds, spec.IncludeExecutionContext),
 		StateMachinePolicyJSON: gate.StateMachinePolicy(notifier),
 		Drift:                  slices.Clone(f.drift[spec.Name]),
+		Observed:               f.observed[spec.Name],
+		DriftParts:             slices.Clone(f.driftParts[spec.Name]),
 		Found:                  true,
 	}
 }
@@ -81,13 +90,37 @@ func (f *fakeManager) Read(_ context.Context, spec gate.Spec) (gate.Status, erro
 	return f.status(stored), nil
 }
 
-func (f *fakeManager) Update(_ context.Context, spec gate.Spec) (gate.Status, error) {
+func (f *fakeManager) Update(_ context.Context, spec gate.Spec, prior *gate.Prior) (gate.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "update "+spec.Name)
+	f.priors = append(f.priors, prior)
+	if f.failUpdate {
+		f.failUpdate = false
+		return gate.Status{}, fmt.Errorf("updating gate %s: injected failure", spec.Name)
+	}
 	f.gates[spec.Name] = spec
 	delete(f.drift, spec.Name)
+	delete(f.observed, spec.Name)
+	delete(f.driftParts, spec.Name)
 	return f.status(spec), nil
+}
+
+// readBack makes the next Reads of name read o back, found in parts.
+func (f *fakeManager) readBack(name string, o gate.Observed, parts ...gate.Part) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.observed[name], f.driftParts[name] = o, parts
+}
+
+// lastPrior is the Prior of the last Update.
+func (f *fakeManager) lastPrior() *gate.Prior {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.priors) == 0 {
+		return nil
+	}
+	return f.priors[len(f.priors)-1]
 }
 
 func (f *fakeManager) Delete(_ context.Context, name string) error {

@@ -82,6 +82,8 @@ func (r *gateResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	plan.applyApplied(spec, status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, nil, spec.Tags, status)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, updateFailedKey, nil)...)
 	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 
@@ -122,7 +124,9 @@ func (r *gateResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	state.applyStatus(status)
+	state.applyObserved(status.Observed, r.data.DefaultTags)
 	state.Drift = listOf(status.Drift)
+	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, status.DriftParts, spec.Tags, status)...)
 	if status.BundleSHA256 != "" {
 		state.BundleSHA256 = types.StringValue(status.BundleSHA256)
 	}
@@ -149,16 +153,24 @@ func (r *gateResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	status, err := r.data.Manager.Update(opCtx, spec)
+	priorGate, diags := priorOf(ctx, prior, req.Private, r.data.DefaultTags)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	status, err := r.data.Manager.Update(opCtx, spec, priorGate)
 	if err != nil {
+		// Some parts may be half-converged: the next update converges them all.
+		resp.Diagnostics.Append(markUpdateFailed(ctx, resp.Private)...)
 		resp.Diagnostics.AddError("Unable to Update Approval Gate",
 			fmt.Sprintf("Updating the approval gate %q failed; some of its parts may already be updated. "+
-				"Fix the cause below (credentials and permissions, quotas, the endpoints) and apply again: the update converges every part.\n\n"+
+				"Fix the cause below (credentials and permissions, quotas, the endpoints) and apply again: the next update converges every part.\n\n"+
 				"%sOriginal Error: %s", spec.Name, timeoutHint(opCtx, err, "update", limit), err))
 		return
 	}
 	plan.applyApplied(spec, status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, nil, spec.Tags, status)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, updateFailedKey, nil)...)
 	r.setIdentity(ctx, resp.Identity, spec.Name, &resp.Diagnostics)
 }
 

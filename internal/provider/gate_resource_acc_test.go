@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -420,7 +421,7 @@ func TestAccGate_repair(t *testing.T) {
 			_, err := sns.NewFromConfig(cfg()).DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String("arn:aws:sns:us-east-1:000000000000:" + rName + "-approvals")})
 			return err
 		}},
-		{"subscription", "SNS subscription email oncall@example.com: missing", func() error {
+		{"subscription", "read back: email_addresses=[]", func() error {
 			c := sns.NewFromConfig(cfg())
 			subs, err := c.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String("arn:aws:sns:us-east-1:000000000000:" + rName + "-approvals")})
 			if err != nil {
@@ -435,8 +436,19 @@ func TestAccGate_repair(t *testing.T) {
 			_, err := ssm.NewFromConfig(cfg()).DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/manualapproval/" + rName + "/signing-key")})
 			return err
 		}},
-		{"log group retention", "CloudWatch Logs log group /aws/lambda/" + rName + "-notifier: retention is 1 days", func() error {
+		{"log group retention", "read back: log_retention_days=1", func() error {
 			_, err := cloudwatchlogs.NewFromConfig(cfg()).PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("/aws/lambda/" + rName + "-notifier"), RetentionInDays: aws.Int32(1)})
+			return err
+		}},
+		{"memory", "read back: lambda_memory_mb=256", func() error {
+			_, err := lambda.NewFromConfig(cfg()).UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(rName + "-callback"), MemorySize: aws.Int32(256)})
+			return err
+		}},
+		{"tags", "read back: tags=map[owner:someone-else team:platform]", func() error {
+			_, err := dynamodb.NewFromConfig(cfg()).TagResource(ctx, &dynamodb.TagResourceInput{
+				ResourceArn: aws.String("arn:aws:dynamodb:us-east-1:000000000000:table/" + rName + "-requests"),
+				Tags:        []dynamodbtypes.Tag{{Key: aws.String("owner"), Value: aws.String("someone-else")}},
+			})
 			return err
 		}},
 		{"stopped-executions rule", "EventBridge rule " + rName + "-stopped: missing", func() error {
@@ -465,6 +477,8 @@ func TestAccGate_repair(t *testing.T) {
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("manualapproval_gate.test", plancheck.ResourceActionUpdate),
 					expectDrift("manualapproval_gate.test", d.drift),
+					// An argument that maps to one AWS setting shows the
+					// value read back, not drift; the plan sets it again.
 					// A repair keeps every name, so what state machines use
 					// stays known at plan time; only a new API has a new URL.
 					plancheck.ExpectKnownValue("manualapproval_gate.test", tfjsonpath.New("task_state_json"), knownvalue.StringRegexp(regexp.MustCompile(`waitForTaskToken`))),
@@ -490,7 +504,8 @@ func callbackURLCheck(apiRecreated bool) plancheck.PlanCheck {
 }
 
 // expectDrift checks that the prior state's drift (what the refresh found)
-// has an entry containing want.
+// has an entry containing want; "read back: ATTR=VALUE" checks instead
+// that the refresh wrote VALUE (fmt %v) into ATTR and left drift empty.
 func expectDrift(addr, want string) plancheck.PlanCheck { return driftCheck{addr, want} }
 
 type driftCheck struct{ addr, want string }
@@ -502,6 +517,12 @@ func (c driftCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest,
 		}
 		before, _ := rc.Change.Before.(map[string]any)
 		drift, _ := before["drift"].([]any)
+		if attr, value, ok := strings.Cut(strings.TrimPrefix(c.want, "read back: "), "="); ok && strings.HasPrefix(c.want, "read back: ") {
+			if got := fmt.Sprint(before[attr]); got != value || len(drift) != 0 {
+				resp.Error = fmt.Errorf("%s: %s = %s after the refresh (drift %v), want %s read back and no drift", c.addr, attr, got, drift, value)
+			}
+			return
+		}
 		if slices.ContainsFunc(drift, func(d any) bool { s, _ := d.(string); return strings.Contains(s, c.want) }) {
 			return
 		}

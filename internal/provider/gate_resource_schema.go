@@ -33,7 +33,12 @@ const gateResourceDescription = "An approval gate: everything a human-approval s
 	"Every part's name starts with `name`.\n\n" +
 	"Use it by merging `task_state_json` into a state machine definition and granting `state_machine_policy_json` to the " +
 	"state machine's role.\n\n" +
-	"`drift` lists the parts that differed from the configuration at the last refresh; a plan then shows an in-place update that repairs them.\n\n" +
+	"**Refresh and plans** work as in the AWS provider: a refresh writes what AWS holds into the arguments that map to one AWS setting " +
+	"(`lambda_memory_mb`, `lambda_architecture`, `log_retention_days`, `description`, `permissions_boundary_arn`, `kms_key_arn`, `tags`, " +
+	"`email_addresses`, `sms_numbers`), so a plan shows the change on the argument (`lambda_memory_mb: 512 -> 128`) and " +
+	"`lifecycle.ignore_changes` keeps a value changed outside Terraform. `drift` lists what no argument shows (a missing part, a policy, " +
+	"a route, a permission); a plan then shows an in-place update that repairs it. An update changes only the parts whose settings " +
+	"changed, and those the refresh found differing; a tag change is applied to every part in place.\n\n" +
 	"**Secrets** (`slack.webhook_url`, `slack.bot_token`, `slack.signing_secret`, `webhook.secret`, `sso.client_secret`, `teams.webhook_url`) each have a write-only form " +
 	"(`<name>_wo` with `<name>_wo_version`, Terraform 1.11 or later) that never reaches the plan or the state: prefer it. It may come from an " +
 	"`ephemeral` variable.\n\n" +
@@ -394,8 +399,9 @@ func (r *gateResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				PlanModifiers:       stable,
 			},
 			"drift": schema.ListAttribute{
-				MarkdownDescription: "Parts of the gate that were missing or differed from the configuration at the last refresh, e.g. " +
-					"`Lambda function deploy-prod-notifier: environment differs`. Empty when AWS matches the configuration; " +
+				MarkdownDescription: "What the last refresh found missing or differing in the parts of the gate that no argument shows, e.g. " +
+					"`Lambda function deploy-prod-notifier: environment differs` (a missing part, an IAM policy, an API route, a permission, an escalation subscription). " +
+					"Differences in arguments that map to one AWS setting are read back into those arguments instead. Empty when AWS matches the configuration; " +
 					"when not, the plan shows an in-place update that repairs them.",
 				Computed:    true,
 				ElementType: types.StringType,

@@ -47,11 +47,11 @@ func (m *deadlineManager) Create(ctx context.Context, spec gate.Spec) (gate.Stat
 	return m.fakeManager.Create(ctx, spec)
 }
 
-func (m *deadlineManager) Update(ctx context.Context, spec gate.Spec) (gate.Status, error) {
+func (m *deadlineManager) Update(ctx context.Context, spec gate.Spec, prior *gate.Prior) (gate.Status, error) {
 	if err := m.record(ctx, "update"); err != nil {
 		return gate.Status{}, err
 	}
-	return m.fakeManager.Update(ctx, spec)
+	return m.fakeManager.Update(ctx, spec, prior)
 }
 
 func (m *deadlineManager) Delete(ctx context.Context, name string) error {

@@ -46,7 +46,7 @@ var (
 type GateManager interface {
 	Create(ctx context.Context, spec gate.Spec) (gate.Status, error)
 	Read(ctx context.Context, spec gate.Spec) (gate.Status, error)
-	Update(ctx context.Context, spec gate.Spec) (gate.Status, error)
+	Update(ctx context.Context, spec gate.Spec, prior *gate.Prior) (gate.Status, error)
 	Delete(ctx context.Context, name string) error
 	Import(ctx context.Context, name string) (gate.Spec, gate.Status, error)
 }

@@ -62,6 +62,23 @@ func (r tfRun) calls() int {
 	return n
 }
 
+// split divides the calls (without sts:GetCallerIdentity) into reads
+// (Get*, List*, Describe*) and writes.
+func (r tfRun) split() (reads, writes int) {
+	for op, c := range r.Counts {
+		if op == "sts:GetCallerIdentity" {
+			continue
+		}
+		_, action, _ := strings.Cut(op, ":")
+		if strings.HasPrefix(action, "Get") || strings.HasPrefix(action, "List") || strings.HasPrefix(action, "Describe") {
+			reads += c
+		} else {
+			writes += c
+		}
+	}
+	return reads, writes
+}
+
 // tfResult is every run of every operation for one number of gates.
 type tfResult struct {
 	Gates int
