@@ -30,9 +30,9 @@ resource "manualapproval_gate" "test" {
 `, rName, reason, inputs)
 }
 
-// TestAccGate_inputsValidation: each bad reason or input is refused at plan
+// TestGateResource_inputsValidation: each bad reason or input is refused at plan
 // time with a message that says what is wrong.
-func TestAccGate_inputsValidation(t *testing.T) {
+func TestGateResource_inputsValidation(t *testing.T) {
 	t.Parallel()
 	elevenInputs := make([]string, approval.MaxInputs+1)
 	for i := range elevenInputs {
@@ -79,9 +79,9 @@ func TestAccGate_inputsValidation(t *testing.T) {
 	})
 }
 
-// TestAccGate_inputs creates, updates and imports a gate with a reason rule
+// TestGateResource_inputs creates, updates and imports a gate with a reason rule
 // and inputs; the manager gets them in the Spec.
-func TestAccGate_inputs(t *testing.T) {
+func TestGateResource_inputs(t *testing.T) {
 	t.Parallel()
 	m := newFakeManager()
 	rName := "tf-acc-test-inputs"

@@ -12,8 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
-// TestAccGate_apiValidation plans bad api blocks and checks each message.
-func TestAccGate_apiValidation(t *testing.T) {
+// TestGateResource_apiValidation plans bad api blocks and checks each message.
+func TestGateResource_apiValidation(t *testing.T) {
 	t.Parallel()
 	const ok = `approvers = ["api:repo:my-org/app:environment:prod"]` + "\n"
 	api := func(s string) string { return "name = \"t\"\nlink_decisions = \"none\"\n" + ok + "api = { " + s + " }" }
@@ -43,10 +43,10 @@ func TestAccGate_apiValidation(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories(newFakeManager()), Steps: ts})
 }
 
-// TestAccGate_apiFakeLifecycle: the api block reaches the gate's Spec,
+// TestGateResource_apiFakeLifecycle: the api block reaches the gate's Spec,
 // api_url follows callback_url, import reads it back, removing it clears
 // api_url.
-func TestAccGate_apiFakeLifecycle(t *testing.T) {
+func TestGateResource_apiFakeLifecycle(t *testing.T) {
 	t.Parallel()
 	m := newFakeManager()
 	rName := "tf-acc-test-api"

@@ -8,10 +8,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
 
-// TestAccGate_configDocumentTooLarge: lists SSM cannot store in the gate's
+// TestGateResource_configDocumentTooLarge: lists SSM cannot store in the gate's
 // configuration parameter are refused at plan time, with the sizes and the
 // ways out.
-func TestAccGate_configDocumentTooLarge(t *testing.T) {
+func TestGateResource_configDocumentTooLarge(t *testing.T) {
 	t.Parallel()
 	var approvers []string
 	for i := range 400 {

@@ -19,8 +19,8 @@ import (
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/gate"
 )
 
-// TestAccGate_ssoValidation plans bad sso blocks and checks the message.
-func TestAccGate_ssoValidation(t *testing.T) {
+// TestGateResource_ssoValidation plans bad sso blocks and checks the message.
+func TestGateResource_ssoValidation(t *testing.T) {
 	t.Parallel()
 	sso := func(body string) string {
 		return "name = \"t\"\nallow_self_approval = true\nsso = {\n" + body + "\n}"
@@ -100,9 +100,9 @@ resource "manualapproval_gate" "test" {
 `, rName, extra)
 }
 
-// TestAccGate_sso creates a gate with sso on the fake manager: defaults,
+// TestGateResource_sso creates a gate with sso on the fake manager: defaults,
 // the redirect URI to register, the Spec the gate gets, and import.
-func TestAccGate_sso(t *testing.T) {
+func TestGateResource_sso(t *testing.T) {
 	t.Parallel()
 	m := newFakeManager()
 	rName := "tf-acc-test-sso"
@@ -153,10 +153,10 @@ func TestAccGate_sso(t *testing.T) {
 	})
 }
 
-// TestAccGate_ssoEnforcesIdentityControls: with sso, links prove identity,
+// TestGateResource_ssoEnforcesIdentityControls: with sso, links prove identity,
 // so approvers, a quorum and the self-approval ban are accepted on a gate
 // whose links approve; the same gate without sso is refused at plan time.
-func TestAccGate_ssoEnforcesIdentityControls(t *testing.T) {
+func TestGateResource_ssoEnforcesIdentityControls(t *testing.T) {
 	t.Parallel()
 	body := `name            = "t"
 email_addresses = ["oncall@example.com"]

@@ -356,9 +356,9 @@ func manyStateMachines(n int) string {
 	return strings.Join(arns, ", ")
 }
 
-// TestAccGate_policySizeAccepted: a gate allowing state machines up to the
+// TestGateResource_policySizeAccepted: a gate allowing state machines up to the
 // IAM limit plans; the limit is computed, not a count of ARNs.
-func TestAccGate_policySizeAccepted(t *testing.T) {
+func TestGateResource_policySizeAccepted(t *testing.T) {
 	t.Parallel()
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories(newFakeManager()),

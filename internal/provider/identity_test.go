@@ -108,9 +108,9 @@ func TestValidateIdentity(t *testing.T) {
 	}
 }
 
-// TestAccGate_identityValidation plans each refused combination and reads
+// TestGateResource_identityValidation plans each refused combination and reads
 // its message, and plans the allowed ones.
-func TestAccGate_identityValidation(t *testing.T) {
+func TestGateResource_identityValidation(t *testing.T) {
 	t.Parallel()
 	const app = `slack = {
   bot_token      = "xoxb-1"
