@@ -137,16 +137,7 @@ func (r *run) ensureAPI(ctx context.Context) error {
 	}
 	id := aws.ToString(api.ApiId)
 	r.setAPI(id, aws.ToString(api.ApiEndpoint))
-	return r.retag(fmt.Sprintf("API Gateway v2 API (%s)", id), api.Tags, r.tagsWithGate(),
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &apigatewayv2.TagResourceInput{ResourceArn: aws.String(r.apiARN(id)), Tags: set})
-			return err
-		},
-		func(remove []string) error {
-			_, err := c.UntagResource(ctx, &apigatewayv2.UntagResourceInput{ResourceArn: aws.String(r.apiARN(id)), TagKeys: remove})
-			return err
-		},
-	)
+	return r.retagPart(ctx, partAPI, r.apiARN(id), api.Tags, r.tagsWithGate())
 }
 
 // ensureAPIWiring connects the API to the callback function: integration,

@@ -173,7 +173,7 @@ func (r *run) ensureEscalationTopic(ctx context.Context) error {
 		}
 		return r.deleteEscalationTopic(ctx)
 	}
-	arn, exists, err := r.convergeTopic(ctx, name, arn, r.deleteEscalationTopic)
+	arn, exists, err := r.convergeTopic(ctx, partEscalationTopic, name, arn, r.deleteEscalationTopic)
 	if err != nil {
 		return err
 	}

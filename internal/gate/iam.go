@@ -102,16 +102,7 @@ func (r *run) ensureRole(ctx context.Context, kind string) error {
 		if err := r.convergeRoleBoundary(ctx, name, role); err != nil {
 			return err
 		}
-		if err := r.retag(fmt.Sprintf("IAM Role (%s)", name), fromIAMTags(role.Tags), r.tagsWithGate(),
-			func(set map[string]string) error {
-				_, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(set)})
-				return err
-			},
-			func(remove []string) error {
-				_, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: remove})
-				return err
-			},
-		); err != nil {
+		if err := r.retagPart(ctx, rolePart(kind), "", fromIAMTags(role.Tags), r.tagsWithGate()); err != nil {
 			return err
 		}
 	}

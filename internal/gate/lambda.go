@@ -157,16 +157,7 @@ func (r *run) ensureFunction(ctx context.Context, kind string, zip []byte) error
 			return err
 		}
 	}
-	return r.retag(fmt.Sprintf("Lambda Function (%s)", name), cur.Tags, r.tagsWithGate(),
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: cfg.FunctionArn, Tags: set})
-			return err
-		},
-		func(remove []string) error {
-			_, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: cfg.FunctionArn, TagKeys: remove})
-			return err
-		},
-	)
+	return r.retagPart(ctx, functionPart(kind), aws.ToString(cfg.FunctionArn), cur.Tags, r.tagsWithGate())
 }
 
 // functionConfigDiffers reports whether the configuration UpdateFunctionConfiguration sets differs.

@@ -48,16 +48,7 @@ func (r *run) ensureLogGroup(ctx context.Context, kind string) error {
 		if err != nil {
 			return fmt.Errorf("reading CloudWatch Logs Log Group (%s) tags: %w", name, err)
 		}
-		if err := r.retag(fmt.Sprintf("CloudWatch Logs Log Group (%s)", name), tags.Tags, r.tagsWithGate(),
-			func(set map[string]string) error {
-				_, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), Tags: set})
-				return err
-			},
-			func(remove []string) error {
-				_, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(r.logGroupARN(kind)), TagKeys: remove})
-				return err
-			},
-		); err != nil {
+		if err := r.retagPart(ctx, logGroupPart(kind), "", tags.Tags, r.tagsWithGate()); err != nil {
 			return err
 		}
 	}

@@ -239,7 +239,7 @@ func (r *run) step(p Part, f func(context.Context) error) func(context.Context) 
 		if r.sameTags(have, want) {
 			return nil
 		}
-		return r.retagPart(ctx, p, have, want)
+		return r.retagPart(ctx, p, "", have, want)
 	}
 }
 
@@ -296,11 +296,19 @@ func (r *run) inputs(p Part) string {
 	return string(b)
 }
 
-// retagPart brings part p's tags from have to want without reading the
-// part: have is the prior state's tags. Only the keys that change are
+// retagPart brings part p's tags from have to want with the service's own
+// tag and untag calls: have is what a read found, or in a selective update
+// the tags the prior state knows (then only the keys that change are
 // written, so a tag another tool added to one part stays unless it was in
-// have.
-func (r *run) retagPart(ctx context.Context, p Part, have, want map[string]string) error {
+// have). arn is the part's ARN when the caller knows it, else "" (derived
+// from the names and what the run knows).
+func (r *run) retagPart(ctx context.Context, p Part, arn string, have, want map[string]string) error {
+	or := func(derived string) *string {
+		if arn != "" {
+			return aws.String(arn)
+		}
+		return aws.String(derived)
+	}
 	r.mu.Lock()
 	apiID := r.st.APIID
 	r.mu.Unlock()
@@ -318,7 +326,7 @@ func (r *run) retagPart(ctx context.Context, p Part, have, want map[string]strin
 				return err
 			})
 	case partTable:
-		c, arn := r.m.c.DynamoDB, aws.String(r.a.table())
+		c, arn := r.m.c.DynamoDB, or(r.a.table())
 		return r.retag(fmt.Sprintf("DynamoDB Table (%s)", r.n.table()), have, want,
 			func(set map[string]string) error {
 				_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: arn, Tags: ddbTags(set)})
@@ -329,21 +337,21 @@ func (r *run) retagPart(ctx context.Context, p Part, have, want map[string]strin
 				return err
 			})
 	case partTopic, partEscalationTopic:
-		name, arn := r.n.topic(), r.a.topic()
+		name, arn := r.n.topic(), or(r.a.topic())
 		if p == partEscalationTopic {
 			if !hasEscalationTopic(r.spec) {
 				return nil // there is none (its inputs would differ otherwise)
 			}
-			name, arn = r.n.escalationTopic(), r.a.escalationTopic()
+			name, arn = r.n.escalationTopic(), or(r.a.escalationTopic())
 		}
 		c := r.m.c.SNS
 		return r.retag(fmt.Sprintf("SNS Topic (%s)", name), have, want,
 			func(set map[string]string) error {
-				_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)})
+				_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: arn, Tags: snsTags(set)})
 				return err
 			},
 			func(remove []string) error {
-				_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove})
+				_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: arn, TagKeys: remove})
 				return err
 			})
 	case partParams:
@@ -374,7 +382,7 @@ func (r *run) retagPart(ctx context.Context, p Part, have, want map[string]strin
 		return parallel(ctx, steps...)
 	case partNotifierLogGroup, partCallbackLogGroup:
 		kind := strings.TrimPrefix(string(p), "log-group:")
-		c, arn := r.m.c.Logs, aws.String(r.logGroupARN(kind))
+		c, arn := r.m.c.Logs, or(r.logGroupARN(kind))
 		return r.retag(fmt.Sprintf("CloudWatch Logs Log Group (%s)", r.n.logGroup(kind)), have, want,
 			func(set map[string]string) error {
 				_, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: arn, Tags: set})
@@ -385,10 +393,10 @@ func (r *run) retagPart(ctx context.Context, p Part, have, want map[string]strin
 				return err
 			})
 	case partAPI:
-		if apiID == "" {
+		if apiID == "" && arn == "" {
 			return fmt.Errorf("retagging API Gateway v2 API (%s): its id is not in the state; apply again to converge every part", r.n.api())
 		}
-		c, arn := r.m.c.APIGW, aws.String(r.apiARN(apiID))
+		c, arn := r.m.c.APIGW, or(r.apiARN(apiID))
 		return r.retag(fmt.Sprintf("API Gateway v2 API (%s)", apiID), have, want,
 			func(set map[string]string) error {
 				_, err := c.TagResource(ctx, &apigatewayv2.TagResourceInput{ResourceArn: arn, Tags: set})
@@ -400,7 +408,7 @@ func (r *run) retagPart(ctx context.Context, p Part, have, want map[string]strin
 			})
 	case partNotifierFunction, partCallbackFunction:
 		kind := strings.TrimPrefix(string(p), "function:")
-		c, arn := r.m.c.Lambda, aws.String(r.a.function(kind))
+		c, arn := r.m.c.Lambda, or(r.a.function(kind))
 		return r.retag(fmt.Sprintf("Lambda Function (%s)", r.n.function(kind)), have, want,
 			func(set map[string]string) error {
 				_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: set})
@@ -416,9 +424,12 @@ func (r *run) retagPart(ctx context.Context, p Part, have, want map[string]strin
 			er = stoppedRule
 		}
 		name := er.name(r.n)
-		r.mu.Lock()
-		ruleARN := r.st.RuleARNs[p]
-		r.mu.Unlock()
+		ruleARN := arn
+		if ruleARN == "" {
+			r.mu.Lock()
+			ruleARN = r.st.RuleARNs[p]
+			r.mu.Unlock()
+		}
 		if ruleARN == "" { // not in the state: ask
 			rule, err := r.findRule(ctx, er)
 			if err != nil || rule == nil {

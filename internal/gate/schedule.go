@@ -331,16 +331,7 @@ func (r *run) retagRule(ctx context.Context, er eventRule, ruleARN string) error
 	if err != nil {
 		return fmt.Errorf("reading EventBridge Rule (%s) tags: %w", name, err)
 	}
-	return r.retag(fmt.Sprintf("EventBridge Rule (%s)", name), fromEBTags(out.Tags), r.tagsWithGate(),
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &eventbridge.TagResourceInput{ResourceARN: aws.String(ruleARN), Tags: ebTags(set)})
-			return err
-		},
-		func(remove []string) error {
-			_, err := c.UntagResource(ctx, &eventbridge.UntagResourceInput{ResourceARN: aws.String(ruleARN), TagKeys: remove})
-			return err
-		},
-	)
+	return r.retagPart(ctx, rulePart(er), ruleARN, fromEBTags(out.Tags), r.tagsWithGate())
 }
 
 func (r *run) setRuleARN(er eventRule, arn string) {

@@ -100,16 +100,7 @@ func (r *run) ensureTable(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.retag(fmt.Sprintf("DynamoDB Table (%s)", name), tags, r.tagsWithGate(),
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: table.TableArn, Tags: ddbTags(set)})
-			return err
-		},
-		func(remove []string) error {
-			_, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: table.TableArn, TagKeys: remove})
-			return err
-		},
-	)
+	return r.retagPart(ctx, partTable, aws.ToString(table.TableArn), tags, r.tagsWithGate())
 }
 
 // tableTags reads every tag of the table. ListTagsOfResource answers at

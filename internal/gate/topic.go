@@ -76,7 +76,7 @@ func (r *run) ensureTopic(ctx context.Context) error {
 	c := r.m.c.SNS
 	name := r.n.topic()
 	arn := r.a.topic()
-	arn, exists, err := r.convergeTopic(ctx, name, arn, r.deleteTopic)
+	arn, exists, err := r.convergeTopic(ctx, partTopic, name, arn, r.deleteTopic)
 	if err != nil {
 		return err
 	}
@@ -204,9 +204,9 @@ func (r *run) deleteTopicPart(ctx context.Context, name, arn string) error {
 
 // convergeTopic creates the SNS topic name (arn) or converges its
 // attributes and tags, and reports whether it existed. Both of the gate's
-// topics (its own and the escalation topic) go through it; del undoes a
-// creation.
-func (r *run) convergeTopic(ctx context.Context, name, arn string, del func(context.Context) error) (string, bool, error) {
+// topics (its own and the escalation topic, part p) go through it; del
+// undoes a creation.
+func (r *run) convergeTopic(ctx context.Context, p Part, name, arn string, del func(context.Context) error) (string, bool, error) {
 	c := r.m.c.SNS
 	exists := false
 	var attrs map[string]string
@@ -246,16 +246,7 @@ func (r *run) convergeTopic(ctx context.Context, name, arn string, del func(cont
 		if err != nil {
 			return arn, exists, fmt.Errorf("reading SNS Topic (%s) tags: %w", name, err)
 		}
-		if err := r.retag(fmt.Sprintf("SNS Topic (%s)", name), fromSNSTags(tags.Tags), r.tagsWithGate(),
-			func(set map[string]string) error {
-				_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)})
-				return err
-			},
-			func(remove []string) error {
-				_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove})
-				return err
-			},
-		); err != nil {
+		if err := r.retagPart(ctx, p, arn, fromSNSTags(tags.Tags), r.tagsWithGate()); err != nil {
 			return arn, exists, err
 		}
 	}
