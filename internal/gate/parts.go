@@ -245,9 +245,10 @@ func (r *run) step(p Part, f func(context.Context) error) func(context.Context) 
 
 // inputs is everything of the Spec (and of what the run learned) that
 // part p's converge writes, tags excepted: two runs whose inputs for p are
-// equal write the same to p. TestUpdate_selective checks, for a change of
-// every Spec field, that a refresh after a selective update finds nothing
-// to repair.
+// equal write the same to p. TestPartInputs_everyField checks that a change
+// of every Spec field reaches some part's inputs; TestUpdate_selective, for
+// each change the local AWS can apply, that a refresh after a selective
+// update finds nothing to repair.
 func (r *run) inputs(p Part) string {
 	r.mu.Lock()
 	st := r.st
