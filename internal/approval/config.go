@@ -61,6 +61,7 @@ const (
 	EnvEscalationTopicARN      = "MANUALAPPROVAL_ESCALATION_TOPIC_ARN"
 	EnvParamEscalationWebhooks = "MANUALAPPROVAL_PARAM_ESCALATION_WEBHOOKS"
 	EnvParamTeamsWebhookURL    = "MANUALAPPROVAL_PARAM_TEAMS_WEBHOOK_URL"
+	EnvFollowupRev             = "MANUALAPPROVAL_FOLLOWUP_REV"
 )
 
 // DefaultRequesterPath is where the requester is read from the state input.
@@ -131,6 +132,10 @@ type Config struct {
 	EscalationTopicARN      string `json:"escalation_topic_arn,omitempty"`
 	ParamEscalationWebhooks string `json:"param_escalation_webhooks,omitempty"`
 	ParamTeamsWebhookURL    string `json:"param_teams_webhook_url,omitempty"`
+	// FollowupRev names the follow-up schedule (FollowupRev): when it
+	// changes, the sweep moves the pending requests' next due time to the
+	// new schedule once ("" = no schedule: nothing to move).
+	FollowupRev string `json:"followup_rev,omitempty"`
 }
 
 // Env renders c as environment variables. Empty optional values are omitted,
@@ -181,6 +186,7 @@ func (c Config) Env() map[string]string {
 	put(EnvEscalationTopicARN, c.EscalationTopicARN)
 	put(EnvParamEscalationWebhooks, c.ParamEscalationWebhooks)
 	put(EnvParamTeamsWebhookURL, c.ParamTeamsWebhookURL)
+	put(EnvFollowupRev, c.FollowupRev)
 	c.putInputsEnv(env)
 	c.API.putEnv(put)
 	return env
@@ -217,6 +223,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		EscalationTopicARN:      getenv(EnvEscalationTopicARN),
 		ParamEscalationWebhooks: getenv(EnvParamEscalationWebhooks),
 		ParamTeamsWebhookURL:    getenv(EnvParamTeamsWebhookURL),
+		FollowupRev:             getenv(EnvFollowupRev),
 	}
 	if c.RequesterPath == "" {
 		c.RequesterPath = DefaultRequesterPath

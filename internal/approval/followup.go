@@ -1,5 +1,11 @@
 package approval
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+)
+
 // What happens while nobody answers (the reminders issue): reminders, a last
 // call before the expiry, escalation steps, the follow-ups that keep every
 // message true once a request is final, and the decision events. The gate
@@ -123,3 +129,24 @@ func (f FollowupState) IsZero() bool {
 
 // FollowupAttribute is the request item's attribute holding FollowupState.
 const FollowupAttribute = "followup"
+
+// FollowupRev names f's schedule: what decides when a pending request is
+// next due (reminders, the last call, the escalation steps' times). ""
+// when f schedules nothing. A request made under another schedule is due
+// at the wrong time; the sweep moves it (internal/lambda/reschedule.go).
+func FollowupRev(f Followup) string {
+	var after []int64
+	for _, s := range f.Escalation {
+		after = append(after, s.AfterSeconds)
+	}
+	if f.Reminders == nil && f.WarnBeforeExpirySeconds == 0 && len(after) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(struct {
+		Reminders  *Reminders `json:"r,omitempty"`
+		LastCall   int64      `json:"w,omitempty"`
+		Escalation []int64    `json:"e,omitempty"`
+	}{f.Reminders, f.WarnBeforeExpirySeconds, after})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}

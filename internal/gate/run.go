@@ -405,6 +405,9 @@ func (r *run) handlerConfig(kind, topicARN, callbackURL string) approval.Config 
 	}
 	scopeSecrets(s, kind, &c)
 	c.API = s.API.handlerConfig()
+	if kind == kindCallback { // its sweep moves pending requests to a new schedule
+		c.FollowupRev = approval.FollowupRev(followupDoc(s))
+	}
 	return c
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -44,6 +45,9 @@ type Callback struct {
 	once sync.Once
 	sso  ssoRP       // the OpenID Connect relying party, when the gate has SSO
 	apiv apiVerifier // api.go
+	// rescheduled is set once the pending requests are known to follow the
+	// gate's follow-up schedule (reschedule.go).
+	rescheduled atomic.Bool
 }
 
 // Handle serves one HTTP API request (payload format 2.0). It never returns

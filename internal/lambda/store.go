@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,6 +51,9 @@ func (s store) create(ctx context.Context, r approval.Request) error {
 
 // get reads a request (strongly consistent).
 func (s store) get(ctx context.Context, id string) (approval.Request, error) {
+	if strings.HasPrefix(id, "#") { // the table's marker items (reschedule.go), never a request
+		return approval.Request{}, errNotFound
+	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: s.key(id), ConsistentRead: aws.Bool(true),
 	})

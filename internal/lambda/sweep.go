@@ -75,6 +75,12 @@ func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
 		res SweepResult
 	)
 	count := func(f func(*SweepResult)) { mu.Lock(); f(&res); mu.Unlock() }
+	// Pending requests made under an earlier follow-up schedule move to the
+	// gate's first (reschedule.go): once a schedule, then one GetItem a
+	// cold start.
+	if !c.reschedule(ctx, stop) {
+		res.More = true
+	}
 	var firstErr error
 	for _, status := range []string{approval.StatusDeciding, approval.StatusPending} {
 		var startKey map[string]types.AttributeValue
