@@ -92,12 +92,12 @@ resource "manualapproval_gate" "test" {
 						Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "#followup-schedule"}},
 					})
 					if err != nil || len(marker.Item) == 0 {
-						return fmt.Errorf("the schedule marker: %v %v", marker, err)
+						return fmt.Errorf("the schedule marker: %v %w", marker, err)
 					}
 					// The next sweep reads no pending request: nothing is due.
 					local.Proxy.Reset()
 					if res, err := acctest.Tick(w.ctx, w.direct(), w.name); err != nil || res.Due != 0 || res.Reminded != 0 {
-						return fmt.Errorf("the next sweep: %+v %v", res, err)
+						return fmt.Errorf("the next sweep: %+v %w", res, err)
 					}
 					if q := local.Proxy.CountsBy("callback")["dynamodb:Query"]; q != 2 {
 						return fmt.Errorf("the next sweep made %d queries, want the 2 of what is due", q)
