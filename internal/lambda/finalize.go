@@ -12,8 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
@@ -121,11 +119,7 @@ func (c *Callback) handOffFinal(ctx context.Context, id string) {
 		return
 	}
 	job, _ := json.Marshal(finalizeJob{Kind: jobFinalize, RequestID: id}) // two strings
-	ctx, cancel := context.WithTimeout(ctx, handOffTimeout)
-	defer cancel()
-	if _, err := c.Lambda.Invoke(ctx, &awslambda.InvokeInput{
-		FunctionName: aws.String(c.NotifierFunction), InvocationType: lambdatypes.InvocationTypeEvent, Payload: job,
-	}); err != nil {
+	if err := c.invokeAsync(ctx, c.NotifierFunction, handOffTimeout, job); err != nil {
 		c.Log.Warn("follow-ups not handed over", "request_id", id, "error", err.Error())
 	}
 }

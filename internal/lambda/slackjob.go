@@ -58,6 +58,17 @@ func slackJobMAC(key []byte, receivedAt int64, body string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// invokeAsync queues payload for function (InvocationType Event: Lambda
+// answers once the event is queued), waiting at most timeout.
+func (c *Callback) invokeAsync(ctx context.Context, function string, timeout time.Duration, payload []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err := c.Lambda.Invoke(ctx, &awslambda.InvokeInput{
+		FunctionName: aws.String(function), InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload,
+	})
+	return err
+}
+
 // enqueueSlack hands the verified interaction body to an asynchronous
 // invocation of this function. It reports whether the hand-over succeeded.
 func (c *Callback) enqueueSlack(ctx context.Context, sec *Secrets, body []byte) bool {
@@ -69,12 +80,7 @@ func (c *Callback) enqueueSlack(ctx context.Context, sec *Secrets, body []byte) 
 	if err != nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
-	defer cancel()
-	_, err = c.Lambda.Invoke(ctx, &awslambda.InvokeInput{
-		FunctionName: aws.String(c.FunctionName), InvocationType: lambdatypes.InvocationTypeEvent, Payload: job,
-	})
-	if err != nil {
+	if err := c.invokeAsync(ctx, c.FunctionName, enqueueTimeout, job); err != nil {
 		c.Log.Warn("slack hand-over failed; deciding within the request", "error", err.Error())
 		return false
 	}
