@@ -384,3 +384,23 @@ func TestForEach(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowestGrowth names the API operation whose answering time per gate
+// grew most, and none when nothing grew.
+func TestSlowestGrowth(t *testing.T) {
+	t.Parallel()
+	run := func(ops map[string]time.Duration) map[string][]tfRun {
+		return map[string][]tfRun{"create": {{OpTime: ops}}}
+	}
+	r := &results{Terraform: []tfResult{
+		{Gates: 10, Runs: run(map[string]time.Duration{"lambda:AddPermission": 240 * time.Millisecond, "iam:CreateRole": 100 * time.Millisecond})},
+		{Gates: 200, Runs: run(map[string]time.Duration{"lambda:AddPermission": 15 * time.Second, "iam:CreateRole": 2 * time.Second})},
+	}}
+	if name, a, b := r.slowestGrowth(10, 200, "create"); name != "lambda:AddPermission" || a != 24*time.Millisecond || b != 75*time.Millisecond {
+		t.Errorf("slowest growth %s %s→%s, want lambda:AddPermission 24ms→75ms", name, a, b)
+	}
+	r.Terraform[1].Runs = run(map[string]time.Duration{"lambda:AddPermission": time.Second, "iam:CreateRole": time.Second})
+	if name, _, _ := r.slowestGrowth(10, 200, "create"); name != "" {
+		t.Errorf("nothing grew, got %s", name)
+	}
+}

@@ -200,30 +200,10 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 
-	if !o.skip["approval"] || !o.skip["load"] {
-		if err := runApproval(ctx, o, res, cfg, mgr, local, slack, nonce); err != nil {
-			return err
-		}
-	}
-
-	if !o.skip["sweepscale"] {
-		if res.SweepScale, err = runSweepScale(ctx, o, cfg, mgr, local, nonce); err != nil {
-			return fmt.Errorf("sweep at scale: %w", err)
-		}
-	}
-
-	if !o.skip["slackapp"] {
-		if res.SlackApp, err = runSlackApp(ctx, o, cfg, mgr, local, slack, nonce); err != nil {
-			return fmt.Errorf("slack app: %w", err)
-		}
-	}
-
-	if !o.skip["sso"] {
-		if res.SSO, err = runSSO(ctx, o, cfg, mgr, local, slack, nonce); err != nil {
-			return fmt.Errorf("single sign-on: %w", err)
-		}
-	}
-
+	// terraform before the approval load: the load leaves 10,000
+	// executions in the local AWS, whose answers to the gates' calls then
+	// slow down (measured: create at 200 gates, kumo's time per gate
+	// 0.09 → 0.16 s after the load, 0.10 → 0.13 s without it).
 	if !o.skip["terraform"] {
 		tf, err := exec.LookPath("terraform")
 		if err != nil {
@@ -256,6 +236,30 @@ func run(ctx context.Context, o options) error {
 				step("  create %s, refresh %s (%d calls), update %s, destroy %s", secs(c["create"].Wall), secs(c["refresh"].Wall), g, secs(c["update"].Wall), secs(c["destroy"].Wall))
 			}
 			res.Terraform = append(res.Terraform, r)
+		}
+	}
+
+	if !o.skip["approval"] || !o.skip["load"] {
+		if err := runApproval(ctx, o, res, cfg, mgr, local, slack, nonce); err != nil {
+			return err
+		}
+	}
+
+	if !o.skip["sweepscale"] {
+		if res.SweepScale, err = runSweepScale(ctx, o, cfg, mgr, local, nonce); err != nil {
+			return fmt.Errorf("sweep at scale: %w", err)
+		}
+	}
+
+	if !o.skip["slackapp"] {
+		if res.SlackApp, err = runSlackApp(ctx, o, cfg, mgr, local, slack, nonce); err != nil {
+			return fmt.Errorf("slack app: %w", err)
+		}
+	}
+
+	if !o.skip["sso"] {
+		if res.SSO, err = runSSO(ctx, o, cfg, mgr, local, slack, nonce); err != nil {
+			return fmt.Errorf("single sign-on: %w", err)
 		}
 	}
 

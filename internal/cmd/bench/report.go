@@ -237,11 +237,39 @@ func (r *results) linearity() (string, bool) {
 		ok = ok && p2 <= p1*1.001 && float64(t2) <= float64(t1)*1.2
 		part := fmt.Sprintf("%s %s→%s, %.1f→%.1f calls", op, secs(t1), secs(t2), p1, p2)
 		if b1, b2 := r.tfBusy(lo, op), r.tfBusy(hi, op); b1 > 0 && b2 > 0 {
-			part += fmt.Sprintf(" (kumo busy %s→%s)", secs(b1/time.Duration(lo)), secs(b2/time.Duration(hi)))
+			part += fmt.Sprintf(" (kumo busy %s→%s", secs(b1/time.Duration(lo)), secs(b2/time.Duration(hi)))
+			if name, g1, g2 := r.slowestGrowth(lo, hi, op); name != "" {
+				part += fmt.Sprintf("; most grown: %s %s→%s", name, ms(g1), ms(g2))
+			}
+			part += ")"
 		}
 		parts = append(parts, part)
 	}
 	return strings.Join(parts, "; "), ok
+}
+
+// slowestGrowth is the API operation whose answering time per gate grew
+// most from lo to hi gates in op (first runs), with its times per gate.
+func (r *results) slowestGrowth(lo, hi int, op string) (string, time.Duration, time.Duration) {
+	var a, b map[string]time.Duration
+	for _, t := range r.Terraform {
+		if runs := t.Runs[op]; len(runs) > 0 {
+			switch t.Gates {
+			case lo:
+				a = runs[0].OpTime
+			case hi:
+				b = runs[0].OpTime
+			}
+		}
+	}
+	best, g1, g2 := "", time.Duration(0), time.Duration(0)
+	for name, t2 := range b {
+		p1, p2 := a[name]/time.Duration(lo), t2/time.Duration(hi)
+		if p2 > p1 && (best == "" || p2-p1 > g2-g1) {
+			best, g1, g2 = name, p1, p2
+		}
+	}
+	return best, g1, g2
 }
 
 // table is the console summary.
@@ -323,7 +351,7 @@ func (r *results) markdown(plot string) string {
 	fmt.Fprintf(&b, "- **Local AWS:** one kumo started by the test harness (`acctest.Start`), with the harness's counting proxy in front; the provider, terraform and the handlers reach AWS through the proxy (`AWS_ENDPOINT_URL`), the benchmark's own StartExecution/DescribeExecution calls go to kumo directly.\n")
 	fmt.Fprintf(&b, "- **Approval path:** one gate (Slack incoming webhook to the local Slack, `include_execution_context = false`) created with `gate.Manager`; its two functions run the real handler binary (`bin/bootstrap-host`) as local processes. (a) from just before `StartExecution` to the local Slack recording the message (`Message.Received`); (b) from just before the POST of the approve link's confirm form to the first `DescribeExecution` that is no longer RUNNING. Nothing is subtracted: (b) includes up to one poll interval plus one DescribeExecution round trip. The gate has `allow_self_approval = true`: without single sign-on a link proves no identity, and with the ban on (the default) the provider refuses such a gate and an anonymous link never approves.\n")
 	fmt.Fprintf(&b, "- **Single sign-on:** a second gate like the approval path's with an `sso` block (scopes `openid email profile`, `identity_claim = \"email\"`) against the harness's in-process OpenID Connect provider (`acctest.StartOIDC`, mockoidc on 127.0.0.1) and the self-approval ban on (the requester is %s, the approver %s). Each of %d executions is decided by a fresh browser (plain HTTP, cookies kept per host and path; the session is bound to its request, so every decision is a new session): the sign-in is timed from the link GET through the redirect to the IdP, the IdP's redirect to `/auth/callback` (code exchange with PKCE, ID token verified), the redirect back to the link, to the confirm page that says who is signed in; then the confirm page once more with the session; then the POST with the session until `DescribeExecution` is no longer RUNNING, as in the approval path. The IdP counts the requests it answers, by endpoint; all but `authorize` (the browser's) are the callback's. The handler processes are long-lived, like a warm Lambda: the first sign-in is counted apart.\n", ssoRequester, ssoUser.Email, r.Opts.ssoDecisions)
-	fmt.Fprintf(&b, "- **Terraform:** `terraform apply|plan|destroy -parallelism=%d` with the provider from `bin/` through `dev_overrides` (no `terraform init`). create = apply of N new gates, refresh = `plan -detailed-exitcode` that must find no change, update = apply changing `log_retention_days` and `tags` of every gate, destroy = destroy. Wall time of the terraform command; AWS calls counted by the proxy.\n", r.Opts.parallelism)
+	fmt.Fprintf(&b, "- **Terraform:** `terraform apply|plan|destroy -parallelism=%d` with the provider from `bin/` through `dev_overrides` (no `terraform init`). create = apply of N new gates, refresh = `plan -detailed-exitcode` that must find no change, update = apply changing `log_retention_days` and `tags` of every gate, destroy = destroy. Wall time of the terraform command; AWS calls counted by the proxy. Terraform runs right after the baseline, before the approval load leaves thousands of executions in the local AWS (which slow its answers, not the provider).\n", r.Opts.parallelism)
 	fmt.Fprintf(&b, "- **Baseline:** the naive create (in `internal/cmd/bench/baseline.go`) makes the calls `Manager.Create` makes on a new gate, strictly one after the other; each run's gate is deleted with `Manager.Delete`.\n")
 	fmt.Fprintf(&b, "- **Lambda:** zip sizes of the embedded bundles; cold start of `bin/bootstrap-host` against a fake Runtime API that timestamps the first `GET /runtime/invocation/next`; peak RSS is `VmHWM` of the callback handler's process during the load test.\n")
 	fmt.Fprintf(&b, "- **Lean handlers:** each handler process the harness starts sends its role as SDK app id (`AWS_SDK_UA_APP_ID`, in the User-Agent), so the proxy counts the notifier's and the callback's calls apart (`Proxy.CountsBy`). The approval path's first execution is the processes' first invocations (cold), the second is warm. Each execution: the notifier's calls until the message, the confirm page's (a GET of the link), the decision's (the POST). `TestE2E_callsPerApproval` asserts the same bounds on every `make test`.\n")

@@ -24,6 +24,18 @@ type tfRun struct {
 	// of the calls' intervals, timed by the proxy): what kumo's answers
 	// take of the wall time.
 	AWSBusy time.Duration
+	// OpTime is kumo's time answering each API operation, summed over its
+	// calls: which answers slow down as gates accumulate.
+	OpTime map[string]time.Duration
+}
+
+// opTime sums the calls' times by API operation.
+func opTime(calls []acctest.Timed) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, c := range calls {
+		out[c.Op] += c.Took
+	}
+	return out
 }
 
 // busy is the length of the union of the calls' intervals.
@@ -188,7 +200,8 @@ func (t *terraformBench) cycle(ctx context.Context, n int, prefix string) (map[s
 			}
 			return nil, fmt.Errorf("terraform %s of %d gate(s): %w\n%s", s.op, n, err, tail(log, 4000))
 		}
-		out[s.op] = tfRun{Wall: wall, Counts: t.proxy.Counts(), AWSBusy: busy(t.proxy.Timings())}
+		timed := t.proxy.Timings()
+		out[s.op] = tfRun{Wall: wall, Counts: t.proxy.Counts(), AWSBusy: busy(timed), OpTime: opTime(timed)}
 	}
 	return out, nil
 }
