@@ -3,7 +3,6 @@ package gate
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -42,7 +41,6 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 	}
 	spec := Spec{
 		Name:                    name,
-		Tags:                    map[string]string{},
 		TimeoutSeconds:          hc.TimeoutSeconds,
 		Approvers:               hc.Approvers,
 		ApproverGroups:          hc.ApproverGroups,
@@ -64,15 +62,10 @@ func (m *Manager) Import(ctx context.Context, name string) (Spec, Status, error)
 	if len(cfg.Architectures) > 0 {
 		spec.Architecture = string(cfg.Architectures[0])
 	}
-	prefix := fmt.Sprintf("Approval gate %s: %s. ", name, kindNotifier)
-	if d := aws.ToString(cfg.Description); strings.HasPrefix(d, prefix) {
-		spec.Description = strings.TrimPrefix(d, prefix)
+	if d, ok := gateDescription(name, kindNotifier, aws.ToString(cfg.Description)); ok {
+		spec.Description = d
 	}
-	for k, v := range fn.Tags {
-		if k != tagGate && !strings.HasPrefix(k, "aws:") && !m.env.IgnoreTags.Ignored(k) {
-			spec.Tags[k] = v
-		}
-	}
+	spec.Tags = r.observedTags(fn.Tags)
 	if hc.SlackFormat != "" {
 		spec.Slack = &SlackSpec{
 			Format: hc.SlackFormat, Channel: hc.SlackChannel, APIBaseURL: hc.SlackAPIBaseURL,

@@ -41,11 +41,25 @@ func (r *run) functionEnv(kind string) map[string]string {
 }
 
 func (r *run) functionDescription(kind string) string {
-	d := fmt.Sprintf("Approval gate %s: %s", r.spec.Name, kind)
+	d := functionDescriptionPrefix(r.spec.Name, kind)
 	if r.spec.Description != "" {
 		d += ". " + r.spec.Description
 	}
 	return truncateRunes(d, functionDescriptionMax)
+}
+
+func functionDescriptionPrefix(gate, kind string) string {
+	return fmt.Sprintf("Approval gate %s: %s", gate, kind)
+}
+
+// gateDescription is the gate's description in a function's description d
+// (functionDescription's inverse), and whether d has the gate's form.
+func gateDescription(gate, kind, d string) (string, bool) {
+	prefix := functionDescriptionPrefix(gate, kind)
+	if d == prefix {
+		return "", true
+	}
+	return strings.CutPrefix(d, prefix+". ")
 }
 
 // functionDescriptionMax is Lambda's limit on a function's description: 256
@@ -250,10 +264,8 @@ func (r *run) readFunction(ctx context.Context, kind string) error {
 	}
 	if aws.ToString(cfg.Description) != r.functionDescription(kind) {
 		d := aws.ToString(cfg.Description)
-		if prefix := fmt.Sprintf("Approval gate %s: %s. ", r.spec.Name, kind); strings.HasPrefix(d, prefix) {
-			d = strings.TrimPrefix(d, prefix)
-		} else if d == fmt.Sprintf("Approval gate %s: %s", r.spec.Name, kind) {
-			d = ""
+		if own, ok := gateDescription(r.spec.Name, kind, d); ok {
+			d = own
 		}
 		r.differs(functionPart(kind), Observed{Description: &d})
 	}

@@ -280,7 +280,7 @@ func (m *Manager) Update(ctx context.Context, spec Spec, prior *Prior) (Status, 
 		r.st.Drift, r.st.DriftParts, r.st.Observed = nil, nil, Observed{}
 		r.sel = &selective{prior: pr, drift: map[Part]bool{}, tags: pr.tagsWithGate()}
 		if prior.Tags != nil {
-			r.sel.tags = (&run{spec: Spec{Name: spec.Name, Tags: prior.Tags}}).tagsWithGate()
+			r.sel.tags = withGateTag(spec.Name, prior.Tags)
 		}
 		for _, p := range prior.DriftParts {
 			r.sel.drift[p] = true
@@ -454,9 +454,12 @@ func loopbackEndpoint(ep string) *url.URL {
 }
 
 // tagsWithGate is the Spec's tags plus the tag that marks the gate's parts.
-func (r *run) tagsWithGate() map[string]string {
-	t := map[string]string{tagGate: r.spec.Name}
-	for k, v := range r.spec.Tags {
+func (r *run) tagsWithGate() map[string]string { return withGateTag(r.spec.Name, r.spec.Tags) }
+
+// withGateTag is tags plus the tag that marks gate's parts.
+func withGateTag(gate string, tags map[string]string) map[string]string {
+	t := map[string]string{tagGate: gate}
+	for k, v := range tags {
 		t[k] = v
 	}
 	return t
