@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/coreos/go-oidc/v3/oidc"
 
@@ -37,11 +36,6 @@ import (
 // (see apiVote) that goes through the one decide path (Callback.vote, then
 // approval.Apply): the allowlist, quorum and self-approval rules are the
 // same as for every other channel. The answers are JSON (see apiError).
-
-// IndexStatusDue is the table's global secondary index on (status, due_at)
-// (see internal/gate/index.go): the pending requests are listed through it,
-// never by a scan.
-const IndexStatusDue = approval.DueIndexName
 
 // API limits.
 const (
@@ -397,14 +391,7 @@ func (c *Callback) apiList(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return apiError(http.StatusInternalServerError, apiErrInternal, "The request could not be processed. Try again in a moment.", nil)
 	}
 	scope := apiCursorScopeState + status
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(c.Config.TableName),
-		IndexName:                 aws.String(IndexStatusDue),
-		KeyConditionExpression:    aws.String("#st = :st"),
-		ExpressionAttributeNames:  map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":st": str(status)},
-		Limit:                     aws.Int32(int32(limit)),
-	}
+	in := c.store().statusQuery(status, time.Time{}, int32(limit), nil)
 	if next := q.Get("next"); next != "" {
 		last, err := approval.DecodeCursor(sec.SigningKey, scope, next)
 		if err != nil {

@@ -71,13 +71,7 @@ func (c *Callback) reschedule(ctx context.Context, stop time.Time) bool {
 			done = false
 			break
 		}
-		page, err := c.DB.Query(ctx, &dynamodb.QueryInput{
-			TableName: aws.String(c.Config.TableName), IndexName: aws.String(approval.DueIndexName),
-			KeyConditionExpression:    aws.String("#st = :st"),
-			ExpressionAttributeNames:  map[string]string{"#st": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":st": str(approval.StatusPending)},
-			Limit:                     aws.Int32(sweepPage), ExclusiveStartKey: startKey,
-		})
+		page, err := c.DB.Query(ctx, c.store().statusQuery(approval.StatusPending, time.Time{}, sweepPage, startKey))
 		if err != nil {
 			c.Log.Warn("reschedule: query failed", "error", err.Error())
 			return false
@@ -85,6 +79,9 @@ func (c *Callback) reschedule(ctx context.Context, stop time.Time) bool {
 		for _, it := range page.Items {
 			seen++
 			r, err := c.fullItem(ctx, it)
+			if errors.Is(err, errNotFound) {
+				continue // removed since the index was read
+			}
 			if err != nil {
 				c.Log.Warn("reschedule: request not read", "error", err.Error())
 				done = false

@@ -66,6 +66,24 @@ func (s store) get(ctx context.Context, id string) (approval.Request, error) {
 	return fromItem(out.Item)
 }
 
+// statusQuery reads the status-due index: the requests in status, those
+// due by dueBy when it is not zero, limit at a time from start.
+func (s store) statusQuery(status string, dueBy time.Time, limit int32, start map[string]types.AttributeValue) *dynamodb.QueryInput {
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.table), IndexName: aws.String(approval.DueIndexName),
+		KeyConditionExpression:    aws.String("#st = :st"),
+		ExpressionAttributeNames:  map[string]string{"#st": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":st": str(status)},
+		Limit:                     aws.Int32(limit), ExclusiveStartKey: start,
+	}
+	if !dueBy.IsZero() {
+		in.KeyConditionExpression = aws.String("#st = :st AND #due <= :now")
+		in.ExpressionAttributeNames["#due"] = approval.DueAttribute
+		in.ExpressionAttributeValues[":now"] = num(dueBy.Unix())
+	}
+	return in
+}
+
 // update writes r's status, votes and outcome if the item still has
 // r.Version, and bumps the version. It returns errConflict when another
 // writer got there first.

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/approval"
@@ -89,15 +87,7 @@ func (c *Callback) Sweep(ctx context.Context) (SweepResult, error) {
 				res.More = true
 				break
 			}
-			out, err := c.DB.Query(ctx, &dynamodb.QueryInput{
-				TableName: aws.String(c.Config.TableName), IndexName: aws.String(approval.DueIndexName),
-				KeyConditionExpression:   aws.String("#st = :st AND #due <= :now"),
-				ExpressionAttributeNames: map[string]string{"#st": "status", "#due": approval.DueAttribute},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":st": str(status), ":now": num(c.Now().Unix()),
-				},
-				Limit: aws.Int32(sweepPage), ExclusiveStartKey: startKey,
-			})
+			out, err := c.DB.Query(ctx, c.store().statusQuery(status, c.Now(), sweepPage, startKey))
 			if err != nil {
 				c.Log.Error("sweep query failed", "status", status, "error", err.Error())
 				firstErr = err
