@@ -170,6 +170,13 @@ func (p *Proxy) Reset() {
 	p.seq = 0
 }
 
+// IsRead reports whether an operation ("service:Action") only reads
+// (Get*, List*, Describe*).
+func IsRead(op string) bool {
+	_, action, _ := strings.Cut(op, ":")
+	return strings.HasPrefix(action, "Get") || strings.HasPrefix(action, "List") || strings.HasPrefix(action, "Describe")
+}
+
 // FormatCounts renders counts one "op n" per line, sorted.
 func FormatCounts(c map[string]int) string {
 	keys := make([]string, 0, len(c))

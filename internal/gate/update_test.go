@@ -4,7 +4,6 @@ import (
 	"context"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/manualapproval/terraform-provider-manualapproval/internal/acctest"
@@ -208,7 +207,7 @@ func TestUpdate_callsOfAChange(t *testing.T) {
 	counts := countCalls(t, func() error { _, err := m.Update(ctx, changed, &gate.Prior{Spec: base, Status: st}); return err })
 	writes, others := 0, 0
 	for op, n := range counts {
-		if isWrite(op) {
+		if !acctest.IsRead(op) {
 			writes += n
 		} else {
 			others += n
@@ -222,15 +221,4 @@ func TestUpdate_callsOfAChange(t *testing.T) {
 		t.Errorf("PutRetentionPolicy %d times, want 2 (one per log group)", counts["logs:PutRetentionPolicy"])
 	}
 	checkNoDrift(t, m, changed, "after the selective update")
-}
-
-// isWrite reports whether an operation ("service:Action") changes AWS.
-func isWrite(op string) bool {
-	_, action, _ := strings.Cut(op, ":")
-	for _, p := range []string{"Get", "List", "Describe"} {
-		if strings.HasPrefix(action, p) {
-			return false
-		}
-	}
-	return true
 }

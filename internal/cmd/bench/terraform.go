@@ -81,8 +81,7 @@ func (r tfRun) split() (reads, writes int) {
 		if op == "sts:GetCallerIdentity" {
 			continue
 		}
-		_, action, _ := strings.Cut(op, ":")
-		if strings.HasPrefix(action, "Get") || strings.HasPrefix(action, "List") || strings.HasPrefix(action, "Describe") {
+		if acctest.IsRead(op) {
 			reads += c
 		} else {
 			writes += c
